@@ -1,0 +1,157 @@
+import type { Genre } from './genres.ts';
+import type { GenerationSettings, TeacherFailureKind, TeacherInfo, TokenUsage } from '../teachers/types.ts';
+
+export type VotingMode = 'consensus' | 'jury';
+
+export const MIN_EXAMPLES = 1;
+export const MAX_EXAMPLES = 1000;
+/** A fine-tune round is due every this many fine-tuning examples of a user. */
+export const FINE_TUNE_EVERY = 50;
+/** Final quality at or above which an example joins the fine-tuning collection (and memory). */
+export const FINE_TUNE_THRESHOLD = 7.0;
+/** Final quality at or above which a story is saved to the user's library (when save is on). */
+export const SAVE_THRESHOLD = 8.0;
+
+export interface RunOptions {
+  userId: string;
+  guildId?: string;
+  examples: number;
+  /** Empty = balanced random over all 25 genres. */
+  genres: Genre[];
+  save: boolean;
+  memory: boolean;
+  voting: VotingMode;
+  /** Same seed and same teacher replies give the same prompts and winners. */
+  seed?: string;
+}
+
+/** One teacher's part in one example. */
+export interface TeacherOutcome {
+  teacherId: string;
+  ok: boolean;
+  latencyMs: number;
+  settings: GenerationSettings;
+  /** Present when ok. Kept for every candidate so losing candidates can feed preference pairs. */
+  text?: string;
+  textQuality?: number;
+  usage?: TokenUsage;
+  finishReason?: string;
+  failure?: { kind: TeacherFailureKind; message: string; status?: number };
+  /** Whom this teacher voted for (consensus or jury), if it voted. */
+  votedFor?: string;
+}
+
+export interface ExampleWinner {
+  teacherId: string;
+  text: string;
+  settings: GenerationSettings;
+  textQuality: number;
+  confidence: number;
+  finalQuality: number;
+  votes: Record<string, number>;
+}
+
+export interface ExampleRecord {
+  runId: string;
+  userId: string;
+  /** 0-based position in the run. */
+  index: number;
+  genre: Genre;
+  promptId: string;
+  prompt: string;
+  style: string;
+  status: 'ok' | 'failed';
+  winner?: ExampleWinner;
+  outcomes: TeacherOutcome[];
+  /** Why the example failed (one line per teacher) when status is failed. */
+  failureReasons?: string[];
+  toFineTune: boolean;
+  toMemory: boolean;
+  saveStory: boolean;
+  finishedAt: number;
+}
+
+/** What the store reports back after persisting one example. */
+export interface ExamplePersisted {
+  storyId?: string;
+  /** The user's fine-tuning examples after this one, all runs together. */
+  fineTuneTotal: number;
+}
+
+/** What the trainer needs from storage; `src/storage` implements it over keyv. */
+export interface TrainerStore {
+  startRun(runId: string, options: RunOptions, teachers: TeacherInfo[]): Promise<void>;
+  /** Called as each example finishes, so a crash keeps everything done so far. */
+  recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted>;
+  finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void>;
+  countFineTuneExamples(userId: string): Promise<number>;
+}
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'cancelled' | 'interrupted' | 'failed';
+
+export interface ModelPerformance {
+  wins: number;
+  /** Average final quality of this teacher's wins (0 when it never won). */
+  average_quality: number;
+  calls: number;
+  failures: number;
+  average_latency_ms: number;
+}
+
+export interface BestParams {
+  best_model: string;
+  ensemble_confidence: number;
+  model_scores: Record<string, number>;
+  generation_params: { temperature: number; top_p: number; max_tokens: number };
+  /** How many wins the choice rests on. */
+  samples: number;
+}
+
+export interface TrainingStats {
+  duration_ms: number;
+  calls: number;
+  tokens: { input: number; output: number };
+  fine_tune_examples_collected: number;
+  fine_tune_examples_total: number;
+  until_next_fine_tune: number;
+  fine_tune_every: number;
+}
+
+/** The product's response shape (snake_case on purpose: it is the documented wire shape). */
+export interface TrainingResult {
+  run_id: string;
+  user_id: string;
+  status: RunStatus;
+  requested: number;
+  successful: number;
+  failed: number;
+  stories_saved: number;
+  model_performance: Record<string, ModelPerformance>;
+  average_quality: number;
+  genre_distribution: Partial<Record<Genre, number>>;
+  training_stats: TrainingStats;
+  best_params: {
+    per_teacher: Record<string, BestParams>;
+    per_genre: Partial<Record<Genre, BestParams>>;
+  };
+}
+
+/** Running totals after each example, for progress displays. */
+export interface RunTotals {
+  done: number;
+  total: number;
+  successful: number;
+  failed: number;
+  storiesSaved: number;
+  averageQuality: number;
+  leadingTeacher?: { teacherId: string; wins: number };
+  genreCounts: Partial<Record<Genre, number>>;
+  elapsedMs: number;
+  etaMs?: number;
+}
+
+export type TrainingEvent =
+  | { type: 'started'; runId: string; options: RunOptions; teachers: TeacherInfo[]; startedAt: number }
+  | { type: 'example'; runId: string; example: ExampleRecord; totals: RunTotals }
+  | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string }
+  | { type: 'finished'; runId: string; result: TrainingResult };

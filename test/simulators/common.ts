@@ -1,0 +1,185 @@
+/**
+ * Shared machinery of the loopback provider simulators: an HTTP server on 127.0.0.1 with a
+ * random port, a log of every request, and per-model behaviour (latency, text, faults) that a
+ * test or the demo can steer. Each provider file only speaks its own wire protocol on top.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simulatedStory } from './storyText.ts';
+
+/** Faults every simulator can produce, in its provider's own wire format. */
+export type SimFault =
+  | 'rate_limit' // 429 with a retry hint (Retry-After header and/or body, as the provider does)
+  | 'server_error' // 500
+  | 'unavailable' // 503
+  | 'hang' // accept the request and never answer (until the client gives up)
+  | 'malformed' // 200 with a body that is not valid JSON
+  | 'empty' // 200, well-formed, but the generated text is empty
+  | 'unauthorized'; // 401
+
+export interface SimBehavior {
+  /** Delay before answering. */
+  latencyMs?: number;
+  /** Fixed reply text, or a function of the prompt; default: a deterministic story per model. */
+  text?: string | ((ctx: SimTextContext) => string);
+  /** Seconds announced in the rate-limit fault. */
+  retryAfterSeconds?: number;
+}
+
+export interface SimTextContext {
+  model: string;
+  /** The last user message. */
+  prompt: string;
+  /** The system message, if any. */
+  system: string;
+  temperature?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  model?: string;
+  at: number;
+}
+
+export interface SimulatorHandle {
+  /** Base URL to hand to the SDK (its shape depends on the provider; see each simulator). */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Behaviour of one model, or of every model with `'*'`. Later calls merge into earlier ones. */
+  setBehavior(model: string | '*', behavior: SimBehavior): void;
+  /** The next `count` requests for this model (or any, with '*') fail with `fault`. */
+  injectFault(model: string | '*', fault: SimFault, count?: number): void;
+  /** Forget behaviour, faults and recorded requests. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** What a provider simulator plugs into the shared server. */
+export interface ProviderProtocol {
+  /** Extracts the model name and text context from a parsed request, or null if the route is not a generation. */
+  route(req: ParsedRequest): RouteResult;
+}
+
+export interface ParsedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+export type RouteResult =
+  | { kind: 'generate'; model: string; ctx: SimTextContext; reply: (text: string, res: ServerResponse) => void; fault: (fault: SimFault, res: ServerResponse, behavior: SimBehavior) => void }
+  | { kind: 'handled'; status: number; body: unknown }
+  | { kind: 'not_found' };
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendMalformed(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end('{"this is": not json');
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Rough token count for usage fields: good enough for statistics, and deterministic. */
+export function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export async function startSimulator(protocol: ProviderProtocol, urlSuffix = ''): Promise<SimulatorHandle> {
+  const requests: RecordedRequest[] = [];
+  let behaviors = new Map<string, SimBehavior>();
+  let faults = new Map<string, SimFault[]>();
+  const hanging = new Set<ServerResponse>();
+
+  const behaviorFor = (model: string): SimBehavior => ({ ...behaviors.get('*'), ...behaviors.get(model) });
+  const takeFault = (model: string): SimFault | undefined => {
+    for (const key of [model, '*']) {
+      const queue = faults.get(key);
+      if (queue && queue.length > 0) return queue.shift();
+    }
+    return undefined;
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const parsed: ParsedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
+      const routed = protocol.route(parsed);
+      requests.push({
+        method: parsed.method,
+        path: req.url ?? '/',
+        headers: req.headers,
+        body,
+        model: routed.kind === 'generate' ? routed.model : undefined,
+        at: Date.now(),
+      });
+      if (routed.kind === 'not_found') return sendJson(res, 404, { error: `no route ${parsed.method} ${path}` });
+      if (routed.kind === 'handled') return sendJson(res, routed.status, routed.body);
+
+      const behavior = behaviorFor(routed.model);
+      if (behavior.latencyMs) await sleep(behavior.latencyMs);
+      const fault = takeFault(routed.model);
+      if (fault === 'hang') {
+        hanging.add(res);
+        res.on('close', () => hanging.delete(res));
+        return;
+      }
+      if (fault === 'malformed') return sendMalformed(res);
+      if (fault) return routed.fault(fault, res, behavior);
+      const text =
+        typeof behavior.text === 'function'
+          ? behavior.text(routed.ctx)
+          : (behavior.text ?? simulatedStory(routed.ctx));
+      routed.reply(text, res);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}${urlSuffix}`,
+    requests,
+    setBehavior(model, behavior) {
+      behaviors.set(model, { ...behaviors.get(model), ...behavior });
+    },
+    injectFault(model, fault, count = 1) {
+      const queue = faults.get(model) ?? [];
+      for (let i = 0; i < count; i++) queue.push(fault);
+      faults.set(model, queue);
+    },
+    reset() {
+      behaviors = new Map();
+      faults = new Map();
+      requests.length = 0;
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
