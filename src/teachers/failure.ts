@@ -1,0 +1,69 @@
+/**
+ * Classification shared by every adapter, so the same HTTP status means the same failure kind
+ * whichever SDK reported it, and so the per-call deadline is built one way everywhere.
+ */
+import type { TeacherFailure, TeacherFailureKind } from './types.ts';
+
+/** Default deadline of one generation call. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export function kindForStatus(status: number): TeacherFailureKind {
+  if (status === 429) return 'rate_limited';
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 408) return 'timeout';
+  if (status >= 500) return 'server_error';
+  return 'client_error';
+}
+
+export function failure(kind: TeacherFailureKind, message: string, latencyMs: number, extra: Partial<TeacherFailure> = {}): TeacherFailure {
+  return { kind, message: truncateMessage(message), latencyMs, ...extra };
+}
+
+/** Provider error bodies can be long (and may echo request data); keep log lines and embeds short. */
+export function truncateMessage(message: string, max = 300): string {
+  const oneLine = message.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+/** Parses a Retry-After header: delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export interface Deadline {
+  signal: AbortSignal;
+  /** True once the deadline (not the caller) aborted the call. */
+  timedOut(): boolean;
+  /** True once the caller's signal aborted the call. */
+  cancelled(): boolean;
+  dispose(): void;
+}
+
+/**
+ * Combines the caller's cancellation with a per-call timeout. Adapters pass `signal` to their SDK
+ * and ask `timedOut()`/`cancelled()` afterwards, because SDKs report both as the same AbortError.
+ */
+export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
+  const controller = new AbortController();
+  let expired = false;
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new Error(`timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    cancelled: () => !expired && (parent?.aborted ?? false),
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
