@@ -73,6 +73,8 @@ export interface ParsedRequest {
 export type RouteResult =
   | { kind: 'generate'; model: string; ctx: SimTextContext; reply: (text: string, res: ServerResponse) => void; fault: (fault: SimFault, res: ServerResponse, behavior: SimBehavior) => void }
   | { kind: 'handled'; status: number; body: unknown }
+  // For answers `handled` cannot express (NDJSON streams, empty bodies): the protocol writes the response itself.
+  | { kind: 'raw'; handler: (res: ServerResponse) => void }
   | { kind: 'not_found' };
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -136,6 +138,7 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
       });
       if (routed.kind === 'not_found') return sendJson(res, 404, { error: `no route ${parsed.method} ${path}` });
       if (routed.kind === 'handled') return sendJson(res, routed.status, routed.body);
+      if (routed.kind === 'raw') return routed.handler(res);
 
       const behavior = behaviorFor(routed.model);
       if (behavior.latencyMs) await sleep(behavior.latencyMs);
