@@ -69,6 +69,8 @@ export interface ExampleRecord {
   toMemory: boolean;
   saveStory: boolean;
   finishedAt: number;
+  /** Set on progress events once the store saved the story. */
+  storyId?: string;
 }
 
 /** What the store reports back after persisting one example. */

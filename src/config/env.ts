@@ -1,0 +1,90 @@
+/**
+ * Every setting Zega reads, validated once at start-up. Each problem is reported with the
+ * variable's name and how to get a valid value, so `npm start` never fails with a stack trace.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const optionalUrl = optionalString.pipe(
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:8080' })
+    .optional(),
+);
+
+const snowflake = optionalString.pipe(
+  z
+    .string()
+    .regex(/^\d{17,20}$/, 'must be a Discord id (17–20 digits): enable Developer Mode in Discord, right-click, Copy ID')
+    .optional(),
+);
+
+const positiveInt = (fallback: number, max: number) =>
+  optionalString.pipe(z.coerce.number<string | undefined>().int().min(1).max(max).optional()).transform((v) => v ?? fallback);
+
+export const envSchema = z.object({
+  GEMINI_API_KEY: optionalString,
+  GEMINI_BASE_URL: optionalUrl,
+  GROQ_API_KEY: optionalString,
+  GROQ_BASE_URL: optionalUrl,
+  HF_TOKEN: optionalString,
+  HF_BASE_URL: optionalUrl,
+  /** `off` disables the Ollama teacher; otherwise it is enabled when this host answers at start-up. */
+  OLLAMA_HOST: optionalString
+    .pipe(z.union([z.literal('off'), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or "off"' })]).optional())
+    .transform((v) => v ?? 'http://127.0.0.1:11434'),
+  STORAGE_URL: optionalString.transform((v) => v ?? 'sqlite://data/zega.sqlite'),
+  LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).optional()).transform((v) => v ?? 'info'),
+  TEACHERS_FILE: optionalString,
+  /** Deadline of one teacher call. */
+  TEACHER_TIMEOUT_MS: positiveInt(60_000, 600_000),
+  /** How many examples of one run are generated at once (each asks every teacher in parallel). */
+  RUN_CONCURRENCY: positiveInt(3, 16),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_CLIENT_ID: snowflake,
+  DISCORD_GUILD_ID: snowflake,
+  DISCORD_API_URL: optionalUrl,
+});
+
+export type Config = z.output<typeof envSchema>;
+
+/** Where to get each setting that can be missing; shown next to the variable's name. */
+export const HOW_TO_GET: Record<string, string> = {
+  GEMINI_API_KEY: 'create a key at Google AI Studio (aistudio.google.com → Get API key)',
+  GROQ_API_KEY: 'create a key at console.groq.com → API Keys',
+  HF_TOKEN: 'create a token at huggingface.co → Settings → Access Tokens (with "Make calls to Inference Providers")',
+  DISCORD_TOKEN: 'Discord Developer Portal → your application → Bot → Reset Token',
+  DISCORD_CLIENT_ID: 'Discord Developer Portal → your application → General Information → Application ID',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    return `${name} ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Names the settings a front end needs and does not have, each with where to get it. */
+export function requireSettings(config: Config, names: (keyof Config)[]): void {
+  const missing = names.filter((name) => config[name] === undefined);
+  if (missing.length === 0) return;
+  throw new ConfigError(
+    missing.map((name) => `${name} is not set: ${HOW_TO_GET[name] ?? 'see .env.example'}; put it in .env`),
+  );
+}

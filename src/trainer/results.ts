@@ -1,0 +1,214 @@
+/**
+ * Folds finished examples into running totals (for progress displays) and into the product's
+ * result shape. Pure bookkeeping: no I/O, so every front end and every test sees the same sums.
+ */
+import type { Genre } from './genres.ts';
+import { settingsKey } from './paramGrid.ts';
+import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
+import {
+  FINE_TUNE_EVERY,
+  type BestParams,
+  type ExampleRecord,
+  type ModelPerformance,
+  type RunStatus,
+  type RunTotals,
+  type TrainingResult,
+} from './types.ts';
+
+interface TeacherTally {
+  wins: number;
+  winQualitySum: number;
+  calls: number;
+  failures: number;
+  latencySum: number;
+  latencyCount: number;
+}
+
+interface WinSample {
+  teacherId: string;
+  genre: Genre;
+  settings: GenerationSettings;
+  finalQuality: number;
+  confidence: number;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
+
+export class RunAccumulator {
+  private readonly tallies = new Map<string, TeacherTally>();
+  private readonly wins: WinSample[] = [];
+  /** Text quality of every candidate, by genre and teacher, for per-genre model scores. */
+  private readonly candidateQuality = new Map<Genre, Map<string, number[]>>();
+  private readonly genreCounts: Partial<Record<Genre, number>> = {};
+  private qualitySum = 0;
+  private successful = 0;
+  private failed = 0;
+  private storiesSaved = 0;
+  private fineTuneCollected = 0;
+  private tokensIn = 0;
+  private tokensOut = 0;
+
+  constructor(
+    private readonly teachers: TeacherInfo[],
+    private readonly total: number,
+    private readonly startedAt: number,
+  ) {
+    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 });
+  }
+
+  private tally(teacherId: string): TeacherTally {
+    let t = this.tallies.get(teacherId);
+    if (!t) {
+      t = { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 };
+      this.tallies.set(teacherId, t);
+    }
+    return t;
+  }
+
+  /** Counts one HTTP call (generation, retry or jury ballot). */
+  recordCall(teacherId: string, latencyMs: number, ok: boolean, tokens?: { inputTokens: number; outputTokens: number }): void {
+    const t = this.tally(teacherId);
+    t.calls += 1;
+    if (!ok) t.failures += 1;
+    t.latencySum += latencyMs;
+    t.latencyCount += 1;
+    if (tokens) {
+      this.tokensIn += tokens.inputTokens;
+      this.tokensOut += tokens.outputTokens;
+    }
+  }
+
+  addExample(example: ExampleRecord, storySaved: boolean): void {
+    this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
+    if (example.status === 'failed' || !example.winner) {
+      this.failed += 1;
+      return;
+    }
+    const { winner } = example;
+    this.successful += 1;
+    this.qualitySum += winner.finalQuality;
+    if (storySaved) this.storiesSaved += 1;
+    if (example.toFineTune) this.fineTuneCollected += 1;
+    const t = this.tally(winner.teacherId);
+    t.wins += 1;
+    t.winQualitySum += winner.finalQuality;
+    this.wins.push({ teacherId: winner.teacherId, genre: example.genre, settings: winner.settings, finalQuality: winner.finalQuality, confidence: winner.confidence });
+    const byTeacher = this.candidateQuality.get(example.genre) ?? new Map<string, number[]>();
+    for (const outcome of example.outcomes) {
+      if (outcome.textQuality === undefined) continue;
+      const list = byTeacher.get(outcome.teacherId) ?? [];
+      list.push(outcome.textQuality);
+      byTeacher.set(outcome.teacherId, list);
+    }
+    this.candidateQuality.set(example.genre, byTeacher);
+  }
+
+  get done(): number {
+    return this.successful + this.failed;
+  }
+
+  totals(now: number): RunTotals {
+    const elapsedMs = now - this.startedAt;
+    const done = this.done;
+    let leading: RunTotals['leadingTeacher'];
+    for (const [teacherId, t] of this.tallies) {
+      if (t.wins > 0 && (!leading || t.wins > leading.wins)) leading = { teacherId, wins: t.wins };
+    }
+    return {
+      done,
+      total: this.total,
+      successful: this.successful,
+      failed: this.failed,
+      storiesSaved: this.storiesSaved,
+      averageQuality: this.successful === 0 ? 0 : round2(this.qualitySum / this.successful),
+      leadingTeacher: leading,
+      genreCounts: { ...this.genreCounts },
+      elapsedMs,
+      etaMs: done === 0 ? undefined : Math.round((elapsedMs / done) * (this.total - done)),
+    };
+  }
+
+  private bestParams(samples: WinSample[], teacherId: string, modelScores: Record<string, number>): BestParams {
+    const groups = new Map<string, WinSample[]>();
+    for (const s of samples) {
+      const key = settingsKey(s.settings);
+      groups.set(key, [...(groups.get(key) ?? []), s]);
+    }
+    // Highest average final quality; more samples break ties, so one lucky win does not beat a steady record.
+    const [best] = [...groups.values()].sort(
+      (a, b) => mean(b.map((s) => s.finalQuality)) - mean(a.map((s) => s.finalQuality)) || b.length - a.length,
+    );
+    const settings = best?.[0]?.settings;
+    return {
+      best_model: teacherId,
+      ensemble_confidence: round2(mean(samples.map((s) => s.confidence))),
+      model_scores: modelScores,
+      generation_params: settings
+        ? { temperature: settings.temperature, top_p: settings.topP, max_tokens: settings.maxTokens }
+        : { temperature: 0, top_p: 0, max_tokens: 0 },
+      samples: best?.length ?? 0,
+    };
+  }
+
+  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number }): TrainingResult {
+    const model_performance: Record<string, ModelPerformance> = {};
+    for (const teacher of this.teachers) {
+      const t = this.tally(teacher.id);
+      model_performance[teacher.id] = {
+        wins: t.wins,
+        average_quality: t.wins === 0 ? 0 : round2(t.winQualitySum / t.wins),
+        calls: t.calls,
+        failures: t.failures,
+        average_latency_ms: t.latencyCount === 0 ? 0 : Math.round(t.latencySum / t.latencyCount),
+      };
+    }
+
+    const per_teacher: Record<string, BestParams> = {};
+    for (const teacher of this.teachers) {
+      const samples = this.wins.filter((w) => w.teacherId === teacher.id);
+      if (samples.length === 0) continue;
+      per_teacher[teacher.id] = this.bestParams(samples, teacher.id, { [teacher.id]: model_performance[teacher.id]?.average_quality ?? 0 });
+    }
+
+    const per_genre: Partial<Record<Genre, BestParams>> = {};
+    for (const genre of Object.keys(this.genreCounts) as Genre[]) {
+      const genreWins = this.wins.filter((w) => w.genre === genre);
+      if (genreWins.length === 0) continue;
+      const winCounts = new Map<string, WinSample[]>();
+      for (const w of genreWins) winCounts.set(w.teacherId, [...(winCounts.get(w.teacherId) ?? []), w]);
+      const rosterOrder = (id: string) => this.teachers.findIndex((t) => t.id === id);
+      const [bestTeacher, bestSamples] = [...winCounts.entries()].sort(
+        ([idA, a], [idB, b]) =>
+          b.length - a.length || mean(b.map((s) => s.finalQuality)) - mean(a.map((s) => s.finalQuality)) || rosterOrder(idA) - rosterOrder(idB),
+      )[0] as [string, WinSample[]];
+      const scores: Record<string, number> = {};
+      for (const [teacherId, qualities] of this.candidateQuality.get(genre) ?? []) scores[teacherId] = round2(mean(qualities));
+      per_genre[genre] = this.bestParams(bestSamples, bestTeacher, scores);
+    }
+
+    const untilNext = FINE_TUNE_EVERY - (args.fineTuneTotal % FINE_TUNE_EVERY);
+    return {
+      run_id: args.runId,
+      user_id: args.userId,
+      status: args.status,
+      requested: this.total,
+      successful: this.successful,
+      failed: this.failed,
+      stories_saved: this.storiesSaved,
+      model_performance,
+      average_quality: this.successful === 0 ? 0 : round2(this.qualitySum / this.successful),
+      genre_distribution: { ...this.genreCounts },
+      training_stats: {
+        duration_ms: args.now - this.startedAt,
+        calls: [...this.tallies.values()].reduce((sum, t) => sum + t.calls, 0),
+        tokens: { input: this.tokensIn, output: this.tokensOut },
+        fine_tune_examples_collected: this.fineTuneCollected,
+        fine_tune_examples_total: args.fineTuneTotal,
+        until_next_fine_tune: untilNext,
+        fine_tune_every: FINE_TUNE_EVERY,
+      },
+      best_params: { per_teacher, per_genre },
+    };
+  }
+}
