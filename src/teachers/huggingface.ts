@@ -1,0 +1,126 @@
+/**
+ * Hugging Face teacher over `@huggingface/inference` (4.13.x).
+ *
+ * Addressing:
+ * - `baseUrl` set (a dedicated Inference Endpoint, a TGI server, or the test simulator): it is the
+ *   SDK's `endpointUrl`; requests go to `{baseUrl}/v1/chat/completions` and `model` only travels in
+ *   the body. `provider` must then stay unset: the SDK throws if both are given.
+ * - `baseUrl` unset: no `endpointUrl`, so the SDK uses its auto-router,
+ *   `https://router.huggingface.co/v1/chat/completions`, which needs an `hf_…` token and resolves
+ *   `model` as a Hub id (`Qwen/Qwen2.5-7B-Instruct`), optionally suffixed with a provider or policy
+ *   (`Qwen/Qwen2.5-7B-Instruct:together`, `…:fastest`, `…:cheapest`).
+ *
+ * SDK traps handled here: a 503 is retried immediately and without limit unless
+ * `retry_on_error: false` (we retry at the run level instead); there is no timeout option, so the
+ * shared `deadline()` signal is passed; errors expose the status but no headers, so a 429 carries no
+ * retry hint.
+ */
+import {
+  InferenceClient,
+  InferenceClientInputError,
+  InferenceClientProviderApiError,
+  InferenceClientProviderOutputError,
+  InferenceClientRoutingError,
+} from '@huggingface/inference';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, type Deadline } from './failure.ts';
+import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+
+export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
+  const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const client = new InferenceClient(apiKey ?? '', {
+    ...(baseUrl ? { endpointUrl: baseUrl } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+
+  async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
+    const started = Date.now();
+    const elapsed = () => Date.now() - started;
+    const call = deadline(timeoutMs, request.signal);
+    try {
+      const output: unknown = await client.chatCompletion(
+        {
+          model,
+          // The SDK's message type has an index signature our plain interface lacks.
+          messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+          temperature: request.settings.temperature,
+          top_p: request.settings.topP,
+          max_tokens: request.settings.maxTokens,
+        },
+        { signal: call.signal, retry_on_error: false },
+      );
+      return readReply(output, request, elapsed());
+    } catch (err) {
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), apiKey) };
+    } finally {
+      call.dispose();
+    }
+  }
+
+  return { id, provider, model, defaults, generate };
+}
+
+/**
+ * With `endpointUrl` the SDK returns the body unchecked (and a Blob if the content type is not
+ * JSON), so the shape is validated here.
+ */
+function readReply(output: unknown, request: GenerateRequest, latencyMs: number): GenerateOutcome {
+  const reply = output as { choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } } | null;
+  const choice = Array.isArray(reply?.choices)
+    ? (reply.choices[0] as { message?: { content?: unknown }; finish_reason?: unknown } | undefined)
+    : undefined;
+  if (!choice || typeof choice !== 'object') {
+    return { ok: false, failure: failure('bad_reply', 'reply has no chat completion choice', latencyMs) };
+  }
+  const content = choice.message?.content;
+  if (content !== undefined && content !== null && typeof content !== 'string') {
+    return { ok: false, failure: failure('bad_reply', 'reply content is not text', latencyMs) };
+  }
+  const text = content ?? '';
+  if (!text.trim()) return { ok: false, failure: failure('empty_output', 'the model returned no text', latencyMs) };
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  return {
+    ok: true,
+    generation: {
+      text,
+      settings: request.settings,
+      latencyMs,
+      usage: { inputTokens: count(reply?.usage?.prompt_tokens), outputTokens: count(reply?.usage?.completion_tokens) },
+      finishReason: typeof choice.finish_reason === 'string' && choice.finish_reason ? choice.finish_reason.toLowerCase() : 'unknown',
+    },
+  };
+}
+
+function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, apiKey: string | undefined): TeacherFailure {
+  const message = redact(err instanceof Error ? err.message : String(err), apiKey);
+  // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
+  if (err instanceof InferenceClientProviderApiError) {
+    const status = err.httpResponse.status;
+    return failure(kindForStatus(status), `HTTP ${status}: ${message}`, latencyMs, { status });
+  }
+  // The SDK rethrows whatever `fetch` rejects with, so abort causes are told apart by the deadline.
+  if (call.cancelled()) return failure('cancelled', 'cancelled by the caller', latencyMs);
+  if (call.timedOut()) return failure('timeout', `no reply within ${timeoutMs} ms`, latencyMs);
+  if (err instanceof SyntaxError || err instanceof InferenceClientProviderOutputError) {
+    return failure('bad_reply', `unreadable reply: ${message}`, latencyMs);
+  }
+  // The auto-router (no baseUrl) refuses tokens that are not `hf_…` before sending anything.
+  if (err instanceof InferenceClientRoutingError) return failure('auth', message, latencyMs);
+  if (err instanceof InferenceClientInputError) return failure('client_error', message, latencyMs);
+  const network = networkCode(err);
+  if (network) return failure('network', `cannot reach Hugging Face: ${network}`, latencyMs);
+  return failure('client_error', message, latencyMs);
+}
+
+/** Undici reports transport failures as `TypeError('fetch failed')` with the errno in `cause`. */
+function networkCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (err instanceof TypeError && err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : 'fetch failed';
+  return undefined;
+}
+
+/** Provider messages may echo request data; make sure the token never reaches logs or embeds. */
+function redact(message: string, apiKey: string | undefined): string {
+  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
+}

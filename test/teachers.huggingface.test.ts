@@ -1,0 +1,170 @@
+/**
+ * The Hugging Face teacher through the real `@huggingface/inference` SDK against the loopback
+ * endpoint simulator: request shape, reply mapping, and one classified failure per fault.
+ */
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHuggingFaceTeacher } from '../src/teachers/huggingface.ts';
+import type { GenerateOutcome, GenerateRequest, GenerationSettings, TeacherFactoryOptions, TeacherFailure } from '../src/teachers/types.ts';
+import type { SimFault, SimulatorHandle } from './simulators/common.ts';
+import { startHuggingFaceSimulator } from './simulators/huggingface.ts';
+
+const TOKEN = 'hf_simulatedSecretToken0123456789';
+const QWEN = 'Qwen/Qwen2.5-7B-Instruct';
+const MISTRAL = 'mistralai/Mistral-7B-Instruct-v0.3';
+const SETTINGS: GenerationSettings = { temperature: 0.8, topP: 0.9, maxTokens: 600 };
+
+let sim: SimulatorHandle;
+
+beforeAll(async () => {
+  sim = await startHuggingFaceSimulator();
+});
+afterAll(async () => {
+  await sim.close();
+});
+beforeEach(() => sim.reset());
+
+function teacher(overrides: Partial<TeacherFactoryOptions> = {}) {
+  return createHuggingFaceTeacher({
+    id: 'hf-qwen2.5-7b',
+    provider: 'huggingface',
+    model: QWEN,
+    defaults: SETTINGS,
+    apiKey: TOKEN,
+    baseUrl: sim.url,
+    timeoutMs: 5_000,
+    ...overrides,
+  });
+}
+
+function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
+  return {
+    messages: [
+      { role: 'system', content: 'You write short stories.' },
+      { role: 'user', content: 'A lighthouse keeper finds a letter.' },
+    ],
+    settings: SETTINGS,
+    ...overrides,
+  };
+}
+
+function expectFailure(outcome: GenerateOutcome): TeacherFailure {
+  if (outcome.ok) throw new Error(`expected a failure, got text ${JSON.stringify(outcome.generation.text)}`);
+  expect(outcome.failure.message).not.toContain(TOKEN);
+  return outcome.failure;
+}
+
+/** A port nothing listens on: bind one, then release it. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+describe('Hugging Face teacher', () => {
+  it('generates through the endpoint and sends model, settings, system message and token', async () => {
+    sim.setBehavior(QWEN, { text: 'Once upon a tide, the keeper read the letter twice.' });
+    const outcome = await teacher().generate(request());
+
+    if (!outcome.ok) throw new Error(`unexpected failure: ${outcome.failure.kind} ${outcome.failure.message}`);
+    expect(outcome.generation.text).toBe('Once upon a tide, the keeper read the letter twice.');
+    expect(outcome.generation.finishReason).toBe('stop');
+    expect(outcome.generation.usage.inputTokens).toBeGreaterThan(0);
+    expect(outcome.generation.usage.outputTokens).toBeGreaterThan(0);
+    expect(outcome.generation.settings).toEqual(SETTINGS);
+
+    expect(sim.requests).toHaveLength(1);
+    const [sent] = sim.requests;
+    expect(sent?.method).toBe('POST');
+    expect(sent?.path).toBe('/v1/chat/completions');
+    expect(sent?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const body = sent?.body as Record<string, unknown>;
+    expect(body).toMatchObject({ model: QWEN, temperature: 0.8, top_p: 0.9, max_tokens: 600 });
+    expect(body).not.toHaveProperty('provider');
+    expect(body.messages).toEqual([
+      { role: 'system', content: 'You write short stories.' },
+      { role: 'user', content: 'A lighthouse keeper finds a letter.' },
+    ]);
+  });
+
+  it('serves both roster models from one simulator, routed by the model field', async () => {
+    const qwen = await teacher().generate(request());
+    const mistral = await teacher({ id: 'hf-mistral-7b', model: MISTRAL }).generate(request());
+    expect(qwen.ok && mistral.ok).toBe(true);
+    expect(sim.requests.map((r) => r.model)).toEqual([QWEN, MISTRAL]);
+    if (qwen.ok && mistral.ok) expect(qwen.generation.text).not.toBe(mistral.generation.text);
+  });
+
+  it('reports a length finish when max tokens cut the text', async () => {
+    sim.setBehavior(QWEN, { text: 'word '.repeat(200) });
+    const outcome = await teacher().generate(request({ settings: { ...SETTINGS, maxTokens: 16 } }));
+    expect(outcome.ok && outcome.generation.finishReason).toBe('length');
+  });
+
+  const faults: [SimFault, TeacherFailure['kind'], number | undefined][] = [
+    ['rate_limit', 'rate_limited', 429],
+    ['server_error', 'server_error', 500],
+    ['unauthorized', 'auth', 401],
+    ['malformed', 'bad_reply', undefined],
+    ['empty', 'empty_output', undefined],
+  ];
+  it.each(faults)('classifies the %s fault as %s', async (fault, kind, status) => {
+    sim.injectFault(QWEN, fault);
+    const failure = expectFailure(await teacher().generate(request()));
+    expect(failure.kind).toBe(kind);
+    expect(failure.status).toBe(status);
+  });
+
+  it('classifies a 503 as server_error after exactly one request (no SDK retry loop)', async () => {
+    // Several queued 503s: a retrying SDK would consume them all and then succeed.
+    sim.injectFault(QWEN, 'unavailable', 3);
+    const failure = expectFailure(await teacher().generate(request()));
+    expect(failure).toMatchObject({ kind: 'server_error', status: 503 });
+    expect(sim.requests).toHaveLength(1);
+  });
+
+  it('gives up on a hanging endpoint at its deadline', async () => {
+    sim.injectFault(QWEN, 'hang');
+    const started = Date.now();
+    const failure = expectFailure(await teacher({ timeoutMs: 300 }).generate(request()));
+    expect(failure.kind).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reports a caller abort as cancelled', async () => {
+    sim.injectFault(QWEN, 'hang');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const failure = expectFailure(await teacher().generate(request({ signal: controller.signal })));
+    expect(failure.kind).toBe('cancelled');
+  });
+
+  it('reports a refused connection as network', async () => {
+    const failure = expectFailure(await teacher({ baseUrl: await closedPortUrl() }).generate(request()));
+    expect(failure.kind).toBe('network');
+  });
+
+  it('keeps the token out of failure messages even when the provider echoes it', async () => {
+    const echoing: typeof fetch = async () =>
+      new Response(JSON.stringify({ error: `token ${TOKEN} is not allowed here` }), { status: 400, headers: { 'content-type': 'application/json' } });
+    const failure = expectFailure(await teacher({ fetch: echoing }).generate(request()));
+    expect(failure).toMatchObject({ kind: 'client_error', status: 400 });
+    expect(failure.message).toContain('[redacted]');
+  });
+
+  it('without a base URL addresses the HF router by Hub model id', async () => {
+    const seen: string[] = [];
+    // Stands in for the network only; the SDK itself builds the request.
+    const router: typeof fetch = async (input, init) => {
+      seen.push(String(input), String(init?.body));
+      const reply = { id: 'r1', object: 'chat.completion', created: 1, model: QWEN, choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } };
+      return new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const outcome = await teacher({ baseUrl: undefined, fetch: router }).generate(request());
+    expect(outcome.ok).toBe(true);
+    expect(seen[0]).toBe('https://router.huggingface.co/v1/chat/completions');
+    expect(JSON.parse(seen[1] ?? '{}')).toMatchObject({ model: QWEN });
+  });
+});
