@@ -1,0 +1,100 @@
+/**
+ * Groq teacher over `groq-sdk` (OpenAI-compatible `chat.completions.create`, non-streaming).
+ * `maxRetries: 0` because the SDK otherwise retries 429/5xx itself, honouring `retry-after`
+ * without any cap; Zega's own scheduler decides when to come back.
+ */
+import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, parseRetryAfter, type Deadline } from './failure.ts';
+import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
+import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+
+export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join('[redacted]') : text);
+  // The constructor throws when no key is given and GROQ_API_KEY is unset; `generate` must not.
+  let client: Groq | undefined;
+  let setupProblem = '';
+  try {
+    client = new Groq({
+      apiKey: options.apiKey,
+      // Unset → GROQ_BASE_URL or the public endpoint. The SDK appends `/openai/v1/chat/completions`.
+      baseURL: options.baseUrl,
+      maxRetries: 0,
+      // Only bounds the wait for response headers; the deadline signal below bounds the body too.
+      timeout: timeoutMs,
+      fetch: options.fetch,
+    });
+  } catch (err) {
+    setupProblem = err instanceof Error ? err.message : String(err);
+  }
+
+  return {
+    id: options.id,
+    provider: 'groq',
+    model: options.model,
+    defaults: options.defaults,
+    async generate(request): Promise<GenerateOutcome> {
+      if (!client) return { ok: false, failure: failure('auth', `Groq client not configured: ${setupProblem}`, 0) };
+      const started = performance.now();
+      const elapsed = () => Math.round(performance.now() - started);
+      const dl = deadline(timeoutMs, request.signal);
+      try {
+        const completion = await client.chat.completions.create(
+          {
+            model: options.model,
+            messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+            temperature: request.settings.temperature,
+            top_p: request.settings.topP,
+            // `max_tokens` is deprecated in the SDK types in favour of this name.
+            max_completion_tokens: request.settings.maxTokens,
+            stream: false,
+          },
+          { signal: dl.signal },
+        );
+        return readGeneration(completion, request.settings, elapsed());
+      } catch (err) {
+        const classified = classifyGroqError(err, dl, timeoutMs, elapsed());
+        return { ok: false, failure: { ...classified, message: redact(classified.message) } };
+      } finally {
+        dl.dispose();
+      }
+    },
+  };
+}
+
+function readGeneration(completion: ChatCompletion, settings: GenerationSettings, latencyMs: number): GenerateOutcome {
+  // A non-JSON 200 reaches us as a string, a foreign JSON shape without `choices`: both unusable.
+  const body: unknown = completion;
+  const choices = typeof body === 'object' && body !== null ? (body as Partial<ChatCompletion>).choices : undefined;
+  const choice = Array.isArray(choices) ? choices[0] : undefined;
+  if (!choice) return { ok: false, failure: failure('bad_reply', 'Groq reply has no choices', latencyMs) };
+  const text = choice.message?.content ?? '';
+  const finishReason = choice.finish_reason?.toLowerCase() ?? 'unknown';
+  if (text.trim() === '') return { ok: false, failure: failure('empty_output', `Groq returned no text: finish reason ${finishReason}`, latencyMs) };
+  const usage = { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 };
+  return { ok: true, generation: { text, settings, latencyMs, usage, finishReason } };
+}
+
+function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+  // RateLimitError, InternalServerError, AuthenticationError... all carry status and headers.
+  if (err instanceof APIError && typeof err.status === 'number') {
+    const body = err.error as { error?: { message?: unknown } } | undefined;
+    const text = typeof body?.error?.message === 'string' ? `${err.status} ${body.error.message}` : err.message;
+    const retryAfterMs = err.status === 429 ? parseRetryAfter(err.headers?.get('retry-after')) : undefined;
+    return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+  }
+  // APIUserAbortError (before headers) and a bare AbortError (while reading the body) look alike:
+  // the deadline knows whether it or the caller pulled the plug.
+  if (dl.timedOut()) return failure('timeout', `Groq gave no answer within ${timeoutMs} ms`, latencyMs);
+  if (dl.cancelled()) return failure('cancelled', 'Groq call cancelled by the caller', latencyMs);
+  if (err instanceof APIConnectionTimeoutError) return failure('timeout', `Groq gave no answer within ${timeoutMs} ms`, latencyMs);
+  if (err instanceof APIConnectionError) {
+    // The SDK wraps undici's TypeError('fetch failed'), whose own cause says why (ECONNREFUSED...).
+    const inner = ((err.cause as { cause?: unknown } | undefined)?.cause ?? err.cause) as { code?: unknown; message?: unknown } | undefined;
+    const why = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : err.message;
+    return failure('network', `cannot reach Groq: ${why}`, latencyMs);
+  }
+  if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);
+  const message = err instanceof Error ? err.message : String(err);
+  return failure(err instanceof TypeError ? 'bad_reply' : 'client_error', `Groq: ${message}`, latencyMs);
+}
