@@ -1,0 +1,114 @@
+/**
+ * Ollama teacher over the `ollama` package (0.6.x).
+ *
+ * SDK traps handled here: the package does not read `OLLAMA_HOST`, so the host is always passed;
+ * it has no timeout and, for non-streaming calls, sends no AbortSignal at all, so the deadline is
+ * applied by the `fetch` we hand it; it does not retry (a busy server's 503 comes straight back);
+ * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
+ */
+import { Ollama, type ChatResponse } from 'ollama';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, parseRetryAfter, type Deadline } from './failure.ts';
+import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+
+/** Where a local Ollama listens by default (the package's own default, made explicit). */
+export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
+
+export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
+  const { id, provider, model, defaults, apiKey, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  const host = options.baseUrl || DEFAULT_OLLAMA_HOST;
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  // A local Ollama needs no key; a hosted or proxied one takes a bearer token.
+  const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined;
+
+  async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
+    const started = Date.now();
+    const elapsed = () => Date.now() - started;
+    const call = deadline(timeoutMs, request.signal);
+    let retryAfter: string | null = null;
+    const fetchWithDeadline: typeof fetch = async (input, init) => {
+      const signal = init?.signal ? AbortSignal.any([init.signal, call.signal]) : call.signal;
+      const response = await baseFetch(input, { ...init, signal });
+      // ResponseError drops the headers; keep a proxy's rate-limit hint.
+      retryAfter = response.headers.get('retry-after');
+      return response;
+    };
+    // One client per call, because the deadline lives in the fetch it is built with.
+    const client = new Ollama({ host, fetch: fetchWithDeadline, ...(headers ? { headers } : {}) });
+    try {
+      const response = await client.chat({
+        model,
+        messages: request.messages,
+        stream: false,
+        options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
+      });
+      return readReply(response, request, elapsed());
+    } catch (err) {
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), apiKey, retryAfter) };
+    } finally {
+      call.dispose();
+    }
+  }
+
+  return { id, provider, model, defaults, generate };
+}
+
+/** The package returns the parsed body unchecked, so the shape is validated here. */
+function readReply(response: ChatResponse, request: GenerateRequest, latencyMs: number): GenerateOutcome {
+  const reply = response as Partial<ChatResponse> | null;
+  const message: unknown = reply?.message;
+  const content: unknown = reply?.message?.content;
+  if (typeof message !== 'object' || message === null || (content !== undefined && typeof content !== 'string')) {
+    return { ok: false, failure: failure('bad_reply', 'reply is not an Ollama chat response', latencyMs) };
+  }
+  const text = content ?? '';
+  if (!text.trim()) return { ok: false, failure: failure('empty_output', 'the model returned no text', latencyMs) };
+  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+  return {
+    ok: true,
+    generation: {
+      text,
+      settings: request.settings,
+      latencyMs,
+      usage: { inputTokens: count(reply?.prompt_eval_count), outputTokens: count(reply?.eval_count) },
+      finishReason: typeof reply?.done_reason === 'string' && reply.done_reason ? reply.done_reason.toLowerCase() : 'unknown',
+    },
+  };
+}
+
+function classify(
+  err: unknown,
+  call: Deadline,
+  timeoutMs: number,
+  latencyMs: number,
+  apiKey: string | undefined,
+  retryAfter: string | null,
+): TeacherFailure {
+  const message = redact(err instanceof Error ? err.message : String(err), apiKey);
+  const status = (err as { status_code?: unknown } | null)?.status_code;
+  if (err instanceof Error && err.name === 'ResponseError' && typeof status === 'number') {
+    const kind = kindForStatus(status);
+    const retryAfterMs = kind === 'rate_limited' ? parseRetryAfter(retryAfter) : undefined;
+    return failure(kind, `HTTP ${status}: ${message}`, latencyMs, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  }
+  // fetch rejects with the abort reason, so the cause is read from the deadline, not the error.
+  if (call.cancelled()) return failure('cancelled', 'cancelled by the caller', latencyMs);
+  if (call.timedOut()) return failure('timeout', `no reply within ${timeoutMs} ms`, latencyMs);
+  if (err instanceof SyntaxError) return failure('bad_reply', `unreadable reply: ${message}`, latencyMs);
+  const network = networkCode(err);
+  if (network) return failure('network', `cannot reach Ollama: ${network}`, latencyMs);
+  return failure('client_error', message, latencyMs);
+}
+
+/** Undici reports transport failures as `TypeError('fetch failed')` with the errno in `cause`. */
+function networkCode(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (err instanceof TypeError && err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : 'fetch failed';
+  return undefined;
+}
+
+/** Error text may echo request data; make sure the key never reaches logs or embeds. */
+function redact(message: string, apiKey: string | undefined): string {
+  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
+}
