@@ -1,0 +1,45 @@
+/**
+ * Assembles what every front end needs from the environment: config, logger, enabled teachers
+ * and the store. The CLI, the demo and the bot all start here, so they agree on every setting.
+ */
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from '../config/env.ts';
+import { createLogger, registerSecrets } from '../logger.ts';
+import { buildTeachers, connectionsFromConfig, loadRoster, probeOllama, type BuildTeachersOptions, type RosterEntry } from '../teachers/roster.ts';
+import type { Teacher } from '../teachers/types.ts';
+import { openStore, type ZegaStore } from '../storage/index.ts';
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  roster: RosterEntry[];
+  teachers: Teacher[];
+  store: ZegaStore;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions extends BuildTeachersOptions {
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}
+
+export async function createRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const config = loadConfig(options.env ?? process.env);
+  registerSecrets(config.GEMINI_API_KEY, config.GROQ_API_KEY, config.HF_TOKEN, config.DISCORD_TOKEN);
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const roster = await loadRoster(config.TEACHERS_FILE);
+  const ollamaReachable = roster.some((e) => e.provider === 'ollama') && (await probeOllama(config.OLLAMA_HOST));
+  const teachers = buildTeachers(roster, connectionsFromConfig(config, ollamaReachable), {
+    timeoutMs: config.TEACHER_TIMEOUT_MS,
+    ...options,
+  });
+  const store = await openStore(config.STORAGE_URL, { logger });
+  return {
+    config,
+    logger,
+    roster,
+    teachers,
+    store,
+    close: () => store.close(),
+  };
+}

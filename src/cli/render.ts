@@ -1,0 +1,54 @@
+/** Plain-text tables of a run's result, shared by the CLI and the demo. */
+import type { RunTotals, TrainingResult } from '../trainer/types.ts';
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, col) => Math.max(...cells.map((r) => (r[col] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? '0%' : `${Math.round((part / whole) * 100)}%`);
+
+export function formatSummary(result: TrainingResult): string {
+  const s = result.training_stats;
+  const done = result.successful + result.failed;
+  return table(
+    ['Result', 'Value'],
+    [
+      ['Status', result.status],
+      ['Examples', `${done} of ${result.requested}`],
+      ['Successful', `${result.successful} (${pct(result.successful, done)})`],
+      ['Failed', result.failed],
+      ['Average quality', result.average_quality.toFixed(2)],
+      ['Stories saved', result.stories_saved],
+      ['Fine-tuning examples', `+${s.fine_tune_examples_collected} (total ${s.fine_tune_examples_total})`],
+      ['Next fine-tune in', `${s.until_next_fine_tune} examples`],
+      ['Teacher calls', s.calls],
+      ['Tokens in / out', `${s.tokens.input} / ${s.tokens.output}`],
+      ['Duration', `${(s.duration_ms / 1000).toFixed(1)} s`],
+    ],
+  );
+}
+
+export function formatLeaderboard(result: TrainingResult): string {
+  const rows = Object.entries(result.model_performance)
+    .sort(([, a], [, b]) => b.wins - a.wins || b.average_quality - a.average_quality)
+    .map(([id, p], i) => [i + 1, id, p.wins, p.average_quality.toFixed(2), p.calls, p.failures, `${p.average_latency_ms} ms`]);
+  return table(['#', 'Model', 'Wins', 'Avg quality', 'Calls', 'Failures', 'Latency'], rows);
+}
+
+export function formatGenres(result: TrainingResult): string {
+  const rows = Object.entries(result.genre_distribution)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([genre, count]) => [genre, count ?? 0]);
+  return table(['Genre', 'Examples'], rows);
+}
+
+export function progressLine(totals: RunTotals, width = 24): string {
+  const filled = totals.total === 0 ? 0 : Math.round((totals.done / totals.total) * width);
+  const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+  const eta = totals.etaMs === undefined ? '' : ` · ETA ${Math.ceil(totals.etaMs / 1000)} s`;
+  const leader = totals.leadingTeacher ? ` · lead ${totals.leadingTeacher.teacherId}` : '';
+  return `${bar} ${totals.done}/${totals.total} · ok ${totals.successful} · avg ${totals.averageQuality.toFixed(2)} · saved ${totals.storiesSaved}${leader}${eta}`;
+}

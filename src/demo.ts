@@ -1,0 +1,64 @@
+/**
+ * `npm run demo`: Zega's main job with zero configuration. Starts loopback simulators of the
+ * four provider APIs, points the real SDKs at them, runs 20 examples with save and memory on,
+ * and keeps the stories in the embedded SQLite database (a second demo adds to them).
+ */
+import { createRuntime } from './app/runtime.ts';
+import { processIo } from './cli/io.ts';
+import { trainCommand } from './cli/train.ts';
+import type { ExampleRecord } from './trainer/types.ts';
+import { startProviderSimulators } from '../test/simulators/index.ts';
+
+const DEMO_USER = 'demo-user';
+
+async function main(): Promise<void> {
+  const io = processIo;
+  io.out('Zega demo — the 7 teachers are SIMULATED: loopback servers on 127.0.0.1 speak the Gemini,');
+  io.out('Groq, Hugging Face and Ollama wire protocols to the real SDKs. No network, no API keys.\n');
+
+  const sims = await startProviderSimulators();
+  // Realistic, different response times per provider, so the leaderboard's latency column means something.
+  sims.gemini.setBehavior('*', { latencyMs: 120 });
+  sims.groq.setBehavior('*', { latencyMs: 40 });
+  sims.huggingface.setBehavior('*', { latencyMs: 200 });
+  sims.ollama.setBehavior('*', { latencyMs: 80 });
+
+  const runtime = await createRuntime({
+    env: {
+      ...sims.env,
+      STORAGE_URL: process.env.STORAGE_URL ?? 'sqlite://data/zega.sqlite',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    },
+    unlimited: true,
+  });
+  let best: ExampleRecord | undefined;
+  try {
+    const result = await trainCommand(
+      { userId: DEMO_USER, examples: 20, genres: [], save: true, memory: true, voting: 'consensus' },
+      runtime,
+      io,
+      {
+        json: false,
+        onEvent: (event) => {
+          if (event.type !== 'example' || !event.example.winner) return;
+          if (!best?.winner || event.example.winner.finalQuality > best.winner.finalQuality) best = event.example;
+        },
+      },
+    );
+    if (best?.winner) {
+      io.out(`\nBest story of this run — ${best.genre}, by ${best.winner.teacherId}, quality ${best.winner.finalQuality.toFixed(2)}`);
+      io.out(`Prompt: ${best.prompt}\n`);
+      io.out(best.winner.text);
+    }
+    const stored = await runtime.store.stories.count(DEMO_USER);
+    io.out(`\n${result.stories_saved} stories saved by this run; ${stored} in the library of "${DEMO_USER}" (${runtime.config.STORAGE_URL}).`);
+  } finally {
+    await runtime.close();
+    await sims.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
