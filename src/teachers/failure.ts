@@ -67,3 +67,17 @@ export function deadline(timeoutMs: number, parent?: AbortSignal): Deadline {
     },
   };
 }
+
+/** undici reports refused/reset connections as `TypeError('fetch failed')` with the errno in `cause`. */
+export function networkCause(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : err.message;
+  return undefined;
+}
+
+/** Provider messages may echo request data; make sure the key never reaches logs or embeds. */
+export function redactKey(message: string, apiKey: string | undefined): string {
+  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
+}

@@ -4,7 +4,7 @@
  * the SDK's retries would ignore the server's RetryInfo) and no automatic continuation.
  */
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
@@ -18,8 +18,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
     httpOptions: { baseUrl: options.baseUrl, fetch: options.fetch },
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join('[redacted]') : text);
-
+  
   return {
     id: options.id,
     provider: 'gemini',
@@ -46,7 +45,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
         return readGeneration(response, request.settings, elapsed());
       } catch (err) {
         const classified = classifyGeminiError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redact(classified.message) } };
+        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
       } finally {
         dl.dispose();
       }
@@ -125,10 +124,3 @@ function parseDuration(value: string | undefined): number | undefined {
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-/** undici reports refused/reset connections as `TypeError('fetch failed')` with a coded cause. */
-function networkCause(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = err.cause as { code?: unknown; message?: unknown } | undefined;
-  if (typeof cause?.code === 'string') return cause.code;
-  return err.message === 'fetch failed' ? (typeof cause?.message === 'string' ? cause.message : err.message) : undefined;
-}

@@ -4,13 +4,12 @@
  * without any cap; Zega's own scheduler decides when to come back.
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, parseRetryAfter, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const redact = (text: string) => (options.apiKey ? text.split(options.apiKey).join('[redacted]') : text);
   // The constructor throws when no key is given and GROQ_API_KEY is unset; `generate` must not.
   let client: Groq | undefined;
   let setupProblem = '';
@@ -54,7 +53,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
         return readGeneration(completion, request.settings, elapsed());
       } catch (err) {
         const classified = classifyGroqError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redact(classified.message) } };
+        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
       } finally {
         dl.dispose();
       }
@@ -90,8 +89,7 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIConnectionTimeoutError) return failure('timeout', `Groq gave no answer within ${timeoutMs} ms`, latencyMs);
   if (err instanceof APIConnectionError) {
     // The SDK wraps undici's TypeError('fetch failed'), whose own cause says why (ECONNREFUSED...).
-    const inner = ((err.cause as { cause?: unknown } | undefined)?.cause ?? err.cause) as { code?: unknown; message?: unknown } | undefined;
-    const why = typeof inner?.code === 'string' ? inner.code : typeof inner?.message === 'string' ? inner.message : err.message;
+    const why = networkCause(err.cause) ?? err.message;
     return failure('network', `cannot reach Groq: ${why}`, latencyMs);
   }
   if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);

@@ -22,7 +22,7 @@ import {
   InferenceClientProviderOutputError,
   InferenceClientRoutingError,
 } from '@huggingface/inference';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
@@ -91,7 +91,7 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
 }
 
 function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, apiKey: string | undefined): TeacherFailure {
-  const message = redact(err instanceof Error ? err.message : String(err), apiKey);
+  const message = redactKey(err instanceof Error ? err.message : String(err), apiKey);
   // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
@@ -106,21 +106,9 @@ function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: nu
   // The auto-router (no baseUrl) refuses tokens that are not `hf_…` before sending anything.
   if (err instanceof InferenceClientRoutingError) return failure('auth', message, latencyMs);
   if (err instanceof InferenceClientInputError) return failure('client_error', message, latencyMs);
-  const network = networkCode(err);
+  const network = networkCause(err);
   if (network) return failure('network', `cannot reach Hugging Face: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 
-/** Undici reports transport failures as `TypeError('fetch failed')` with the errno in `cause`. */
-function networkCode(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (err instanceof TypeError && err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : 'fetch failed';
-  return undefined;
-}
 
-/** Provider messages may echo request data; make sure the token never reaches logs or embeds. */
-function redact(message: string, apiKey: string | undefined): string {
-  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
-}

@@ -7,7 +7,7 @@
  * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
  */
 import { Ollama, type ChatResponse } from 'ollama';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, parseRetryAfter, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
@@ -83,7 +83,7 @@ function classify(
   apiKey: string | undefined,
   retryAfter: string | null,
 ): TeacherFailure {
-  const message = redact(err instanceof Error ? err.message : String(err), apiKey);
+  const message = redactKey(err instanceof Error ? err.message : String(err), apiKey);
   const status = (err as { status_code?: unknown } | null)?.status_code;
   if (err instanceof Error && err.name === 'ResponseError' && typeof status === 'number') {
     const kind = kindForStatus(status);
@@ -94,21 +94,9 @@ function classify(
   if (call.cancelled()) return failure('cancelled', 'cancelled by the caller', latencyMs);
   if (call.timedOut()) return failure('timeout', `no reply within ${timeoutMs} ms`, latencyMs);
   if (err instanceof SyntaxError) return failure('bad_reply', `unreadable reply: ${message}`, latencyMs);
-  const network = networkCode(err);
+  const network = networkCause(err);
   if (network) return failure('network', `cannot reach Ollama: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 
-/** Undici reports transport failures as `TypeError('fetch failed')` with the errno in `cause`. */
-function networkCode(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (err instanceof TypeError && err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : 'fetch failed';
-  return undefined;
-}
 
-/** Error text may echo request data; make sure the key never reaches logs or embeds. */
-function redact(message: string, apiKey: string | undefined): string {
-  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
-}
