@@ -72,7 +72,8 @@ describe('Gemini teacher', () => {
     expect(sent.model).toBe(MODEL);
     expect(sent.headers['x-goog-api-key']).toBe(API_KEY);
     expect(sent.body).toMatchObject({
-      generationConfig: { temperature: 0.7, topP: 0.9, maxOutputTokens: 321 },
+      // Flash models: thinking off, so thoughts cannot eat the story's token budget.
+      generationConfig: { temperature: 0.7, topP: 0.9, maxOutputTokens: 321, thinkingConfig: { thinkingBudget: 0 } },
       systemInstruction: { parts: [{ text: 'You write short stories.' }] },
       contents: [
         { role: 'user', parts: [{ text: 'A story about a fox.' }] },

@@ -18,7 +18,11 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
     httpOptions: { baseUrl: options.baseUrl, fetch: options.fetch },
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  
+  // Gemini 2.5 Flash models count "thinking" against maxOutputTokens; a 600-token story budget can
+  // be spent entirely on thoughts and come back empty. Flash models accept a budget of 0 (off);
+  // Pro models cannot switch thinking off, so they keep the server's default.
+  const thinkingConfig = /flash/i.test(options.model) ? { thinkingBudget: 0 } : undefined;
+
   return {
     id: options.id,
     provider: 'gemini',
@@ -40,6 +44,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
             maxOutputTokens: request.settings.maxTokens,
             abortSignal: dl.signal,
             automaticContinuation: false,
+            ...(thinkingConfig ? { thinkingConfig } : {}),
           },
         });
         return readGeneration(response, request.settings, elapsed());
