@@ -4,6 +4,7 @@
  * of Discord or the terminal; front ends render the events.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Teacher, TeacherInfo } from '../teachers/types.ts';
 import { askTeacher } from './askTeacher.ts';
@@ -13,8 +14,8 @@ import { createPromptPlanner, type PlannedExample } from './promptPlanner.ts';
 import { createRandom } from './random.ts';
 import { RunAccumulator } from './results.ts';
 import { storySystemPrompt } from './systemPrompt.ts';
-import { finalQuality, textQuality } from './scoring.ts';
-import { buildJuryPrompt, consensusVote, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
+import { textQuality } from './scoring.ts';
+import { buildJuryPrompt, consensusVote, juryLabel, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
 import {
   FINE_TUNE_THRESHOLD,
@@ -64,6 +65,8 @@ export function startTraining(options: RunOptions, deps: TrainerDeps): TrainingH
   if (deps.teachers.length === 0) throw new NoTeachersError('No teacher is enabled: configure at least one provider.');
   const runId = deps.runId ?? randomUUID();
   const controller = new AbortController();
+  // Every call in flight (examples × teachers, plus queue waits) listens to the run's signal.
+  setMaxListeners(Math.max(50, (deps.concurrency ?? 3) * deps.teachers.length * 4), controller.signal);
   const done = executeRun(runId, validated, deps, controller.signal);
   return { runId, done, cancel: () => controller.abort(new Error('run cancelled')) };
 }
@@ -216,8 +219,7 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
     if (ballot) outcome.votedFor = ballot;
   }
   const winnerOutcome = outcomes.find((o) => o.teacherId === vote.winner) as TeacherOutcome;
-  const tq = textQuality(winnerOutcome.text as string);
-  const fq = finalQuality(tq, vote.confidence);
+  const fq = vote.finalQuality;
   return {
     ...base,
     status: 'ok',
@@ -226,7 +228,7 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       teacherId: vote.winner,
       text: winnerOutcome.text as string,
       settings: winnerOutcome.settings,
-      textQuality: tq,
+      textQuality: vote.textQuality[vote.winner] as number,
       confidence: vote.confidence,
       finalQuality: fq,
       votes: vote.votes,
@@ -244,7 +246,8 @@ async function juryVote(ctx: ExampleContext, prompt: string, candidates: Candida
     candidates.map(async (voter): Promise<[string, string | undefined]> => {
       const others = random.shuffle(candidates.filter((c) => c.teacherId !== voter.teacherId));
       if (others.length === 0) return [voter.teacherId, undefined];
-      const labelled = others.map((c, i) => ({ label: String.fromCharCode(65 + i), text: c.text, teacherId: c.teacherId }));
+      // Shuffled per juror so no story profits from always being shown first.
+      const labelled = others.map((c, i) => ({ label: juryLabel(i), text: c.text, teacherId: c.teacherId }));
       const teacher = teachersById.get(voter.teacherId);
       if (!teacher) return [voter.teacherId, undefined];
       const { outcome } = await askTeacher(teacher, {

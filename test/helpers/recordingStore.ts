@@ -1,0 +1,34 @@
+/**
+ * An in-memory TrainerStore that records what the trainer hands it: the trainer's tests check the
+ * trainer, the storage tests check storage. (It implements Zega's own interface; no SDK is faked.)
+ */
+import type { ExamplePersisted, ExampleRecord, RunOptions, RunStatus, TrainerStore, TrainingResult } from '../../src/trainer/types.ts';
+
+export class RecordingStore implements TrainerStore {
+  readonly examples: ExampleRecord[] = [];
+  readonly systems: string[] = [];
+  readonly runs = new Map<string, { options: RunOptions; status: RunStatus; result?: TrainingResult }>();
+  fineTune = 0;
+  stories = 0;
+
+  async startRun(runId: string, options: RunOptions): Promise<void> {
+    this.runs.set(runId, { options, status: 'running' });
+  }
+
+  async recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted> {
+    this.examples.push(record);
+    this.systems.push(system);
+    if (record.toFineTune) this.fineTune += 1;
+    if (record.saveStory) this.stories += 1;
+    return { fineTuneTotal: this.fineTune, ...(record.saveStory ? { storyId: `story-${this.stories}` } : {}) };
+  }
+
+  async finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
+    const run = this.runs.get(runId);
+    if (run) Object.assign(run, { status, result });
+  }
+
+  async countFineTuneExamples(): Promise<number> {
+    return this.fineTune;
+  }
+}
