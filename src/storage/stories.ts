@@ -107,7 +107,7 @@ export function deriveTitle(text: string, prompt: string): string {
   const heading = /^\s*#{1,6}\s+(.+)$/m.exec(text)?.[1];
   const firstLine = text.trim().split('\n').find((line) => line.trim() !== '') ?? '';
   const titleLine = /^\s*(?:title:\s*|\*\*)(.+?)\**\s*$/i.exec(firstLine)?.[1];
-  const sentence = /^(.+?[.!?…])(?=\s|$)/s.exec(text.trim())?.[1] ?? text.trim();
+  const sentence = /^(.+?[.!?…]["'”’]?)(?=\s|$)/s.exec(text.trim())?.[1] ?? text.trim();
   const candidates = [heading, titleLine, sentence, prompt];
   for (const candidate of candidates) {
     const clean = (candidate ?? '')
