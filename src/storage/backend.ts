@@ -57,7 +57,9 @@ function precheckFile(file: string, readOnly: boolean): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (error) {
-    throw describeFileError(error, file, `creating the directory ${dir} for`);
+    // EEXIST here means a file sits where the directory should be.
+    const code = (error as { code?: string }).code === 'EEXIST' ? 'ENOTDIR' : (error as { code?: string }).code;
+    throw describeFileError(Object.assign(new Error((error as Error).message), { code }), file, `creating the directory ${dir} for`);
   }
   let size = -1;
   try {
