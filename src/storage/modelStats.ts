@@ -194,7 +194,7 @@ export class ModelStatsRepository {
         }
         if (story.guildId && key === keys.guildStats(story.guildId)) {
           const trainers = (record.trainers ??= {});
-          const t = (trainers[story.userId] ??= { examples: 0, successful: 0, qualitySum: 0, stories: 0, lastAt: Date.now() });
+          const t = (trainers[story.userId] ??= { examples: 0, successful: 0, qualitySum: 0, stories: 0, lastAt: 0 });
           t.stories = Math.max(0, t.stories + delta);
         }
         record.updatedAt = Date.now();

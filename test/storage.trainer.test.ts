@@ -1,0 +1,326 @@
+/**
+ * The TrainerStore over the real repositories: one realistic example persisted everywhere it
+ * belongs (run, statistics, library, fine-tuning collection, memory), idempotency, runs and their
+ * Discord message, interrupted runs after a restart, and the chat-format fine-tuning export.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type ZegaStore } from '../src/storage/index.ts';
+import type { ExampleRecord, RunOptions, TeacherOutcome, TrainingResult } from '../src/trainer/types.ts';
+import type { TeacherInfo } from '../src/teachers/types.ts';
+import type { Genre } from '../src/trainer/genres.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'zega-trainer-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TEACHERS: TeacherInfo[] = [
+  { id: 'gemini-flash', provider: 'gemini', model: 'gemini-2.0-flash', defaults: { temperature: 0.9, topP: 0.95, maxTokens: 1024 } },
+  { id: 'gemini-pro', provider: 'gemini', model: 'gemini-1.5-pro', defaults: { temperature: 0.8, topP: 0.95, maxTokens: 1024 } },
+  { id: 'groq-llama', provider: 'groq', model: 'llama-3.3-70b-versatile', defaults: { temperature: 0.8, topP: 0.9, maxTokens: 1024 } },
+  { id: 'groq-mixtral', provider: 'groq', model: 'mixtral-8x7b', defaults: { temperature: 0.8, topP: 0.9, maxTokens: 1024 } },
+  { id: 'hf-mistral', provider: 'huggingface', model: 'mistralai/Mistral-7B-Instruct-v0.3', defaults: { temperature: 0.7, topP: 0.9, maxTokens: 800 } },
+  { id: 'hf-zephyr', provider: 'huggingface', model: 'HuggingFaceH4/zephyr-7b-beta', defaults: { temperature: 0.7, topP: 0.9, maxTokens: 800 } },
+  { id: 'ollama-llama3', provider: 'ollama', model: 'llama3.1:8b', defaults: { temperature: 0.8, topP: 0.9, maxTokens: 800 } },
+];
+
+const SYSTEM = 'You are an award-winning author of science fiction writing. Answer with the piece only.';
+
+function options(userId = 'u-100', extra: Partial<RunOptions> = {}): RunOptions {
+  return { userId, guildId: 'g-7', examples: 3, genres: ['Science Fiction'], save: true, memory: true, voting: 'consensus', ...extra };
+}
+
+const WIN_TEXT =
+  'The lighthouse keeper of Europa counted the ice quakes like heartbeats. "Something is knocking," she told the relay, ' +
+  'and the relay, after eleven minutes of light-lag, said nothing at all. She lit the lamp anyway.';
+
+/** One realistic finished example: 5 candidates, a rate-limited teacher and a cancelled call. */
+function record(runId: string, index: number, extra: Partial<ExampleRecord> & { quality?: number; userId?: string } = {}): ExampleRecord {
+  const quality = extra.quality ?? 8.6;
+  const outcome = (teacherId: string, textQuality: number, latencyMs: number): TeacherOutcome => ({
+    teacherId,
+    ok: true,
+    latencyMs,
+    settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 },
+    text: teacherId === 'groq-llama' ? WIN_TEXT : `A candidate story by ${teacherId} about moons and machines, number ${index}.`,
+    textQuality,
+    usage: { inputTokens: 120, outputTokens: 210 },
+    finishReason: 'stop',
+    votedFor: 'groq-llama',
+  });
+  const outcomes: TeacherOutcome[] = [
+    outcome('gemini-flash', 7.1, 900),
+    outcome('gemini-pro', 7.9, 1500),
+    outcome('groq-llama', 8.2, 400),
+    outcome('groq-mixtral', 6.4, 350),
+    outcome('hf-mistral', 6.9, 2100),
+    {
+      teacherId: 'hf-zephyr',
+      ok: false,
+      latencyMs: 120,
+      settings: { temperature: 0.7, topP: 0.9, maxTokens: 800 },
+      failure: { kind: 'rate_limited', message: 'HTTP 429 Too Many Requests', status: 429 },
+    },
+    {
+      teacherId: 'ollama-llama3',
+      ok: false,
+      latencyMs: 5,
+      settings: { temperature: 0.8, topP: 0.9, maxTokens: 800 },
+      failure: { kind: 'cancelled', message: 'aborted' },
+    },
+  ];
+  const { quality: _q, ...rest } = extra;
+  return {
+    runId,
+    userId: extra.userId ?? 'u-100',
+    index,
+    genre: 'Science Fiction',
+    promptId: `scifi-${index}`,
+    prompt: 'Write about a lighthouse on an ice moon.',
+    style: 'in the voice of a ship log',
+    status: 'ok',
+    winner: {
+      teacherId: 'groq-llama',
+      text: WIN_TEXT,
+      settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 },
+      textQuality: 8.2,
+      confidence: 0.71,
+      finalQuality: quality,
+      votes: { 'groq-llama': 4, 'gemini-pro': 1 },
+    },
+    outcomes,
+    toFineTune: quality >= 7,
+    toMemory: quality >= 7,
+    saveStory: quality >= 8,
+    finishedAt: 1_750_000_000_000 + index,
+    ...rest,
+  };
+}
+
+function result(runId: string, userId: string, status: TrainingResult['status']): TrainingResult {
+  return {
+    run_id: runId,
+    user_id: userId,
+    status,
+    requested: 3,
+    successful: 2,
+    failed: 1,
+    stories_saved: 1,
+    model_performance: {},
+    average_quality: 8,
+    genre_distribution: { 'Science Fiction': 3 },
+    training_stats: { duration_ms: 1000, calls: 21, tokens: { input: 1, output: 2 }, fine_tune_examples_collected: 2, fine_tune_examples_total: 2, until_next_fine_tune: 48, fine_tune_every: 50 },
+    best_params: { per_teacher: {}, per_genre: {} },
+  };
+}
+
+describe('TrainerStore.recordExample', () => {
+  let store: ZegaStore;
+  beforeEach(async () => {
+    store = await openStore('memory://');
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('persists one example into the run, statistics, library, fine-tuning collection and memory', async () => {
+    const trainer = store.trainerStore();
+    expect(await trainer.countFineTuneExamples('u-100')).toBe(0);
+    await trainer.startRun('run-1', options(), TEACHERS);
+    expect((await store.getRun('run-1'))?.status).toBe('running');
+
+    const persisted = await trainer.recordExample(record('run-1', 0), SYSTEM);
+    expect(persisted.fineTuneTotal).toBe(1);
+    expect(persisted.storyId).toMatch(/^[A-Za-z0-9]{16}$/);
+
+    // Library.
+    const story = await store.getStory('u-100', persisted.storyId ?? '');
+    expect(story).toMatchObject({
+      userId: 'u-100',
+      guildId: 'g-7',
+      genre: 'Science Fiction',
+      prompt: 'Write about a lighthouse on an ice moon.',
+      style: 'in the voice of a ship log',
+      text: WIN_TEXT,
+      title: 'The lighthouse keeper of Europa counted the ice quakes like heartbeats.',
+      finalQuality: 8.6,
+      textQuality: 8.2,
+      confidence: 0.71,
+      winner: { teacherId: 'groq-llama', settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 } },
+      runId: 'run-1',
+      exampleIndex: 0,
+      autoGenerated: true,
+    });
+
+    // Run: counts and the compact example.
+    const run = await store.getRun('run-1', 'u-100');
+    expect(run?.counts).toMatchObject({ done: 1, successful: 1, failed: 0, storiesSaved: 1, fineTuneAdded: 1, memoryAdded: 1 });
+    const [example] = await store.runs.examples('run-1');
+    expect(example).toMatchObject({ i: 0, status: 'ok', winner: 'groq-llama', q: 8.6, storyId: persisted.storyId, fineTune: true, memory: true });
+    expect(example?.teachers).toHaveLength(7);
+    expect(example?.teachers.find((t) => t.id === 'hf-zephyr')).toMatchObject({ ok: false, fail: 'rate_limited' });
+
+    // Statistics in every scope; a cancelled call is not counted against its teacher.
+    for (const query of [{ scope: 'global' as const }, { scope: 'guild' as const, id: 'g-7' }, { scope: 'user' as const, id: 'u-100' }, { scope: 'global' as const, genre: 'Science Fiction' as Genre }]) {
+      const board = await store.leaderboard(query);
+      expect(board[0]).toMatchObject({ rank: 1, teacherId: 'groq-llama', wins: 1, averageQuality: 8.6, calls: 1, failures: 0, averageLatencyMs: 400, stories: 1, winRate: 1 });
+      expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: 1, failures: 1, failureRate: 1, wins: 0 });
+      expect(board.find((r) => r.teacherId === 'ollama-llama3')).toBeUndefined();
+      expect(board).toHaveLength(6);
+    }
+    expect(await store.leaderboard({ scope: 'global', genre: 'Horror' })).toEqual([]);
+    expect(await store.topTrainers('g-7')).toEqual([{ rank: 1, userId: 'u-100', examples: 1, successful: 1, averageQuality: 8.6, stories: 1, lastAt: 1_750_000_000_000 }]);
+    const best = await store.stats.bestSettings({ scope: 'user', id: 'u-100' });
+    expect(best.perTeacher['groq-llama']).toEqual({ settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 }, wins: 1, averageQuality: 8.6 });
+    expect(best.perGenre['Science Fiction']).toMatchObject({ teacherId: 'groq-llama', wins: 1 });
+
+    // Fine-tuning collection, with the losing candidates best first.
+    const [ft] = await store.fineTune.list('u-100');
+    expect(ft).toMatchObject({ system: SYSTEM, prompt: 'Write about a lighthouse on an ice moon.', story: WIN_TEXT, quality: 8.6, genre: 'Science Fiction', teacherId: 'groq-llama' });
+    expect(ft?.rejected.map((r) => r.teacherId)).toEqual(['gemini-pro', 'gemini-flash', 'hf-mistral', 'groq-mixtral']);
+    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, text: expect.stringContaining('gemini-pro') as unknown as string });
+
+    // Memory.
+    const hits = await store.searchMemory('u-100', 'lighthouse ice quakes', 3);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]?.entry).toMatchObject({ storyId: persisted.storyId, genre: 'Science Fiction', quality: 8.6 });
+    expect(hits[0]?.score).toBeGreaterThan(0);
+    expect(await store.searchMemory('someone-else', 'lighthouse', 3)).toEqual([]);
+  });
+
+  it('is idempotent per run and example index', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-2', options(), TEACHERS);
+    const first = await trainer.recordExample(record('run-2', 0), SYSTEM);
+    const again = await trainer.recordExample(record('run-2', 0), SYSTEM);
+    expect(again).toEqual(first);
+    expect(await store.countStories('u-100')).toBe(1);
+    expect(await store.fineTuneCount('u-100')).toBe(1);
+    expect(await store.memory.count('u-100')).toBe(1);
+    expect((await store.getRun('run-2'))?.counts.done).toBe(1);
+    expect((await store.leaderboard({ scope: 'global' }))[0]?.wins).toBe(1);
+  });
+
+  it('stores failed and below-threshold examples only where they belong', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-3', options(), TEACHERS);
+    const failed = record('run-3', 0, {
+      status: 'failed',
+      winner: undefined,
+      failureReasons: ['gemini-flash: timeout', 'groq-llama: rate limited'],
+      toFineTune: false,
+      toMemory: false,
+      saveStory: false,
+    });
+    const a = await trainer.recordExample(failed, SYSTEM);
+    expect(a).toEqual({ fineTuneTotal: 0 });
+    const b = await trainer.recordExample(record('run-3', 1, { quality: 7.4 }), SYSTEM);
+    expect(b.storyId).toBeUndefined();
+    expect(b.fineTuneTotal).toBe(1);
+    const c = await trainer.recordExample(record('run-3', 2, { quality: 6.1 }), SYSTEM);
+    expect(c).toEqual({ fineTuneTotal: 1 });
+
+    expect(await store.countStories('u-100')).toBe(0);
+    expect(await store.memory.count('u-100')).toBe(1);
+    const run = await store.getRun('run-3');
+    expect(run?.counts).toMatchObject({ done: 3, successful: 2, failed: 1, storiesSaved: 0, fineTuneAdded: 1, memoryAdded: 1 });
+    const examples = await store.runs.examples('run-3');
+    expect(examples.map((e) => e.status)).toEqual(['failed', 'ok', 'ok']);
+    expect(examples[0]?.reasons).toEqual(['gemini-flash: timeout', 'groq-llama: rate limited']);
+    const board = await store.leaderboard({ scope: 'user', id: 'u-100' });
+    expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ wins: 2, calls: 3, averageQuality: 6.75 });
+
+    await trainer.finishRun('run-3', 'done', result('run-3', 'u-100', 'done'));
+    const finished = await store.getRun('run-3');
+    expect(finished?.status).toBe('done');
+    expect(finished?.result).toMatchObject({ run_id: 'run-3', stories_saved: 1 });
+    expect(finished?.finishedAt).toBeGreaterThan(0);
+  });
+
+  it('keeps every example when two runs of one user record at once', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-a', options('u-200', { examples: 40 }), TEACHERS);
+    await trainer.startRun('run-b', options('u-200', { examples: 40 }), TEACHERS);
+    const results = await Promise.all(
+      ['run-a', 'run-b'].flatMap((runId) => Array.from({ length: 40 }, (_, i) => trainer.recordExample(record(runId, i, { userId: 'u-200' }), SYSTEM))),
+    );
+    expect(new Set(results.map((r) => r.storyId)).size).toBe(80);
+    expect(new Set(results.map((r) => r.fineTuneTotal))).toEqual(new Set(Array.from({ length: 80 }, (_, i) => i + 1)));
+    expect(await store.fineTuneCount('u-200')).toBe(80);
+    expect(await store.countStories('u-200')).toBe(80);
+    expect(await store.memory.count('u-200')).toBe(80);
+    const seqs = (await store.fineTune.list('u-200')).map((e) => e.seq);
+    expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    expect((await store.getRun('run-a'))?.counts.done).toBe(40);
+    expect((await store.leaderboard({ scope: 'user', id: 'u-200' }))[0]).toMatchObject({ wins: 80, calls: 80, stories: 80 });
+    expect(await store.fineTuneProgress('u-200')).toEqual({ total: 80, every: 50, untilNext: 20, due: false });
+  });
+});
+
+describe('fine-tuning export', () => {
+  it('writes chat-format JSON lines: messages [system, user, assistant] plus metadata', async () => {
+    const store = await openStore('memory://');
+    try {
+      const trainer = store.trainerStore();
+      await trainer.startRun('run-f', options('u-300', { examples: 50 }), TEACHERS);
+      for (let i = 0; i < 50; i++) await trainer.recordExample(record('run-f', i, { userId: 'u-300', quality: 7 + (i % 3) }), SYSTEM);
+      expect(await store.fineTuneProgress('u-300')).toEqual({ total: 50, every: 50, untilNext: 0, due: true });
+      const text = await store.exportFineTune('u-300');
+      const lines = text.trimEnd().split('\n');
+      expect(lines).toHaveLength(50);
+      for (const line of lines) {
+        const parsed = JSON.parse(line) as { messages: { role: string; content: string }[]; metadata: Record<string, unknown> };
+        expect(parsed.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+        expect(parsed.messages[0]?.content).toBe(SYSTEM);
+        expect(parsed.messages[1]?.content).toBe('Write about a lighthouse on an ice moon.');
+        expect(parsed.messages[2]?.content).toBe(WIN_TEXT);
+        expect(parsed.metadata).toMatchObject({ genre: 'Science Fiction', teacher: 'groq-llama', run_id: 'run-f' });
+        expect(parsed.metadata.quality).toBeGreaterThanOrEqual(7);
+      }
+      const bare = JSON.parse((await store.exportFineTune('u-300', { metadata: false })).split('\n')[0] ?? '{}') as Record<string, unknown>;
+      expect(Object.keys(bare)).toEqual(['messages']);
+      expect(await store.exportFineTune('nobody')).toBe('');
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('runs', () => {
+  it('lists runs, remembers the Discord message, and marks unfinished runs interrupted after a restart', async () => {
+    const url = `sqlite://${join(dir, 'runs.sqlite')}`;
+    const first = await openStore(url);
+    const trainer = first.trainerStore();
+    await first.createRun('run-q', options('u-400'), TEACHERS);
+    expect((await first.getRun('run-q'))?.status).toBe('queued');
+    await trainer.startRun('run-q', options('u-400'), TEACHERS);
+    await trainer.recordExample(record('run-q', 0, { userId: 'u-400' }), SYSTEM);
+    await trainer.finishRun('run-q', 'done', result('run-q', 'u-400', 'done'));
+    await trainer.startRun('run-r', options('u-400'), TEACHERS);
+    await trainer.recordExample(record('run-r', 0, { userId: 'u-400' }), SYSTEM);
+    expect(await first.setRunMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
+    expect(await first.setRunMessage('no-such-run', { channelId: '1', messageId: '2' })).toBeUndefined();
+    expect((await first.listRuns('u-400')).map((r) => r.id)).toEqual(['run-r', 'run-q']);
+    expect((await first.latestRun('u-400'))?.id).toBe('run-r');
+    expect(await first.getRun('run-r', 'someone-else')).toBeUndefined();
+    expect(first.interruptedRuns).toEqual([]);
+    // The process stops without finishing run-r.
+    await first.close();
+
+    const second = await openStore(url);
+    try {
+      expect(second.interruptedRuns).toEqual(['run-r']);
+      const interrupted = await second.getRun('run-r');
+      expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 1 }, message: { messageId: '456' } });
+      expect((await second.runs.examples('run-r'))).toHaveLength(1);
+      expect((await second.getRun('run-q'))?.status).toBe('done');
+      expect(await second.markInterrupted()).toEqual([]);
+    } finally {
+      await second.close();
+    }
+    const third = await openStore(url);
+    expect(third.interruptedRuns).toEqual([]);
+    await third.close();
+  });
+});
