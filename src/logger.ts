@@ -54,5 +54,6 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
       },
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // stderr, so the CLI's stdout carries nothing but its output (`train --json` prints pure JSON).
+  return pino(options, destination ?? pino.destination(2));
 }

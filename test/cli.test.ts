@@ -1,0 +1,103 @@
+/** The command line in-process (score, vote) and as a real subprocess (train --json). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli/index.ts';
+import type { CliIo } from '../src/cli/io.ts';
+import { textQuality } from '../src/trainer/scoring.ts';
+import { consensusVote } from '../src/trainer/voting.ts';
+import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
+import type { TrainingResult } from '../src/trainer/types.ts';
+import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+
+const run = promisify(execFile);
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+
+function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, out: (l) => stdout.push(l), error: (l) => stderr.push(l) };
+}
+
+describe('cli score', () => {
+  it('scores each valid line with the spec formula and names each bad line, processing the rest', async () => {
+    const io = captureIo();
+    const code = await runCli(['score', '--input', fixture('score-input.jsonl')], io);
+    expect(code).toBe(1);
+    const rows = io.stdout.map((l) => JSON.parse(l) as { id: string; text_quality: number });
+    expect(rows.map((r) => r.id)).toEqual(['short', 'rich', 4]);
+    expect(rows[0]!.text_quality).toBe(7);
+    const rich = JSON.parse(readFileSync(fixture('score-input.jsonl'), 'utf8').split('\n')[1]!) as { text: string };
+    expect(rows[1]!.text_quality).toBe(textQuality(rich.text));
+    expect(rows[1]!.text_quality).toBe(9.3);
+    expect(rows[2]!.text_quality).toBe(7.5);
+    expect(io.stderr).toEqual([expect.stringMatching(/^line 3: not valid JSON/), expect.stringMatching(/^line 4: text: /)]);
+  });
+});
+
+describe('cli vote', () => {
+  it('writes winner, confidence, final quality and votes per line, as consensusVote computes them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zega-vote-'));
+    const candidates = [
+      { model: 'a', text: 'The old lighthouse keeper climbed the stairs at dusk and lit the lamp for the ships.' },
+      { model: 'b', text: 'The old lighthouse keeper climbed the stairs at dusk and lit the great lamp.' },
+      { model: 'c', text: 'A dragon ate the moon and nobody noticed until Tuesday.' },
+    ];
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, `${JSON.stringify({ prompt_id: 'p1', candidates })}\n{"prompt_id":"p2","candidates":[]}\n{"prompt_id":"p3","candidates":[{"model":"solo","text":"Alone."}]}\n`);
+    const io = captureIo();
+    const code = await runCli(['vote', '--input', input], io);
+    expect(code).toBe(1);
+    const [p1, p3] = io.stdout.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const expected = consensusVote(candidates.map((c) => ({ teacherId: c.model, text: c.text })));
+    expect(p1).toEqual({ prompt_id: 'p1', winner_model: expected.winner, confidence: expected.confidence, final_quality: expected.finalQuality, votes: expected.votes });
+    expect(['a', 'b']).toContain(p1!.winner_model);
+    expect(p3).toMatchObject({ prompt_id: 'p3', winner_model: 'solo', confidence: 0 });
+    expect(io.stderr).toEqual([expect.stringMatching(/^line 2: candidates: needs at least one candidate/)]);
+  });
+});
+
+describe('cli usage errors', () => {
+  it('names the bad option and exits 2', async () => {
+    for (const [args, message] of [
+      [['train', '--examples', '0'], /--examples must be a whole number from 1 to 1000/],
+      [['train', '--examples', '5', '--genres', 'Horror,Cooking'], /Cooking/],
+      [['train', '--voting', 'democracy'], /--voting must be consensus or jury/],
+      [['train', '--bogus'], /Unknown option '--bogus'/],
+      [['frobnicate'], /Unknown command "frobnicate"/],
+    ] as const) {
+      const io = captureIo();
+      expect(await runCli([...args], io), args.join(' ')).toBe(2);
+      expect(io.stderr.join('\n')).toMatch(message);
+    }
+  });
+});
+
+describe('cli train against the simulators', () => {
+  let sims: ProviderSimulators;
+  beforeAll(async () => {
+    sims = await startProviderSimulators();
+  });
+  afterAll(() => sims.close());
+
+  it('prints only the result JSON on stdout with --json, reporting all 7 teachers', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/index.ts', 'train', '--examples', '8', '--json', '--save', '--seed', 'cli'],
+      { env: { ...process.env, ...sims.env, STORAGE_URL: 'memory://', LOG_LEVEL: 'info' }, cwd: new URL('..', import.meta.url).pathname },
+    );
+    const result = JSON.parse(stdout) as TrainingResult;
+    expect(result.successful).toBe(8);
+    expect(Object.keys(result.model_performance).sort()).toEqual(DEFAULT_ROSTER.map((t) => t.id).sort());
+  });
+
+  it('says what to configure when no teacher is enabled', async () => {
+    const io = captureIo();
+    const code = await runCli(['train', '--examples', '1'], io, { STORAGE_URL: 'memory://', OLLAMA_HOST: 'off' });
+    expect(code).toBe(2);
+    expect(io.stderr.join('\n')).toMatch(/No teacher is enabled.*GEMINI_API_KEY.*GROQ_API_KEY.*HF_TOKEN/);
+  });
+});
