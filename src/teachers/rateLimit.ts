@@ -13,12 +13,14 @@ export interface RateLimit {
   rpm?: number;
   /** Requests in flight at once. */
   concurrency: number;
+  /** Length of the rate window; one minute except in tests. */
+  windowMs?: number;
 }
 
 export function withRateLimit(teacher: Teacher, limit: RateLimit): Teacher {
   const queue = new PQueue({
     concurrency: limit.concurrency,
-    ...(limit.rpm ? { interval: 60_000, intervalCap: limit.rpm, strict: true } : {}),
+    ...(limit.rpm ? { interval: limit.windowMs ?? 60_000, intervalCap: limit.rpm, strict: true } : {}),
   });
   return {
     id: teacher.id,
