@@ -1,0 +1,72 @@
+/**
+ * Trainer benchmark: pure scoring/voting throughput, and whole runs through the 7 simulated
+ * teachers (real SDKs, loopback HTTP). Figures are reported as rates and ratios, since absolute
+ * times depend on the machine and its load.
+ */
+import { performance } from 'node:perf_hooks';
+import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
+import { startTraining } from '../src/trainer/run.ts';
+import { textQuality } from '../src/trainer/scoring.ts';
+import { consensusVote } from '../src/trainer/voting.ts';
+import { simulatedStory } from '../test/simulators/storyText.ts';
+import { SIMULATED_KEYS, startProviderSimulators } from '../test/simulators/index.ts';
+import { RecordingStore } from '../test/helpers/recordingStore.ts';
+
+export interface TrainerBenchReport {
+  textQualityPerSecond: number;
+  consensusVotesPerSecond: number;
+  examplesPerSecondNoLatency: number;
+  /** Wall time of a run at concurrency 1 ÷ at concurrency 3, with 50 ms provider latency. */
+  concurrencySpeedup: number;
+}
+
+function rate(iterations: number, fn: (i: number) => void): number {
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) fn(i);
+  return Math.round(iterations / ((performance.now() - start) / 1000));
+}
+
+export async function runTrainerBench(): Promise<TrainerBenchReport> {
+  const texts = Array.from({ length: 1000 }, (_, i) => simulatedStory({ model: `m${i % 7}`, prompt: `prompt ${i}`, system: '' }));
+  const textQualityPerSecond = rate(20_000, (i) => textQuality(texts[i % texts.length] as string));
+  const consensusVotesPerSecond = rate(2_000, (i) =>
+    consensusVote(Array.from({ length: 7 }, (_, k) => ({ teacherId: `t${k}`, text: texts[(i * 7 + k) % texts.length] as string }))),
+  );
+
+  const sims = await startProviderSimulators();
+  try {
+    const connections = {
+      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
+      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
+      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
+      ollama: { baseUrl: sims.ollama.url },
+    };
+    const teachers = buildTeachers(DEFAULT_ROSTER, connections, { unlimited: true, concurrencyPerTeacher: 16 });
+    const timedRun = async (examples: number, concurrency: number) => {
+      const start = performance.now();
+      const result = await startTraining(
+        { userId: 'bench', examples, genres: [], save: true, memory: true, voting: 'consensus', seed: 'bench' },
+        { teachers, store: new RecordingStore(), concurrency },
+      ).done;
+      if (result.successful !== examples) throw new Error(`bench run lost examples: ${result.successful}/${examples}`);
+      return performance.now() - start;
+    };
+    await timedRun(10, 3); // warm-up: JIT, connection pools
+    const noLatencyMs = await timedRun(200, 8);
+    for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 50 });
+    const serialMs = await timedRun(30, 1);
+    const parallelMs = await timedRun(30, 3);
+    return {
+      textQualityPerSecond,
+      consensusVotesPerSecond,
+      examplesPerSecondNoLatency: Math.round((200 / noLatencyMs) * 1000),
+      concurrencySpeedup: Math.round((serialMs / parallelMs) * 100) / 100,
+    };
+  } finally {
+    await sims.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  void runTrainerBench().then((r) => console.table(r));
+}
