@@ -193,6 +193,20 @@ describe('start-up checks', () => {
     expect(await store.countStories('u1')).toBe(1);
   });
 
+  it('surfaces a backend failure after start-up as a StorageError and a logged error event, not a crash', async () => {
+    const file = freshFile();
+    const logged: object[] = [];
+    const logger = { warn: () => undefined, error: (obj: object) => void logged.push(obj) };
+    const store = await openTracked(`sqlite://${file}`, { logger });
+    await store.stories.save(story('u1', 1));
+    const other = raw(file);
+    await other.query('DROP TABLE keyv');
+    await other.close();
+    const error = await expectStorageError(store.stories.save(story('u1', 2)), 'IO', file);
+    expect(error.message).toMatch(/no such table/);
+    expect(logged.length).toBeGreaterThan(0);
+  });
+
   it('turns operations on a closed store into StorageErrors', async () => {
     const store = await openStore('memory://');
     await store.close();

@@ -12,10 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, openSync, readSync, closeSync, statSync, accessSync, constants as fsConstants } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import sqlite3 from 'sqlite3';
 import { describeFileError, StorageError } from './errors.ts';
 import { deserialize, Kv, serialize, type StorageLogger } from './kv.ts';
 
@@ -95,37 +93,6 @@ function precheckFile(file: string, readOnly: boolean): void {
   }
 }
 
-type Query = (sql: string, ...params: unknown[]) => Promise<unknown[]>;
-
-/**
- * Our own connect for @keyv/sqlite: opens the file with an explicit mode, sets the busy timeout and
- * WAL journaling (readers do not block the writer; synchronous=NORMAL is crash-safe for the app,
- * may lose the last commits on power loss).
- */
-function sqliteConnect(file: string, busyTimeoutMs: number, readOnly: boolean) {
-  return async (): Promise<{ query: Query; close: () => Promise<void> }> => {
-    const mode = readOnly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
-    const database = await new Promise<sqlite3.Database>((resolvePromise, reject) => {
-      const db = new sqlite3.Database(file, mode, (error) => (error ? reject(error) : resolvePromise(db)));
-    });
-    // A Database without an 'error' listener would throw an uncaught exception on a stray error.
-    database.on('error', () => undefined);
-    database.configure('busyTimeout', busyTimeoutMs);
-    const query = promisify(database.all).bind(database) as unknown as Query;
-    const close = promisify(database.close).bind(database);
-    try {
-      if (!readOnly) {
-        await query('PRAGMA journal_mode=WAL');
-        await query('PRAGMA synchronous=NORMAL');
-      }
-    } catch (error) {
-      await close().catch(() => undefined);
-      throw error;
-    }
-    return { query, close };
-  };
-}
-
 export const NAMESPACE = 'zega';
 
 function makeKeyv(store: KeyvStoreAdapter | Map<string, unknown>): Keyv {
@@ -143,11 +110,7 @@ export async function openBackend(spec: BackendSpec, options: BackendOptions = {
   }
   const { file } = spec;
   precheckFile(file, readOnly);
-  const adapter = new KeyvSqlite({
-    uri: `sqlite://${file}`,
-    busyTimeout: options.busyTimeoutMs ?? 5000,
-    connect: sqliteConnect(file, options.busyTimeoutMs ?? 5000, readOnly),
-  });
+  const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: options.busyTimeoutMs ?? 5000 });
   // The adapter emits 'error' when connecting fails; keyv re-emits it. Both get a listener so an
   // error event is logged, never thrown as an uncaught exception; the probe below surfaces it.
   adapter.on('error', () => undefined);
@@ -164,6 +127,13 @@ export async function openBackend(spec: BackendSpec, options: BackendOptions = {
 }
 
 async function probe(kv: Kv, adapter: KeyvSqlite): Promise<void> {
+  if (!kv.readOnly) {
+    // The adapter keeps one connection, so these hold for every later query. WAL: readers do not
+    // block the writer and a commit is an append; synchronous=NORMAL is safe against a crash of
+    // the process, and may lose the last commits (not the file) on power loss.
+    await adapter.query('PRAGMA journal_mode=WAL');
+    await adapter.query('PRAGMA synchronous=NORMAL');
+  }
   // Touches the table (a non-database file fails here) and asks SQLite to check its pages.
   const check = (await adapter.query('PRAGMA quick_check(1)')) as { quick_check?: string }[];
   const verdict = check[0]?.quick_check;
