@@ -208,3 +208,25 @@ describe('deriveTitle', () => {
     expect(long.endsWith('…')).toBe(true);
   });
 });
+
+describe('story index cache', () => {
+  it('stays within its budget and reloads evicted users correctly', async () => {
+    const store = await openStore('memory://', { storyCacheEntries: 50 });
+    try {
+      const users = ['u1', 'u2', 'u3', 'u4'];
+      await Promise.all(users.map(async (u) => {
+        for (let i = 0; i < 40; i++) await store.stories.save(story(u, i));
+      }));
+      expect(store.stories.cacheStats().entries).toBeLessThanOrEqual(50 + 40);
+      for (const u of users) {
+        expect(await store.countStories(u)).toBe(40);
+        const page = await store.listStories({ userId: u, page: 4, pageSize: 10 });
+        expect(page.items).toHaveLength(10);
+        expect(page.items.every((s) => s.userId === u)).toBe(true);
+        expect(store.stories.cacheStats().users).toBeLessThanOrEqual(2);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+});

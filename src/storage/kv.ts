@@ -139,7 +139,7 @@ export class Kv {
     this.report(key, read.reason);
     if (this.readOnly) return;
     const at = Date.now();
-    await this.set(keys.quarantine(key, at), { key, reason: read.reason, raw: read.raw, at });
+    await this.set(keys.quarantine(key, at), { v: 1, key, reason: read.reason, raw: read.raw, at });
   }
 
   logError(error: unknown): void {

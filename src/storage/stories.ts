@@ -215,6 +215,8 @@ function checkFinite(name: string, value: number): number {
 
 export class StoryRepository {
   private readonly indexes = new Map<string, UserIndex>();
+  /** Entries each cached index had when last counted, so the budget stays exact. */
+  private readonly counted = new Map<string, number>();
   private cachedEntries = 0;
   private readonly cacheBudget: number;
   private readonly segmentSize: number;
@@ -231,15 +233,14 @@ export class StoryRepository {
   // -- index ----------------------------------------------------------------------------------
 
   private remember(userId: string, index: UserIndex): void {
-    const old = this.indexes.get(userId);
-    if (old) this.cachedEntries -= old.size;
+    this.cachedEntries -= this.counted.get(userId) ?? 0;
     this.indexes.delete(userId);
     this.indexes.set(userId, index);
+    this.counted.set(userId, index.size);
     this.cachedEntries += index.size;
-    for (const [otherId, other] of this.indexes) {
+    for (const otherId of this.indexes.keys()) {
       if (this.cachedEntries <= this.cacheBudget || otherId === userId) break;
-      this.indexes.delete(otherId);
-      this.cachedEntries -= other.size;
+      this.forgetIndex(otherId);
     }
   }
 
@@ -306,8 +307,8 @@ export class StoryRepository {
   }
 
   private forgetIndex(userId: string): void {
-    const index = this.indexes.get(userId);
-    if (index) this.cachedEntries -= index.size;
+    this.cachedEntries -= this.counted.get(userId) ?? 0;
+    this.counted.delete(userId);
     this.indexes.delete(userId);
   }
 
@@ -513,7 +514,13 @@ export class StoryRepository {
   /** Drops the in-process index cache (tests; or after another tool changed the file). */
   clearCache(): void {
     this.indexes.clear();
+    this.counted.clear();
     this.cachedEntries = 0;
+  }
+
+  /** Users and index entries held in memory (diagnostics). */
+  cacheStats(): { users: number; entries: number } {
+    return { users: this.indexes.size, entries: this.cachedEntries };
   }
 }
 
