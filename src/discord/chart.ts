@@ -192,7 +192,7 @@ export async function renderResultsChart(result: TrainingResult): Promise<Buffer
     ctx.fillRect(x, legendY - 5, 10, 10);
     ctx.fillStyle = THEME.muted;
     ctx.fillText(label, x + 15, legendY);
-    x += 15 + ctx.measureText(label).width + 22;
+    x = Math.round(x + 15 + ctx.measureText(label).width + 22);
   }
   ctx.textAlign = 'right';
   ctx.fillText('labels: wins · avg quality', CHART_WIDTH - 20, legendY);
