@@ -29,7 +29,6 @@ async function main(): Promise<void> {
       STORAGE_URL: process.env.STORAGE_URL ?? 'sqlite://data/zega.sqlite',
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
-    unlimited: true,
   });
   let best: ExampleRecord | undefined;
   try {

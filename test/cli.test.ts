@@ -101,3 +101,63 @@ describe('cli train against the simulators', () => {
     expect(io.stderr.join('\n')).toMatch(/No teacher is enabled.*GEMINI_API_KEY.*GROQ_API_KEY.*HF_TOKEN/);
   });
 });
+
+describe('cli stories and dataset', () => {
+  let sims: ProviderSimulators;
+  let dbUrl: string;
+  beforeAll(async () => {
+    sims = await startProviderSimulators();
+    dbUrl = `sqlite://${join(mkdtempSync(join(tmpdir(), 'zega-cli-')), 'zega.sqlite')}`;
+    const io = captureIo();
+    const code = await runCli(['train', '--examples', '12', '--save', '--user', 'alice', '--seed', 'lib', '--json'], io, { ...sims.env, STORAGE_URL: dbUrl });
+    expect(code).toBe(0);
+  });
+  afterAll(() => sims.close());
+
+  const cli = async (...args: string[]) => {
+    const io = captureIo();
+    const code = await runCli(args, io, { STORAGE_URL: dbUrl });
+    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+  };
+
+  it('lists, shows and exports the stories a run saved, and only to their owner', async () => {
+    const list = await cli('stories', '--user', 'alice', '--json');
+    expect(list.code).toBe(0);
+    const page = JSON.parse(list.out) as { items: { id: string; title: string }[]; total: number };
+    expect(page.total).toBeGreaterThan(0);
+    const first = page.items[0]!;
+
+    const shown = await cli('stories', 'show', first.id, '--user', 'alice');
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`# ${first.title}`);
+
+    const stranger = await cli('stories', 'show', first.id, '--user', 'bob');
+    expect(stranger.code).toBe(1);
+    expect(stranger.err).toMatch(/no story ".+" in the library of user bob/);
+    expect(stranger.out).toBe('');
+
+    const jsonl = await cli('stories', 'export', '--user', 'alice', '--format', 'jsonl');
+    expect(jsonl.out.split('\n').map((l) => (JSON.parse(l) as { id: string }).id).sort()).toEqual(page.items.map((i) => i.id).sort());
+    const md = await cli('stories', 'export', '--user', 'alice', '--format', 'md');
+    expect(md.out).toContain(first.title);
+  });
+
+  it('exports the fine-tuning dataset as chat-format lines', async () => {
+    const { code, out } = await cli('dataset', 'export', '--user', 'alice');
+    expect(code).toBe(0);
+    for (const line of out.split('\n')) {
+      const row = JSON.parse(line) as { messages: { role: string; content: string }[] };
+      expect(row.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
+      expect(row.messages.every((m) => m.content.length > 0)).toBe(true);
+    }
+  });
+
+  it('names an unknown user, genre or option', async () => {
+    expect((await cli('stories', '--user', 'nobody')).err).toMatch(/user nobody has no stories/);
+    expect((await cli('dataset', 'export', '--user', 'nobody')).err).toMatch(/user nobody has no fine-tuning examples/);
+    const genre = await cli('stories', '--user', 'alice', '--genre', 'Cooking');
+    expect(genre.code).toBe(2);
+    expect(genre.err).toMatch(/unknown genre "Cooking"/);
+    expect((await cli('stories', '--genre', 'Horror')).err).toMatch(/--user ID is required/);
+  });
+});

@@ -31,6 +31,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const ollamaReachable = roster.some((e) => e.provider === 'ollama') && (await probeOllama(config.OLLAMA_HOST));
   const teachers = buildTeachers(roster, connectionsFromConfig(config, ollamaReachable), {
     timeoutMs: config.TEACHER_TIMEOUT_MS,
+    unlimited: config.RATE_LIMITS === 'off',
     ...options,
   });
   const store = await openStore(config.STORAGE_URL, { logger });

@@ -4,13 +4,20 @@
  */
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/env.ts';
+import { ConfigError, loadConfig } from '../config/env.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
 import { parseTrainArgs, trainCommand } from './train.ts';
+import { datasetCommand, storiesCommand } from './stories.ts';
+import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
+
+/** The library commands need the store only: no teacher, no Ollama probe. */
+async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
+  return openStore(loadConfig(env).STORAGE_URL);
+}
 
 const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
@@ -20,6 +27,12 @@ Commands:
                         run a training session against the configured teachers
   score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
   vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
+  stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
+                        list a user's saved stories
+  stories show ID --user ID
+  stories export --user ID [--format jsonl|md]
+  dataset export --user ID
+                        the user's fine-tuning examples as chat-format JSON lines
 `;
 
 export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -55,6 +68,15 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
           await runtime.close();
         }
       }
+      case 'stories':
+      case 'dataset': {
+        const store = await createStoreOnly(env);
+        try {
+          return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io);
+        } finally {
+          await store.close();
+        }
+      }
       case undefined:
       case 'help':
       case '--help':
@@ -65,7 +87,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError) {
       io.error(`zega: ${err.message}`);
       return 2;
     }
@@ -80,6 +102,11 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/index.ts');
 if (isMain) {
+  // `cli … | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -44,6 +44,8 @@ export const envSchema = z.object({
   TEACHERS_FILE: optionalString,
   /** Deadline of one teacher call. */
   TEACHER_TIMEOUT_MS: positiveInt(60_000, 600_000),
+  /** `off` ignores the roster's requests-per-minute limits (self-hosted gateways, loopback simulators). */
+  RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
   /** How many examples of one run are generated at once (each asks every teacher in parallel). */
   RUN_CONCURRENCY: positiveInt(3, 16),
   DISCORD_TOKEN: optionalString,

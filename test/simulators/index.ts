@@ -45,6 +45,8 @@ export async function startProviderSimulators(): Promise<ProviderSimulators> {
       GROQ_BASE_URL: groq.url,
       HF_BASE_URL: huggingface.url,
       OLLAMA_HOST: ollama.url,
+      // The simulators have no quota; the roster's free-tier limits would only slow tests down.
+      RATE_LIMITS: 'off',
     },
     all,
     reset: () => all().forEach((s) => s.reset()),
