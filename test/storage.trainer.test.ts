@@ -235,6 +235,7 @@ describe('TrainerStore.recordExample', () => {
     const finished = await store.getRun('run-3');
     expect(finished?.status).toBe('done');
     expect(finished?.result).toMatchObject({ run_id: 'run-3', stories_saved: 1 });
+    expect(finished?.result?.training_stats.until_next_fine_tune).toBe(48);
     expect(finished?.finishedAt).toBeGreaterThan(0);
   });
 
@@ -299,7 +300,7 @@ describe('runs', () => {
     await trainer.finishRun('run-q', 'done', result('run-q', 'u-400', 'done'));
     await trainer.startRun('run-r', options('u-400'), TEACHERS);
     await trainer.recordExample(record('run-r', 0, { userId: 'u-400' }), SYSTEM);
-    expect(await first.setRunMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
+    expect(await first.setRunMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7', threadId: '789', applicationId: 'app-1' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
     expect(await first.setRunMessage('no-such-run', { channelId: '1', messageId: '2' })).toBeUndefined();
     expect((await first.listRuns('u-400')).map((r) => r.id)).toEqual(['run-r', 'run-q']);
     expect((await first.latestRun('u-400'))?.id).toBe('run-r');
@@ -312,7 +313,8 @@ describe('runs', () => {
     try {
       expect(second.interruptedRuns).toEqual(['run-r']);
       const interrupted = await second.getRun('run-r');
-      expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 1 }, message: { messageId: '456' } });
+      expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 1 }, message: { messageId: '456', threadId: '789', applicationId: 'app-1' } });
+      expect(interrupted?.message?.updatedAt).toBeGreaterThan(0);
       expect((await second.runs.examples('run-r'))).toHaveLength(1);
       expect((await second.getRun('run-q'))?.status).toBe('done');
       expect(await second.markInterrupted()).toEqual([]);

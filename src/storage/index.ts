@@ -17,7 +17,7 @@ import { MemoryRepository, type MemoryHit } from './memory.ts';
 import { ModelStatsRepository, type LeaderboardQuery, type LeaderboardRow, type TrainerRow } from './modelStats.ts';
 import { claimOwnership } from './owner.ts';
 import { decodeRead, STORE_FORMAT, storeMetaCodec } from './records.ts';
-import { RunRepository, type RunMessage, type RunRecord } from './runs.ts';
+import { RunRepository, type RunMessageInput, type RunRecord } from './runs.ts';
 import { StoryRepository, type ExportFormat, type ListStoriesQuery, type Story, type StoryPage, type StoryPatch } from './stories.ts';
 import { createTrainerStore } from './trainerStore.ts';
 
@@ -28,7 +28,7 @@ export { deriveTitle, newStoryId, type ExportFormat, type ListStoriesQuery, type
 export type { BestSettings, ExampleStatsInput, LeaderboardQuery, LeaderboardRow, SettingsChoice, StatsScope, TrainerRow } from './modelStats.ts';
 export type { ChatLine, FineTuneExample, FineTuneProgress, NewFineTuneExample, RejectedCandidate } from './fineTune.ts';
 export type { MemoryEntry, MemoryHit, NewMemory } from './memory.ts';
-export type { RunExample, RunMessage, RunRecord, RunCounts } from './runs.ts';
+export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts } from './runs.ts';
 export { StoryRepository } from './stories.ts';
 export { RunRepository } from './runs.ts';
 export { ModelStatsRepository } from './modelStats.ts';
@@ -80,7 +80,7 @@ export interface ZegaStore {
   getRun(runId: string, userId?: string): Promise<RunRecord | undefined>;
   listRuns(userId: string, options?: { limit?: number; offset?: number }): Promise<RunRecord[]>;
   latestRun(userId: string): Promise<RunRecord | undefined>;
-  setRunMessage(runId: string, message: Omit<RunMessage, 'updatedAt'>): Promise<RunRecord | undefined>;
+  setRunMessage(runId: string, message: RunMessageInput): Promise<RunRecord | undefined>;
   markInterrupted(): Promise<string[]>;
 
   /** Rows skipped because they could not be read, most recent last. */

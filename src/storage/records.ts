@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { GENRES } from '../trainer/genres.ts';
+import type { TrainingResult } from '../trainer/types.ts';
 import type { Kv, KvRead } from './kv.ts';
 
 export const genreSchema = z.enum(GENRES);
@@ -206,15 +207,25 @@ export const teacherInfoSchema = z.object({
   defaults: settingsSchema,
 });
 
-export const runMessageSchema = z.object({
+/** Where the run reports on Discord; extra fields the bot adds (thread id, ...) are kept as given. */
+export const runMessageSchema = z.looseObject({
   channelId: z.string(),
   messageId: z.string(),
   guildId: z.string().optional(),
-  /** Interaction token or webhook id, when the report is an interaction reply. */
+  threadId: z.string().optional(),
   interactionId: z.string().optional(),
   updatedAt: z.number().optional(),
 });
 export type RunMessage = z.infer<typeof runMessageSchema>;
+/** What callers pass to setRunMessage (the store adds `updatedAt`). */
+export interface RunMessageInput {
+  channelId: string;
+  messageId: string;
+  guildId?: string;
+  threadId?: string;
+  interactionId?: string;
+  [extra: string]: unknown;
+}
 
 export const runCountsSchema = z.object({
   done: z.number(),
@@ -245,8 +256,9 @@ export const runSchema = z.object({
   finishedAt: z.number().optional(),
   updatedAt: z.number(),
 });
-export type RunRecord = z.infer<typeof runSchema>;
-export const runCodec = makeCodec('run', 1, runSchema);
+/** The stored run; `result` is the TrainingResult the trainer reported (kept as given). */
+export type RunRecord = Omit<z.infer<typeof runSchema>, 'result'> & { result?: TrainingResult };
+export const runCodec = makeCodec('run', 1, runSchema as unknown as z.ZodType<RunRecord>);
 
 export const runExampleSchema = z.object({
   v: z.literal(1),

@@ -18,11 +18,11 @@ import {
   type IdList,
   type RunCounts,
   type RunExample,
-  type RunMessage,
+  type RunMessageInput,
   type RunRecord,
 } from './records.ts';
 
-export type { RunExample, RunMessage, RunRecord, RunCounts } from './records.ts';
+export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts } from './records.ts';
 
 /** init of an update that only runs after the record was found. */
 function missingRun(runId: string): () => never {
@@ -156,7 +156,7 @@ export class RunRepository {
   }
 
   /** Remembers the Discord message that shows the run's progress. */
-  async setMessage(runId: string, message: Omit<RunMessage, 'updatedAt'>): Promise<RunRecord | undefined> {
+  async setMessage(runId: string, message: RunMessageInput): Promise<RunRecord | undefined> {
     if (!(await this.runs.read(keys.run(runId)))) return undefined;
     const now = Date.now();
     const run = await this.runs.update(keys.run(runId), missingRun(runId), (r) => {
@@ -187,7 +187,7 @@ export class RunRepository {
       () => this.newRecord(runId, { userId: result.user_id, examples: result.requested, genres: [], save: false, memory: false, voting: 'consensus' }, [], status, now),
       (r) => {
         r.status = status;
-        r.result = structuredClone(result) as unknown as Record<string, unknown>;
+        r.result = structuredClone(result);
         r.finishedAt = now;
         r.updatedAt = now;
       },
