@@ -48,6 +48,8 @@ export const envSchema = z.object({
   RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
   /** How many examples of one run are generated at once (each asks every teacher in parallel). */
   RUN_CONCURRENCY: positiveInt(3, 16),
+  /** Training runs at once for the whole bot; further runs wait in a queue. */
+  MAX_CONCURRENT_RUNS: positiveInt(2, 50),
   DISCORD_TOKEN: optionalString,
   DISCORD_CLIENT_ID: snowflake,
   DISCORD_GUILD_ID: snowflake,

@@ -1,0 +1,207 @@
+/**
+ * Keeps one progress message up to date for the whole run, within Discord's rules:
+ * - edits are coalesced (at most one per `minEditIntervalMs`), the latest state always wins, and
+ *   the final state is always delivered;
+ * - the interaction token dies after 15 minutes: shortly before, progress moves to a message the
+ *   bot owns (in the channel, or a DM when it cannot post there), and the old message points to it;
+ * - Discord refuses edits of messages older than an hour (30046): a bot-owned progress message is
+ *   reposted now and then, and at once when Discord says so.
+ */
+import { DiscordAPIError, type Client, type Message, type MessageCreateOptions, type RepliableInteraction } from 'discord.js';
+import type { Logger } from 'pino';
+import type { MessagePayload } from '../discord/embeds/common.ts';
+import { NO_MENTIONS } from './replies.ts';
+
+export interface ProgressFile {
+  attachment: Buffer;
+  name: string;
+}
+
+export type ProgressPayload = MessagePayload & { files?: ProgressFile[] };
+
+export interface ProgressLocation {
+  channelId: string;
+  messageId: string;
+  /** `interaction` while the interaction token carries it; `channel` or `dm` after the handover. */
+  via: 'interaction' | 'channel' | 'dm';
+}
+
+export interface ReporterTimings {
+  minEditIntervalMs: number;
+  tokenLifetimeMs: number;
+  /** How long before the token dies progress moves to a bot-owned message. */
+  handoverMarginMs: number;
+  /** Age at which a bot-owned progress message is replaced by a fresh one. */
+  repostAfterMs: number;
+}
+
+export const DEFAULT_TIMINGS: ReporterTimings = {
+  minEditIntervalMs: 2_000,
+  tokenLifetimeMs: 15 * 60_000,
+  handoverMarginMs: 90_000,
+  repostAfterMs: 50 * 60_000,
+};
+
+export interface ReporterOptions {
+  interaction: RepliableInteraction;
+  client: Client;
+  userId: string;
+  channelId: string | null;
+  logger: Logger;
+  timings?: Partial<ReporterTimings>;
+  now?: () => number;
+  /** Told whenever progress moves to another message (for `/autotrain status` and the run record). */
+  onMove?: (location: ProgressLocation) => void;
+}
+
+type Target = { kind: 'interaction' } | { kind: 'message'; message: Message; via: 'channel' | 'dm'; postedAt: number };
+
+/** Discord error codes this reporter reacts to. */
+const INVALID_WEBHOOK_TOKEN = 50027;
+const UNKNOWN_WEBHOOK = 10015;
+const UNKNOWN_MESSAGE = 10008;
+const OLD_MESSAGE_EDIT_LIMIT = 30046;
+
+const codeOf = (err: unknown): number | string | undefined => (err instanceof DiscordAPIError ? err.code : undefined);
+
+export class ProgressReporter {
+  private readonly timings: ReporterTimings;
+  private readonly now: () => number;
+  private readonly tokenIssuedAt: number;
+  private target: Target = { kind: 'interaction' };
+  private pending: ProgressPayload | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inflight: Promise<void> | undefined;
+  private lastEditAt = 0;
+  private closed = false;
+  /** Number of edits and posts sent, for tests and logs. */
+  deliveries = 0;
+
+  constructor(private readonly options: ReporterOptions) {
+    this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
+    this.now = options.now ?? Date.now;
+    this.tokenIssuedAt = options.interaction.createdTimestamp;
+  }
+
+  /** Shows this state soon (coalesced). */
+  show(payload: ProgressPayload): void {
+    if (this.closed) return;
+    this.pending = payload;
+    this.schedule();
+  }
+
+  /** Delivers the final state now, whatever happened before; resolves when it is shown (or every route failed). */
+  async finish(payload: ProgressPayload): Promise<boolean> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+    await this.inflight;
+    try {
+      await this.deliver(payload);
+      return true;
+    } catch (err) {
+      this.options.logger.warn({ err }, 'progress: final message failed on its usual route; sending it by DM');
+      return this.sendDirect(payload);
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    const wait = Math.max(0, this.lastEditAt + this.timings.minEditIntervalMs - this.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    const payload = this.pending;
+    if (!payload || this.closed) return;
+    this.pending = undefined;
+    this.lastEditAt = this.now();
+    this.inflight = this.deliver(payload)
+      .catch((err: unknown) => this.options.logger.warn({ err }, 'progress: update failed; the next one will try again'))
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    await this.inflight;
+    if (this.pending) this.schedule();
+  }
+
+  private tokenUsable(): boolean {
+    return this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs - this.timings.handoverMarginMs;
+  }
+
+  private async deliver(payload: ProgressPayload): Promise<void> {
+    this.deliveries += 1;
+    const body = { ...payload, allowedMentions: NO_MENTIONS };
+    if (this.target.kind === 'interaction') {
+      if (!this.tokenUsable()) return this.handover(payload);
+      try {
+        await this.options.interaction.editReply(body);
+        return;
+      } catch (err) {
+        const code = codeOf(err);
+        if (code === INVALID_WEBHOOK_TOKEN || code === UNKNOWN_WEBHOOK || code === UNKNOWN_MESSAGE) return this.handover(payload);
+        throw err;
+      }
+    }
+    const target = this.target;
+    if (this.now() - target.postedAt >= this.timings.repostAfterMs) return this.repost(payload, target);
+    try {
+      await target.message.edit(body);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === OLD_MESSAGE_EDIT_LIMIT || code === UNKNOWN_MESSAGE) return this.repost(payload, target);
+      throw err;
+    }
+  }
+
+  /** Moves progress from the interaction message to a message the bot owns. */
+  private async handover(payload: ProgressPayload): Promise<void> {
+    const posted = await this.postOwned(payload);
+    const pointer = { content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], allowedMentions: NO_MENTIONS };
+    // Best effort: the token may already be dead.
+    if (this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs)
+      await this.options.interaction.editReply(pointer).catch(() => undefined);
+    this.target = { kind: 'message', ...posted, postedAt: this.now() };
+    this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
+  }
+
+  private async repost(payload: ProgressPayload, old: Extract<Target, { kind: 'message' }>): Promise<void> {
+    const posted = await this.postOwned(payload, old.via === 'dm');
+    await old.message
+      .edit({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], allowedMentions: NO_MENTIONS })
+      .catch(() => old.message.delete().catch(() => undefined));
+    this.target = { kind: 'message', ...posted, postedAt: this.now() };
+    this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
+  }
+
+  /** Posts in the run's channel, or by DM when the bot cannot post there. */
+  private async postOwned(payload: ProgressPayload, dmOnly = false): Promise<{ message: Message; via: 'channel' | 'dm' }> {
+    const body: MessageCreateOptions = { ...payload, allowedMentions: NO_MENTIONS };
+    if (!dmOnly && this.options.channelId) {
+      try {
+        const channel = await this.options.client.channels.fetch(this.options.channelId);
+        if (channel?.isSendable()) return { message: await channel.send(body), via: 'channel' };
+      } catch (err) {
+        this.options.logger.info({ err, channel: this.options.channelId }, 'progress: cannot post in the channel; using a DM');
+      }
+    }
+    const user = await this.options.client.users.fetch(this.options.userId);
+    return { message: await user.send(body), via: 'dm' };
+  }
+
+  private async sendDirect(payload: ProgressPayload): Promise<boolean> {
+    try {
+      const user = await this.options.client.users.fetch(this.options.userId);
+      await user.send({ ...payload, allowedMentions: NO_MENTIONS });
+      return true;
+    } catch (err) {
+      this.options.logger.error({ err, user: this.options.userId }, 'progress: the final result could not be delivered');
+      return false;
+    }
+  }
+}

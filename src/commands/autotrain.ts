@@ -1,0 +1,276 @@
+/**
+ * /autotrain start — setup panel (examples, genres, save/memory toggles, Start/Cancel), then one
+ * live progress message, then the results with a chart. /autotrain status — the current or last run.
+ */
+import { randomBytes } from 'node:crypto';
+import { SlashCommandBuilder } from '@discordjs/builders';
+import type { AnySelectMenuInteraction, ButtonInteraction, ChatInputCommandInteraction, RepliableInteraction } from 'discord.js';
+import { ACTIONS } from '../discord/customId.ts';
+import { renderResultsChart, CHART_FILE_NAME } from '../discord/chart.ts';
+import { progressMessage, queuedMessage } from '../discord/embeds/progress.ts';
+import { resultsMessage } from '../discord/embeds/results.ts';
+import { setupPanel, type SetupState } from '../discord/embeds/setupPanel.ts';
+import { fitChoices } from '../discord/limits.ts';
+import { formatDuration } from '../discord/format.ts';
+import { GENRES, isGenre, parseGenreList, type Genre } from '../trainer/genres.ts';
+import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type VotingMode } from '../trainer/types.ts';
+import { missingTeachersMessage } from '../teachers/roster.ts';
+import { estimateRun } from '../bot/estimate.ts';
+import { ProgressReporter, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
+import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import type { RunSession } from '../bot/runManager.ts';
+import { sendLeaderboard } from './leaderboard.ts';
+import { sendStoryList } from './stories.ts';
+import type { Command, CommandContext } from './types.ts';
+
+const DEFAULT_EXAMPLES = 20;
+/** A setup panel nobody started is forgotten after this long. */
+const SETUP_TTL_MS = 30 * 60_000;
+
+const data = new SlashCommandBuilder()
+  .setName('autotrain')
+  .setDescription('Train your personal story model with the teacher ensemble')
+  .setDMPermission(true)
+  .addSubcommand((sub) =>
+    sub
+      .setName('start')
+      .setDescription('Open the training setup panel')
+      .addIntegerOption((o) =>
+        o.setName('examples').setDescription(`How many examples (${MIN_EXAMPLES}–${MAX_EXAMPLES}, default ${DEFAULT_EXAMPLES})`).setMinValue(MIN_EXAMPLES).setMaxValue(MAX_EXAMPLES),
+      )
+      .addStringOption((o) => o.setName('genres').setDescription('Comma-separated genres (empty = balanced over all 25)').setAutocomplete(true).setMaxLength(400))
+      .addBooleanOption((o) => o.setName('save').setDescription('Save stories scoring 8.0+ to your library (default on)'))
+      .addBooleanOption((o) => o.setName('memory').setDescription('Keep examples scoring 7.0+ in your memory (default on)'))
+      .addStringOption((o) =>
+        o
+          .setName('voting')
+          .setDescription('How the ensemble picks the best story')
+          .addChoices({ name: 'consensus (no extra calls)', value: 'consensus' }, { name: 'jury (each teacher judges the others)', value: 'jury' }),
+      ),
+  )
+  .addSubcommand((sub) => sub.setName('status').setDescription('Show your current or last training run'));
+
+/** Setup panels waiting for Start, by token. In memory: a panel does not survive a restart. */
+const setups = new Map<string, SetupState & { createdAt: number; guildId?: string }>();
+
+function newRunToken(userId: string): string {
+  return `${userId}-${randomBytes(6).toString('base64url')}`;
+}
+
+function sweepSetups(now: number): void {
+  for (const [token, setup] of setups) if (now - setup.createdAt > SETUP_TTL_MS) setups.delete(token);
+}
+
+function estimateFor(ctx: CommandContext, examples: number, voting: VotingMode) {
+  return estimateRun({
+    examples,
+    voting,
+    teachers: ctx.runtime.teachers,
+    roster: ctx.runtime.roster,
+    concurrency: ctx.runtime.config.RUN_CONCURRENCY,
+    rateLimited: ctx.runtime.config.RATE_LIMITS === 'on',
+  });
+}
+
+function messageLink(session: RunSession): string | undefined {
+  const l = session.location;
+  return l ? `https://discord.com/channels/${l.guildId ?? '@me'}/${l.channelId}/${l.messageId}` : undefined;
+}
+
+async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate'>): Promise<void> {
+  const userId = interaction.user.id;
+  const active = ctx.runs.active(userId);
+  if (active) {
+    const link = messageLink(active);
+    return replyPrivately(
+      interaction,
+      `You already have a run ${active.status === 'queued' ? 'waiting in the queue' : 'in progress'} (${active.totals?.done ?? 0}/${active.options.examples} examples)${link ? `: ${link}` : ''}. Stop it or wait for it to finish.`,
+    );
+  }
+  if (ctx.runtime.teachers.length === 0) return replyPrivately(interaction, missingTeachersMessage(ctx.runtime.roster));
+  const now = Date.now();
+  sweepSetups(now);
+  const state: SetupState = {
+    ...base,
+    ownerId: userId,
+    runToken: newRunToken(userId),
+    teacherCount: ctx.runtime.teachers.length,
+    estimate: estimateFor(ctx, base.examples, base.voting),
+  };
+  setups.set(state.runToken, { ...state, createdAt: now, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
+  await interaction.reply({ ...setupPanel(state), allowedMentions: NO_MENTIONS });
+}
+
+async function start(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  const genres = parseGenreList(interaction.options.getString('genres') ?? '');
+  if ('error' in genres) return replyPrivately(interaction, `${genres.error} Pick from the suggestions, or leave it empty for all 25.`);
+  const examples = interaction.options.getInteger('examples') ?? DEFAULT_EXAMPLES;
+  await openPanel(interaction, ctx, {
+    examples,
+    genres: genres.genres,
+    save: interaction.options.getBoolean('save') ?? true,
+    memory: interaction.options.getBoolean('memory') ?? true,
+    voting: (interaction.options.getString('voting') as VotingMode | null) ?? 'consensus',
+  });
+}
+
+async function status(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  const userId = interaction.user.id;
+  const session = ctx.runs.current(userId);
+  if (session && session.status !== 'finished') {
+    const t = session.totals;
+    const where = messageLink(session);
+    const line =
+      session.status === 'queued'
+        ? `Your run of ${session.options.examples} examples is waiting in the queue.`
+        : `Your run is at ${t?.done ?? 0}/${session.options.examples} examples · ${t?.successful ?? 0} successful · average quality ${(t?.averageQuality ?? 0).toFixed(2)} · ${t?.storiesSaved ?? 0} stories saved${t?.etaMs ? ` · about ${formatDuration(t.etaMs)} left` : ''}.`;
+    return replyPrivately(interaction, `${line}${where ? `\nProgress: ${where}` : ''}${session.stopping ? '\nIt is stopping.' : ''}`);
+  }
+  const last = await ctx.runtime.store.runs.latest(userId);
+  if (!last) return replyPrivately(interaction, 'You have not trained yet. Start with `/autotrain start`.');
+  const r = last.result;
+  const summary = r
+    ? `${r.successful}/${r.requested} successful · average quality ${r.average_quality.toFixed(2)} · ${r.stories_saved} stories saved · next fine-tune in ${r.training_stats.until_next_fine_tune} examples`
+    : `${last.counts.done} examples recorded`;
+  await replyPrivately(interaction, `Your last run (${last.status}, <t:${Math.floor(last.createdAt / 1000)}:R>): ${summary}.`);
+}
+
+/** Start pressed: the panel becomes the live progress message of a queued or running run. */
+async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: SetupState & { guildId?: string }, ctx: CommandContext): Promise<void> {
+  const userId = interaction.user.id;
+  if (ctx.runs.active(userId)) {
+    setups.delete(setup.runToken);
+    return replyPrivately(interaction, 'You already have a run in progress. Use `/autotrain status` to find it.');
+  }
+  setups.delete(setup.runToken);
+  const options: RunOptions = {
+    userId,
+    ...(setup.guildId ? { guildId: setup.guildId } : {}),
+    examples: setup.examples,
+    genres: setup.genres,
+    save: setup.save,
+    memory: setup.memory,
+    voting: setup.voting,
+  };
+  const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
+  const view = { ownerId: userId, runToken: setup.runToken, options, teachers };
+  const initialTotals = { done: 0, total: options.examples, successful: 0, failed: 0, storiesSaved: 0, averageQuality: 0, genreCounts: {}, elapsedMs: 0 };
+  // Acknowledge within 3 s by turning the panel into the progress message.
+  await interaction.update({ ...progressMessage({ ...view, totals: initialTotals, status: 'running' }), allowedMentions: NO_MENTIONS });
+
+  const reporter = new ProgressReporter({
+    interaction,
+    client: interaction.client,
+    userId,
+    channelId: interaction.channelId,
+    logger: ctx.logger,
+    timings: reporterTimings,
+    onMove: (location) => {
+      const session = ctx.runs.session(setup.runToken);
+      if (session) session.location = { ...location, ...(setup.guildId ? { guildId: setup.guildId } : {}) };
+      if (session?.runId) void ctx.runtime.store.runs.setMessage(session.runId, { ...location }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the progress message'));
+    },
+  });
+  let note: string | undefined;
+  const session = ctx.runs.submit(setup.runToken, options, {
+    onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position })),
+    onEvent: (event) => {
+      if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
+      if (event.type === 'example' || event.type === 'teacher-unavailable') {
+        const totals = ctx.runs.session(setup.runToken)?.totals ?? initialTotals;
+        reporter.show(progressMessage({ ...view, totals, status: session.stopping ? 'stopping' : 'running', ...(note ? { note } : {}) }));
+      }
+    },
+    onFinished: (result) => {
+      void (async () => {
+        const fineTuneTotal = result.training_stats.fine_tune_examples_total;
+        const payload: ProgressPayload = { ...resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }) };
+        try {
+          payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
+        } catch (err) {
+          ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
+          payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
+        }
+        await reporter.finish(payload);
+      })();
+    },
+    onError: (err) => {
+      ctx.logger.error({ err, user: userId }, 'training run failed');
+      void reporter.finish({ embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }], components: [] });
+    },
+  });
+  session.location = { channelId: interaction.channelId, messageId: interaction.message.id, ...(setup.guildId ? { guildId: setup.guildId } : {}) };
+  if (session.runId) await ctx.runtime.store.runs.setMessage(session.runId, { channelId: interaction.channelId, messageId: interaction.message.id, via: 'interaction' }).catch(() => undefined);
+}
+
+/** Progress timings; tests shorten the token lifetime to exercise the handover. */
+let reporterTimings: Partial<ReporterTimings> = {};
+export function setReporterTimings(timings: Partial<ReporterTimings>): void {
+  reporterTimings = timings;
+}
+
+export const autotrain: Command = {
+  data: data.toJSON(),
+  scopes: ['setup', 'run', 'results'],
+
+  async execute(interaction, ctx) {
+    if (interaction.options.getSubcommand() === 'status') return status(interaction, ctx);
+    return start(interaction, ctx);
+  },
+
+  async autocomplete(interaction) {
+    // Complete the last comma-separated entry; keep what the user already typed before it.
+    const typed = interaction.options.getFocused();
+    const parts = typed.split(',');
+    const last = (parts.pop() ?? '').trim().toLowerCase();
+    const chosen = parts.map((p) => p.trim()).filter((p) => isGenre(p));
+    const prefix = chosen.length > 0 ? `${chosen.join(', ')}, ` : '';
+    const matches = GENRES.filter((g) => !chosen.includes(g) && g.toLowerCase().includes(last));
+    await interaction.respond(fitChoices(matches.map((g) => ({ name: `${prefix}${g}`, value: `${prefix}${g}` }))));
+  },
+
+  async component(interaction, id, ctx) {
+    if (id.scope === 'run' && id.action === ACTIONS.run.stop) {
+      if (!ctx.runs.stop(id.token)) return replyPrivately(interaction, 'This run has already finished.');
+      // The reporter shows the stopping state; acknowledging is all this press needs.
+      return interaction.deferUpdate().then(() => undefined);
+    }
+    if (id.scope === 'results') {
+      if (id.action === ACTIONS.results.stories) return sendStoryList(interaction, ctx, { page: 1, sort: 'newest' });
+      if (id.action === ACTIONS.results.leaderboard) return sendLeaderboard(interaction, ctx, { scope: interaction.guildId ? 'server' : 'global' });
+      if (id.action === ACTIONS.results.again) {
+        const last = (await ctx.runtime.store.runs.latest(interaction.user.id))?.options;
+        return openPanel(interaction, ctx, {
+          examples: last?.examples ?? DEFAULT_EXAMPLES,
+          genres: (last?.genres ?? []).filter((g): g is Genre => isGenre(g)),
+          save: last?.save ?? true,
+          memory: last?.memory ?? true,
+          voting: last?.voting ?? 'consensus',
+        });
+      }
+    }
+    const setup = setups.get(id.token);
+    if (!setup) return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
+    switch (id.action) {
+      case ACTIONS.setup.genres:
+        if (!interaction.isStringSelectMenu()) return;
+        setup.genres = interaction.values.filter((v): v is Genre => isGenre(v));
+        break;
+      case ACTIONS.setup.save:
+        setup.save = !setup.save;
+        break;
+      case ACTIONS.setup.memory:
+        setup.memory = !setup.memory;
+        break;
+      case ACTIONS.setup.cancel:
+        setups.delete(id.token);
+        return interaction.update({ content: 'Training cancelled.', embeds: [], components: [], allowedMentions: NO_MENTIONS }).then(() => undefined);
+      case ACTIONS.setup.start:
+        return startRun(interaction, setup, ctx);
+      default:
+        return replyPrivately(interaction, 'Unknown button.');
+    }
+    setup.estimate = estimateFor(ctx, setup.examples, setup.voting);
+    await interaction.update({ ...setupPanel(setup), allowedMentions: NO_MENTIONS });
+  },
+};

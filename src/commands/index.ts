@@ -1,0 +1,8 @@
+/** Every slash command of Zega, in the order `/help` and the deploy script list them. */
+import { autotrain } from './autotrain.ts';
+import { help } from './help.ts';
+import { leaderboard } from './leaderboard.ts';
+import { stories } from './stories.ts';
+import type { Command } from './types.ts';
+
+export const COMMANDS: readonly Command[] = [autotrain, stories, leaderboard, help];

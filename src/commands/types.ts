@@ -1,0 +1,32 @@
+/**
+ * One module per command (discord.js guide / yuudachi style): each holds its definition and
+ * every handler of its interactions. The router dispatches by command name and custom-id scope.
+ */
+import type {
+  AutocompleteInteraction,
+  ChatInputCommandInteraction,
+  AnySelectMenuInteraction,
+  ButtonInteraction,
+  ModalSubmitInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { Logger } from 'pino';
+import type { ParsedCustomId } from '../discord/customId.ts';
+import type { Runtime } from '../app/runtime.ts';
+import type { RunManager } from '../bot/runManager.ts';
+
+export interface CommandContext {
+  runtime: Runtime;
+  runs: RunManager;
+  logger: Logger;
+}
+
+export interface Command {
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  /** Custom-id scopes whose components and modals this command handles. */
+  scopes: readonly string[];
+  execute(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: CommandContext): Promise<void>;
+  component?(interaction: ButtonInteraction | AnySelectMenuInteraction, id: ParsedCustomId, ctx: CommandContext): Promise<void>;
+  modal?(interaction: ModalSubmitInteraction, id: ParsedCustomId, ctx: CommandContext): Promise<void>;
+}
