@@ -1,0 +1,94 @@
+/** The run manager: one active run per user, a global limit with a FIFO queue, stop and stopAll. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunManager, type RunListener } from '../src/bot/runManager.ts';
+import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
+import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
+import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { RecordingStore } from './helpers/recordingStore.ts';
+
+let sims: ProviderSimulators;
+beforeAll(async () => {
+  sims = await startProviderSimulators();
+  for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 60 });
+});
+afterAll(() => sims.close());
+
+function manager(maxConcurrentRuns: number) {
+  const teachers = buildTeachers(
+    DEFAULT_ROSTER,
+    {
+      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
+      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
+      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
+      ollama: { baseUrl: sims.ollama.url },
+    },
+    { unlimited: true },
+  );
+  return new RunManager({ teachers: () => teachers, store: new RecordingStore(), maxConcurrentRuns, examplesConcurrency: 2 });
+}
+
+const opts = (userId: string, examples = 3): RunOptions => ({ userId, examples, genres: [], save: false, memory: false, voting: 'consensus' });
+
+function track() {
+  const positions: number[] = [];
+  let resolve!: (r: TrainingResult) => void;
+  const finished = new Promise<TrainingResult>((r) => (resolve = r));
+  const listener: RunListener = { onQueued: (p) => positions.push(p), onFinished: (r) => resolve(r) };
+  return { positions, finished, listener };
+}
+
+describe('RunManager', () => {
+  it('allows one active run per user', async () => {
+    const runs = manager(5);
+    const a = track();
+    runs.submit('1-a', opts('1'), a.listener);
+    expect(runs.active('1')?.status).toBe('running');
+    expect(() => runs.submit('1-b', opts('1'), track().listener)).toThrow(/already has an active run/);
+    await a.finished;
+    expect(runs.active('1')).toBeUndefined();
+    expect(runs.current('1')?.status).toBe('finished');
+    // Once finished, the user may start again.
+    const again = track();
+    runs.submit('1-c', opts('1', 1), again.listener);
+    expect((await again.finished).successful).toBe(1);
+  });
+
+  it('queues runs beyond the global limit and tells each its position as the queue moves', async () => {
+    const runs = manager(1);
+    const a = track();
+    const b = track();
+    const c = track();
+    runs.submit('1-a', opts('1'), a.listener);
+    runs.submit('2-b', opts('2'), b.listener);
+    runs.submit('3-c', opts('3'), c.listener);
+    expect(runs.runningCount).toBe(1);
+    expect(runs.queuedCount).toBe(2);
+    expect(b.positions.at(-1)).toBe(1);
+    expect(c.positions.at(-1)).toBe(2);
+    await a.finished;
+    // b moved to running; c moved up to position 1.
+    expect(runs.session('2-b')?.status).toBe('running');
+    expect(c.positions.at(-1)).toBe(1);
+    await Promise.all([b.finished, c.finished]);
+    expect(runs.runningCount).toBe(0);
+  });
+
+  it('lets a queued run leave the queue and stops a running one keeping what is done', async () => {
+    const runs = manager(1);
+    const a = track();
+    const b = track();
+    const c = track();
+    runs.submit('1-a', opts('1', 200), a.listener);
+    runs.submit('2-b', opts('2'), b.listener);
+    runs.submit('3-c', opts('3'), c.listener);
+    expect(runs.stop('2-b')).toBe(true);
+    expect(runs.active('2')).toBeUndefined();
+    expect(c.positions.at(-1)).toBe(1);
+    expect(runs.stop('1-a')).toBe(true);
+    const result = await a.finished;
+    expect(result.status).toBe('cancelled');
+    expect(result.successful).toBeLessThan(200);
+    expect((await c.finished).status).toBe('done');
+    expect(runs.stop('1-a')).toBe(false);
+  });
+});
