@@ -1,0 +1,88 @@
+/**
+ * /help — a short private guide: every command, the teachers this bot has enabled, and the
+ * caller's own figures (saved stories, fine-tuning examples, examples until the next fine-tune).
+ */
+import { EmbedBuilder, SlashCommandBuilder } from '@discordjs/builders';
+import { MessageFlags, type APIEmbed } from 'discord.js';
+import { NO_MENTIONS } from '../bot/replies.ts';
+import { COLORS, joinLinesWithin, modelLabel } from '../discord/embeds/common.ts';
+import { formatCount, plural } from '../discord/format.ts';
+import { fitEmbeds, LIMITS, userText } from '../discord/limits.ts';
+import { FINE_TUNE_EVERY, SAVE_THRESHOLD } from '../trainer/types.ts';
+import type { Command } from './types.ts';
+
+const data = new SlashCommandBuilder().setName('help').setDescription('How Zega works, its commands and your figures').setDMPermission(true);
+
+export const COMMAND_GUIDE: readonly (readonly [string, string])[] = [
+  ['/autotrain start', 'Open the training panel: pick examples, genres and options, then press Start. The 7 teachers write, vote, and your model learns from the best.'],
+  ['/autotrain status', 'Your current or last training run.'],
+  ['/stories list', 'Your saved stories, 5 a page, by genre and newest or best. Only you see it.'],
+  ['/stories view', 'Read one of your stories (start typing its title).'],
+  ['/stories edit', 'Change the title or text of one of your stories.'],
+  ['/stories share', 'Post one of your stories in the channel for everyone.'],
+  ['/stories delete', 'Delete one of your stories (asks first).'],
+  ['/stories export', 'Download your whole library as Markdown or JSON lines.'],
+  ['/leaderboard', 'Which teacher models win most (global, this server or only you), and the top trainers here.'],
+  ['/help', 'This guide.'],
+];
+
+export interface HelpInput {
+  teachers: readonly { id: string; provider: string }[];
+  /** Teachers of the roster that are not enabled (their provider is not configured). */
+  disabled: readonly { id: string; provider: string }[];
+  stories: number;
+  fineTune: { total: number; untilNext: number; due: boolean };
+}
+
+export function helpEmbed(input: HelpInput): APIEmbed {
+  const commands = COMMAND_GUIDE.map(([name, what]) => `\`${name}\` — ${what}`).join('\n');
+  const teacherLines = input.teachers.map((t) => `• **${modelLabel(t.id)}** (${userText(t.provider, 20)})`);
+  const teachers =
+    input.teachers.length === 0
+      ? 'None is enabled yet: whoever runs this bot needs to add at least one provider key.'
+      : joinLinesWithin(
+          [
+            ...teacherLines,
+            ...(input.disabled.length > 0 ? [`*Not enabled here: ${input.disabled.map((t) => modelLabel(t.id)).join(', ')}*`] : []),
+          ],
+          LIMITS.embed.fieldValue,
+        );
+  const { total, untilNext, due } = input.fineTune;
+  const next = due ? 'a fine-tune round is due now' : `${plural(untilNext, 'example')} until the next fine-tune (every ${FINE_TUNE_EVERY})`;
+  const mine = [
+    `📚 ${plural(input.stories, 'saved story', 'saved stories')} (kept when a story scores ${SAVE_THRESHOLD.toFixed(1)} or more)`,
+    `🧠 ${formatCount(total)} fine-tuning ${total === 1 ? 'example' : 'examples'} · ${next}`,
+  ].join('\n');
+  const embed = new EmbedBuilder()
+    .setTitle('Zega — your personal story model')
+    .setColor(COLORS.brand)
+    .setDescription(
+      `Zega trains a story-writing model just for you. Teacher models write stories for the same prompt, vote on the best, and the good ones become your training data and your library.\n\n${commands}`,
+    )
+    .addFields(
+      { name: `Teachers on this bot (${input.teachers.length})`, value: teachers },
+      { name: 'You', value: mine },
+    )
+    .setFooter({ text: 'Everything /help, /stories and /autotrain status show is private to you, except what you share.' });
+  const [fitted] = fitEmbeds([embed.toJSON()]);
+  return fitted ?? { title: 'Zega' };
+}
+
+export const help: Command = {
+  data: data.toJSON(),
+  scopes: [],
+
+  async execute(interaction, ctx) {
+    const userId = interaction.user.id;
+    const { store, teachers, roster } = ctx.runtime;
+    const [stories, progress] = await Promise.all([store.stories.count(userId), store.fineTune.progress(userId)]);
+    const enabled = new Set(teachers.map((t) => t.id));
+    const embed = helpEmbed({
+      teachers: teachers.map((t) => ({ id: t.id, provider: t.provider })),
+      disabled: roster.filter((e) => !enabled.has(e.id)).map((e) => ({ id: e.id, provider: e.provider })),
+      stories,
+      fineTune: progress,
+    });
+    await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+  },
+};
