@@ -33,7 +33,7 @@ export function leaderboardEmbed(input: LeaderboardInput): APIEmbed {
   const header = `**Scope:** ${userText(input.scopeLabel, 200)}`;
   const body =
     rows.length === 0
-      ? 'No results yet: train with `/train` to fill the board.'
+      ? 'No results yet: train with `/autotrain start` to fill the board.'
       : joinLinesWithin(
           rows.map((r, i) => modelRowLine(i + 1, r)),
           LIMITS.embed.description - header.length - 2,

@@ -191,7 +191,7 @@ export function storyListEmbed(view: StoryListView): MessagePayload {
       items.length === 0
         ? view.genre
           ? `No ${view.genre} stories yet.`
-          : `No stories yet. Run \`/train\` with **Save to database** on: stories that score ${SAVE_THRESHOLD.toFixed(1)} or more are kept here.`
+          : `No stories yet. Run \`/autotrain start\` with **Save to database** on: stories that score ${SAVE_THRESHOLD.toFixed(1)} or more are kept here.`
         : `${plural(view.total, 'story', 'stories')}${filter} · ${SORT_LABEL[view.sort]}`,
     )
     .setFooter({ text: `Page ${page} of ${pages} · ${AUTO_GENERATED}` });
