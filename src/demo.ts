@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       io.out(best.winner.text);
     }
     const stored = await runtime.store.stories.count(DEMO_USER);
-    io.out(`\n${result.stories_saved} stories saved by this run; ${stored} in the library of "${DEMO_USER}" (${runtime.config.STORAGE_URL}).`);
+    const stories = (n: number) => `${n} ${n === 1 ? 'story' : 'stories'}`;
+    io.out(`\n${stories(result.stories_saved)} saved by this run; ${stories(stored)} in the library of "${DEMO_USER}" (${runtime.config.STORAGE_URL}).`);
   } finally {
     await runtime.close();
     await sims.close();
