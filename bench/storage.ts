@@ -152,12 +152,12 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
     // Restart: what the first request after a restart costs.
     await store.close();
     store = await openStore(url);
-    const coldIndexLoadMs = await time(() => store.listStories({ userId: 'bigUser', page: 1 }));
-    const coldMemoryIndexMs = await time(() => store.searchMemory('memUser', writer.word(), 5));
+    const coldIndexLoadMs = await time(() => store.stories.list({ userId: 'bigUser', page: 1 }));
+    const coldMemoryIndexMs = await time(() => store.memory.search('memUser', writer.word(), 5));
 
     const listPage = async (page: number, extra: { sort?: 'best'; genre?: Genre } = {}) => {
       const out: number[] = [];
-      for (let i = 0; i < samples; i++) out.push(await time(() => store.listStories({ userId: 'bigUser', page, pageSize: 10, ...extra })));
+      for (let i = 0; i < samples; i++) out.push(await time(() => store.stories.list({ userId: 'bigUser', page, pageSize: 10, ...extra })));
       return out;
     };
     const page1 = await listPage(1);
@@ -165,7 +165,7 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
     const page50Best = await listPage(50, { sort: 'best' });
     const genrePage = await listPage(5, { genre: 'Horror' });
     const smallUser: number[] = [];
-    for (let i = 0; i < samples; i++) smallUser.push(await time(() => store.listStories({ userId: `user${i % users}`, page: 2 })));
+    for (let i = 0; i < samples; i++) smallUser.push(await time(() => store.stories.list({ userId: `user${i % users}`, page: 2 })));
 
     const saveBig: number[] = [];
     const saveSmall: number[] = [];
@@ -177,12 +177,12 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
     const search: number[] = [];
     for (let i = 0; i < samples; i++) {
       const query = `${writer.word()} ${writer.word()} ${writer.word()}`;
-      search.push(await time(() => store.searchMemory('memUser', query, 5)));
+      search.push(await time(() => store.memory.search('memUser', query, 5)));
     }
 
     const get: number[] = [];
-    const ids = (await store.listStories({ userId: 'bigUser', pageSize: 100 })).items.map((s) => s.id);
-    for (let i = 0; i < samples; i++) get.push(await time(() => store.getStory('bigUser', ids[i % ids.length] as string)));
+    const ids = (await store.stories.list({ userId: 'bigUser', pageSize: 100 })).items.map((s) => s.id);
+    for (let i = 0; i < samples; i++) get.push(await time(() => store.stories.get('bigUser', ids[i % ids.length] as string)));
 
     await store.close();
     const dbBytes = ['', '-wal', '-shm'].reduce((sum, suffix) => {

@@ -97,7 +97,7 @@ describe('start-up checks', () => {
     expect(store.location).toBe(file);
     expect(existsSync(file)).toBe(true);
     await store.stories.save(story('u1', 1));
-    expect(await store.countStories('u1')).toBe(1);
+    expect(await store.stories.count('u1')).toBe(1);
   });
 
   it('reports a file that is not a SQLite database, naming it', async () => {
@@ -154,7 +154,7 @@ describe('start-up checks', () => {
       await other.close();
     }
     const store = await openTracked(`sqlite://${file}`);
-    expect(await store.countStories('u1')).toBe(0);
+    expect(await store.stories.count('u1')).toBe(0);
   });
 
   it('refuses a store held by another live Zega process, takes over a stale one', async () => {
@@ -169,7 +169,7 @@ describe('start-up checks', () => {
       expect(error.message).toContain(String(child.pid));
       // A read-only look (a CLI) is still allowed, and cannot write.
       const viewer = await openTracked(`sqlite://${file}`, { readOnly: true });
-      expect(await viewer.countStories('u1')).toBe(0);
+      expect(await viewer.stories.count('u1')).toBe(0);
       await expect(viewer.stories.save(story('u1', 1))).rejects.toMatchObject({ code: 'READ_ONLY' });
     } finally {
       child.kill();
@@ -178,7 +178,7 @@ describe('start-up checks', () => {
     // The owner is gone: its record is stale and taken over.
     const store = await openTracked(`sqlite://${file}`);
     await store.stories.save(story('u1', 1));
-    expect(await store.countStories('u1')).toBe(1);
+    expect(await store.stories.count('u1')).toBe(1);
   });
 
   it('surfaces a backend failure after start-up as a StorageError and a logged error event, not a crash', async () => {
@@ -198,7 +198,7 @@ describe('start-up checks', () => {
   it('turns operations on a closed store into StorageErrors', async () => {
     const store = await openStore('memory://');
     await store.close();
-    await expect(store.countStories('u1')).rejects.toMatchObject({ code: 'CLOSED' });
+    await expect(store.stories.count('u1')).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
 
@@ -212,24 +212,24 @@ describe('persistence across restarts', () => {
     await first.memory.add({ userId: 'u1', runId: 'run-x', genre: 'Mystery', prompt: 'The clockmaker vanishes', text: 'Gears whispered in the empty clock shop.', quality: 8, teacherId: 'hf-mistral' });
     await first.memory.add({ userId: 'u1', runId: 'run-x', genre: 'Romance', prompt: 'Letters across the sea', text: 'She kept every letter in a tin box.', quality: 7.5, teacherId: 'groq-llama' });
     await first.fineTune.add({ userId: 'u1', runId: 'run-x', index: 0, system: 'sys', prompt: 'p', story: 's', quality: 7.2, textQuality: 7, genre: 'Mystery', teacherId: 'hf-mistral', settings: { temperature: 0.7, topP: 0.9, maxTokens: 800 } });
-    await first.createRun('run-x', { userId: 'u1', examples: 3, genres: [], save: true, memory: true, voting: 'consensus' });
+    await first.runs.create('run-x', { userId: 'u1', examples: 3, genres: [], save: true, memory: true, voting: 'consensus' });
     await first.close();
 
     const second = await openTracked(url);
-    expect(await second.countStories('u1')).toBe(30);
-    const page = await second.listStories({ userId: 'u1', pageSize: 5, page: 6 });
+    expect(await second.stories.count('u1')).toBe(30);
+    const page = await second.stories.list({ userId: 'u1', pageSize: 5, page: 6 });
     expect(page.items.map((s) => s.id)).toEqual(saved.slice(0, 5).map((s) => s.id).reverse());
-    expect(await second.getStory('u1', saved[7]?.id ?? '')).toEqual(saved[7]);
-    const hits = await second.searchMemory('u1', 'clock gears', 5);
+    expect(await second.stories.get('u1', saved[7]?.id ?? '')).toEqual(saved[7]);
+    const hits = await second.memory.search('u1', 'clock gears', 5);
     expect(hits[0]?.entry.prompt).toBe('The clockmaker vanishes');
     expect(await second.memory.count('u1')).toBe(2);
-    expect(await second.fineTuneCount('u1')).toBe(1);
+    expect(await second.fineTune.count('u1')).toBe(1);
     // The queued run was left open by the first process: it is interrupted now.
     expect(second.interruptedRuns).toEqual(['run-x']);
-    expect((await second.getRun('run-x'))?.status).toBe('interrupted');
+    expect((await second.runs.get('run-x'))?.status).toBe('interrupted');
     // New writes continue where the first process stopped.
     await second.memory.add({ userId: 'u1', runId: 'run-y', genre: 'Mystery', prompt: 'A clock that runs backwards', text: 'Time unspooled.', quality: 9, teacherId: 'groq-llama' });
-    expect((await second.searchMemory('u1', 'clock', 5)).map((h) => h.entry.seq).sort()).toEqual([0, 2]);
+    expect((await second.memory.search('u1', 'clock', 5)).map((h) => h.entry.seq).sort()).toEqual([0, 2]);
   });
 });
 
@@ -265,7 +265,7 @@ describe('schema versions and unreadable rows', () => {
     await other.close();
 
     const store = await openTracked(`sqlite://${file}`);
-    const legacy = await store.getStory('u9', 'legacyStory001');
+    const legacy = await store.stories.get('u9', 'legacyStory001');
     expect(legacy).toMatchObject({
       v: 1,
       finalQuality: 8.8,
@@ -276,14 +276,14 @@ describe('schema versions and unreadable rows', () => {
       updatedAt: 1_600_000_000_000,
     });
     expect(legacy).not.toHaveProperty('quality');
-    const page = await store.listStories({ userId: 'u9' });
+    const page = await store.stories.list({ userId: 'u9' });
     expect(page.total).toBe(2);
     expect(page.items.map((s) => s.id)).toEqual(['legacyStory001']);
-    expect(await store.getStory('u9', 'futureStory001')).toBeUndefined();
+    expect(await store.stories.get('u9', 'futureStory001')).toBeUndefined();
     expect(store.health().issues.some((i) => i.key.includes('futureStory001') && /newer/.test(i.reason))).toBe(true);
 
     // Editing writes the row back in the current shape.
-    await store.editStory('u9', 'legacyStory001', { title: 'Old Tale, Retold' });
+    await store.stories.edit('u9', 'legacyStory001', { title: 'Old Tale, Retold' });
     const check = raw(file);
     const stored = JSON.parse((await check.getRaw('story:u9:legacyStory001')) ?? '{}') as { value: Record<string, unknown> };
     await check.close();
@@ -302,13 +302,13 @@ describe('schema versions and unreadable rows', () => {
     await other.close();
 
     const again = await openTracked(`sqlite://${file}`);
-    const page = await again.listStories({ userId: 'u2', pageSize: 10 });
+    const page = await again.stories.list({ userId: 'u2', pageSize: 10 });
     expect(page.total).toBe(5);
     expect(page.items.map((s) => s.id)).toEqual([saved[4], saved[2], saved[0]].map((s) => s?.id));
     const issues = again.health().issues.map((i) => i.key);
     expect(issues).toContain(`story:u2:${saved[1]?.id}`);
     expect(issues).toContain(`story:u2:${saved[3]?.id}`);
-    expect((await again.exportStories('u2', 'jsonl')).trim().split('\n')).toHaveLength(3);
+    expect((await again.stories.export('u2', 'jsonl')).trim().split('\n')).toHaveLength(3);
   });
 
   it('rebuilds an unreadable index head or counter and keeps the broken row aside', async () => {
@@ -327,13 +327,13 @@ describe('schema versions and unreadable rows', () => {
     await other.close();
 
     const again = await openTracked(`sqlite://${file}`);
-    expect(await again.countStories('u3')).toBe(600);
-    expect(await again.fineTuneCount('u3')).toBe(3);
+    expect(await again.stories.count('u3')).toBe(600);
+    expect(await again.fineTune.count('u3')).toBe(3);
     // Statistics that cannot be read show as empty, and start again on the next update.
-    expect(await again.leaderboard({ scope: 'user', id: 'u3' })).toEqual([]);
+    expect(await again.stats.leaderboard({ scope: 'user', id: 'u3' })).toEqual([]);
     await again.stats.recordExample({ userId: 'u3', genre: 'Drama', status: 'ok', outcomes: [], winner: { teacherId: 'g', finalQuality: 9, settings: { temperature: 1, topP: 1, maxTokens: 100 } } });
-    expect((await again.leaderboard({ scope: 'user', id: 'u3' }))[0]).toMatchObject({ teacherId: 'g', wins: 1, averageQuality: 9 });
-    expect((await again.leaderboard({ scope: 'global' }))[0]).toMatchObject({ teacherId: 'g', wins: 2 });
+    expect((await again.stats.leaderboard({ scope: 'user', id: 'u3' }))[0]).toMatchObject({ teacherId: 'g', wins: 1, averageQuality: 9 });
+    expect((await again.stats.leaderboard({ scope: 'global' }))[0]).toMatchObject({ teacherId: 'g', wins: 2 });
     await again.close();
 
     const check = raw(file);

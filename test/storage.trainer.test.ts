@@ -128,14 +128,14 @@ describe('TrainerStore.recordExample', () => {
     const trainer = store.trainerStore();
     expect(await trainer.countFineTuneExamples('u-100')).toBe(0);
     await trainer.startRun('run-1', options(), TEACHERS);
-    expect((await store.getRun('run-1'))?.status).toBe('running');
+    expect((await store.runs.get('run-1'))?.status).toBe('running');
 
     const persisted = await trainer.recordExample(record('run-1', 0), SYSTEM);
     expect(persisted.fineTuneTotal).toBe(1);
     expect(persisted.storyId).toMatch(/^[A-Za-z0-9]{16}$/);
 
     // Library.
-    const story = await store.getStory('u-100', persisted.storyId ?? '');
+    const story = await store.stories.get('u-100', persisted.storyId ?? '');
     expect(story).toMatchObject({
       userId: 'u-100',
       guildId: 'g-7',
@@ -154,7 +154,7 @@ describe('TrainerStore.recordExample', () => {
     });
 
     // Run: counts and the compact example.
-    const run = await store.getRun('run-1', 'u-100');
+    const run = await store.runs.get('run-1', 'u-100');
     expect(run?.counts).toMatchObject({ done: 1, successful: 1, failed: 0, storiesSaved: 1, fineTuneAdded: 1, memoryAdded: 1 });
     const [example] = await store.runs.examples('run-1');
     expect(example).toMatchObject({ i: 0, status: 'ok', winner: 'groq-llama', q: 8.6, storyId: persisted.storyId, fineTune: true, memory: true });
@@ -163,14 +163,14 @@ describe('TrainerStore.recordExample', () => {
 
     // Statistics in every scope; a cancelled call is not counted against its teacher.
     for (const query of [{ scope: 'global' as const }, { scope: 'guild' as const, id: 'g-7' }, { scope: 'user' as const, id: 'u-100' }, { scope: 'global' as const, genre: 'Science Fiction' as Genre }]) {
-      const board = await store.leaderboard(query);
+      const board = await store.stats.leaderboard(query);
       expect(board[0]).toMatchObject({ rank: 1, teacherId: 'groq-llama', wins: 1, averageQuality: 8.6, calls: 1, failures: 0, averageLatencyMs: 400, stories: 1, winRate: 1 });
       expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: 1, failures: 1, failureRate: 1, wins: 0 });
       expect(board.find((r) => r.teacherId === 'ollama-llama3')).toBeUndefined();
       expect(board).toHaveLength(6);
     }
-    expect(await store.leaderboard({ scope: 'global', genre: 'Horror' })).toEqual([]);
-    expect(await store.topTrainers('g-7')).toEqual([{ rank: 1, userId: 'u-100', examples: 1, successful: 1, averageQuality: 8.6, stories: 1, lastAt: 1_750_000_000_000 }]);
+    expect(await store.stats.leaderboard({ scope: 'global', genre: 'Horror' })).toEqual([]);
+    expect(await store.stats.topTrainers('g-7')).toEqual([{ rank: 1, userId: 'u-100', examples: 1, successful: 1, averageQuality: 8.6, stories: 1, lastAt: 1_750_000_000_000 }]);
     const best = await store.stats.bestSettings({ scope: 'user', id: 'u-100' });
     expect(best.perTeacher['groq-llama']).toEqual({ settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 }, wins: 1, averageQuality: 8.6 });
     expect(best.perGenre['Science Fiction']).toMatchObject({ teacherId: 'groq-llama', wins: 1 });
@@ -182,11 +182,11 @@ describe('TrainerStore.recordExample', () => {
     expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, text: expect.stringContaining('gemini-pro') as unknown as string });
 
     // Memory.
-    const hits = await store.searchMemory('u-100', 'lighthouse ice quakes', 3);
+    const hits = await store.memory.search('u-100', 'lighthouse ice quakes', 3);
     expect(hits).toHaveLength(1);
     expect(hits[0]?.entry).toMatchObject({ storyId: persisted.storyId, genre: 'Science Fiction', quality: 8.6 });
     expect(hits[0]?.score).toBeGreaterThan(0);
-    expect(await store.searchMemory('someone-else', 'lighthouse', 3)).toEqual([]);
+    expect(await store.memory.search('someone-else', 'lighthouse', 3)).toEqual([]);
   });
 
   it('is idempotent per run and example index', async () => {
@@ -195,11 +195,11 @@ describe('TrainerStore.recordExample', () => {
     const first = await trainer.recordExample(record('run-2', 0), SYSTEM);
     const again = await trainer.recordExample(record('run-2', 0), SYSTEM);
     expect(again).toEqual(first);
-    expect(await store.countStories('u-100')).toBe(1);
-    expect(await store.fineTuneCount('u-100')).toBe(1);
+    expect(await store.stories.count('u-100')).toBe(1);
+    expect(await store.fineTune.count('u-100')).toBe(1);
     expect(await store.memory.count('u-100')).toBe(1);
-    expect((await store.getRun('run-2'))?.counts.done).toBe(1);
-    expect((await store.leaderboard({ scope: 'global' }))[0]?.wins).toBe(1);
+    expect((await store.runs.get('run-2'))?.counts.done).toBe(1);
+    expect((await store.stats.leaderboard({ scope: 'global' }))[0]?.wins).toBe(1);
   });
 
   it('stores failed and below-threshold examples only where they belong', async () => {
@@ -221,18 +221,18 @@ describe('TrainerStore.recordExample', () => {
     const c = await trainer.recordExample(record('run-3', 2, { quality: 6.1 }), SYSTEM);
     expect(c).toEqual({ fineTuneTotal: 1 });
 
-    expect(await store.countStories('u-100')).toBe(0);
+    expect(await store.stories.count('u-100')).toBe(0);
     expect(await store.memory.count('u-100')).toBe(1);
-    const run = await store.getRun('run-3');
+    const run = await store.runs.get('run-3');
     expect(run?.counts).toMatchObject({ done: 3, successful: 2, failed: 1, storiesSaved: 0, fineTuneAdded: 1, memoryAdded: 1 });
     const examples = await store.runs.examples('run-3');
     expect(examples.map((e) => e.status)).toEqual(['failed', 'ok', 'ok']);
     expect(examples[0]?.reasons).toEqual(['gemini-flash: timeout', 'groq-llama: rate limited']);
-    const board = await store.leaderboard({ scope: 'user', id: 'u-100' });
+    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-100' });
     expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ wins: 2, calls: 3, averageQuality: 6.75 });
 
     await trainer.finishRun('run-3', 'done', result('run-3', 'u-100', 'done'));
-    const finished = await store.getRun('run-3');
+    const finished = await store.runs.get('run-3');
     expect(finished?.status).toBe('done');
     expect(finished?.result).toMatchObject({ run_id: 'run-3', stories_saved: 1 });
     expect(finished?.result?.training_stats.until_next_fine_tune).toBe(48);
@@ -248,14 +248,14 @@ describe('TrainerStore.recordExample', () => {
     );
     expect(new Set(results.map((r) => r.storyId)).size).toBe(80);
     expect(new Set(results.map((r) => r.fineTuneTotal))).toEqual(new Set(Array.from({ length: 80 }, (_, i) => i + 1)));
-    expect(await store.fineTuneCount('u-200')).toBe(80);
-    expect(await store.countStories('u-200')).toBe(80);
+    expect(await store.fineTune.count('u-200')).toBe(80);
+    expect(await store.stories.count('u-200')).toBe(80);
     expect(await store.memory.count('u-200')).toBe(80);
     const seqs = (await store.fineTune.list('u-200')).map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i));
-    expect((await store.getRun('run-a'))?.counts.done).toBe(40);
-    expect((await store.leaderboard({ scope: 'user', id: 'u-200' }))[0]).toMatchObject({ wins: 80, calls: 80, stories: 80 });
-    expect(await store.fineTuneProgress('u-200')).toEqual({ total: 80, every: 50, untilNext: 20, due: false });
+    expect((await store.runs.get('run-a'))?.counts.done).toBe(40);
+    expect((await store.stats.leaderboard({ scope: 'user', id: 'u-200' }))[0]).toMatchObject({ wins: 80, calls: 80, stories: 80 });
+    expect(await store.fineTune.progress('u-200')).toEqual({ total: 80, every: 50, untilNext: 20, due: false });
   });
 });
 
@@ -266,8 +266,8 @@ describe('fine-tuning export', () => {
       const trainer = store.trainerStore();
       await trainer.startRun('run-f', options('u-300', { examples: 50 }), TEACHERS);
       for (let i = 0; i < 50; i++) await trainer.recordExample(record('run-f', i, { userId: 'u-300', quality: 7 + (i % 3) }), SYSTEM);
-      expect(await store.fineTuneProgress('u-300')).toEqual({ total: 50, every: 50, untilNext: 0, due: true });
-      const text = await store.exportFineTune('u-300');
+      expect(await store.fineTune.progress('u-300')).toEqual({ total: 50, every: 50, untilNext: 0, due: true });
+      const text = await store.fineTune.export('u-300');
       const lines = text.trimEnd().split('\n');
       expect(lines).toHaveLength(50);
       for (const line of lines) {
@@ -279,9 +279,9 @@ describe('fine-tuning export', () => {
         expect(parsed.metadata).toMatchObject({ genre: 'Science Fiction', teacher: 'groq-llama', run_id: 'run-f' });
         expect(parsed.metadata.quality).toBeGreaterThanOrEqual(7);
       }
-      const bare = JSON.parse((await store.exportFineTune('u-300', { metadata: false })).split('\n')[0] ?? '{}') as Record<string, unknown>;
+      const bare = JSON.parse((await store.fineTune.export('u-300', { metadata: false })).split('\n')[0] ?? '{}') as Record<string, unknown>;
       expect(Object.keys(bare)).toEqual(['messages']);
-      expect(await store.exportFineTune('nobody')).toBe('');
+      expect(await store.fineTune.export('nobody')).toBe('');
     } finally {
       await store.close();
     }
@@ -293,18 +293,18 @@ describe('runs', () => {
     const url = `sqlite://${join(dir, 'runs.sqlite')}`;
     const first = await openStore(url);
     const trainer = first.trainerStore();
-    await first.createRun('run-q', options('u-400'), TEACHERS);
-    expect((await first.getRun('run-q'))?.status).toBe('queued');
+    await first.runs.create('run-q', options('u-400'), TEACHERS);
+    expect((await first.runs.get('run-q'))?.status).toBe('queued');
     await trainer.startRun('run-q', options('u-400'), TEACHERS);
     await trainer.recordExample(record('run-q', 0, { userId: 'u-400' }), SYSTEM);
     await trainer.finishRun('run-q', 'done', result('run-q', 'u-400', 'done'));
     await trainer.startRun('run-r', options('u-400'), TEACHERS);
     await trainer.recordExample(record('run-r', 0, { userId: 'u-400' }), SYSTEM);
-    expect(await first.setRunMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7', threadId: '789', applicationId: 'app-1' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
-    expect(await first.setRunMessage('no-such-run', { channelId: '1', messageId: '2' })).toBeUndefined();
-    expect((await first.listRuns('u-400')).map((r) => r.id)).toEqual(['run-r', 'run-q']);
-    expect((await first.latestRun('u-400'))?.id).toBe('run-r');
-    expect(await first.getRun('run-r', 'someone-else')).toBeUndefined();
+    expect(await first.runs.setMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7', threadId: '789', applicationId: 'app-1' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
+    expect(await first.runs.setMessage('no-such-run', { channelId: '1', messageId: '2' })).toBeUndefined();
+    expect((await first.runs.list('u-400')).map((r) => r.id)).toEqual(['run-r', 'run-q']);
+    expect((await first.runs.latest('u-400'))?.id).toBe('run-r');
+    expect(await first.runs.get('run-r', 'someone-else')).toBeUndefined();
     expect(first.interruptedRuns).toEqual([]);
     // The process stops without finishing run-r.
     await first.close();
@@ -312,12 +312,12 @@ describe('runs', () => {
     const second = await openStore(url);
     try {
       expect(second.interruptedRuns).toEqual(['run-r']);
-      const interrupted = await second.getRun('run-r');
+      const interrupted = await second.runs.get('run-r');
       expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 1 }, message: { messageId: '456', threadId: '789', applicationId: 'app-1' } });
       expect(interrupted?.message?.updatedAt).toBeGreaterThan(0);
       expect((await second.runs.examples('run-r'))).toHaveLength(1);
-      expect((await second.getRun('run-q'))?.status).toBe('done');
-      expect(await second.markInterrupted()).toEqual([]);
+      expect((await second.runs.get('run-q'))?.status).toBe('done');
+      expect(await second.runs.markInterrupted()).toEqual([]);
     } finally {
       await second.close();
     }

@@ -63,26 +63,6 @@ export interface ZegaStore {
   /** The trainer's interface over these repositories. */
   trainerStore(): TrainerStore;
 
-  // Flat API for the CLI and commands (each delegates to a repository).
-  listStories(query: ListStoriesQuery): Promise<StoryPage>;
-  getStory(userId: string, storyId: string): Promise<Story | undefined>;
-  editStory(userId: string, storyId: string, patch: StoryPatch): Promise<Story | undefined>;
-  deleteStory(userId: string, storyId: string): Promise<boolean>;
-  countStories(userId: string, genre?: Genre): Promise<number>;
-  exportStories(userId: string, format: ExportFormat): Promise<string>;
-  leaderboard(query: LeaderboardQuery): Promise<LeaderboardRow[]>;
-  topTrainers(guildId: string, limit?: number): Promise<TrainerRow[]>;
-  searchMemory(userId: string, query: string, k?: number): Promise<MemoryHit[]>;
-  exportFineTune(userId: string, options?: { metadata?: boolean }): Promise<string>;
-  fineTuneCount(userId: string): Promise<number>;
-  fineTuneProgress(userId: string): Promise<FineTuneProgress>;
-  createRun(runId: string, options: RunOptions, teachers?: TeacherInfo[]): Promise<RunRecord>;
-  getRun(runId: string, userId?: string): Promise<RunRecord | undefined>;
-  listRuns(userId: string, options?: { limit?: number; offset?: number }): Promise<RunRecord[]>;
-  latestRun(userId: string): Promise<RunRecord | undefined>;
-  setRunMessage(runId: string, message: RunMessageInput): Promise<RunRecord | undefined>;
-  markInterrupted(): Promise<string[]>;
-
   /** Rows skipped because they could not be read, most recent last. */
   health(): { issueCount: number; issues: StorageIssue[] };
   /** Drops every in-process cache; the next reads come from the backend. */
@@ -146,25 +126,6 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     memory,
     interruptedRuns,
     trainerStore: () => trainer,
-
-    listStories: (query) => stories.list(query),
-    getStory: (userId, storyId) => stories.get(userId, storyId),
-    editStory: (userId, storyId, patch) => stories.edit(userId, storyId, patch),
-    deleteStory: (userId, storyId) => stories.delete(userId, storyId),
-    countStories: (userId, genre) => stories.count(userId, genre),
-    exportStories: (userId, format) => stories.export(userId, format),
-    leaderboard: (query) => stats.leaderboard(query),
-    topTrainers: (guildId, limit) => stats.topTrainers(guildId, limit),
-    searchMemory: (userId, query, k) => memory.search(userId, query, k),
-    exportFineTune: (userId, opts) => fineTune.export(userId, opts),
-    fineTuneCount: (userId) => fineTune.count(userId),
-    fineTuneProgress: (userId) => fineTune.progress(userId),
-    createRun: (runId, runOptions, teachers) => runs.create(runId, runOptions, teachers),
-    getRun: (runId, userId) => runs.get(runId, userId),
-    listRuns: (userId, opts) => runs.list(userId, opts),
-    latestRun: (userId) => runs.latest(userId),
-    setRunMessage: (runId, message) => runs.setMessage(runId, message),
-    markInterrupted: () => runs.markInterrupted(),
 
     health: () => ({ issueCount: kv.issueCount, issues: [...kv.issues] }),
     clearCaches: () => {
