@@ -5,20 +5,18 @@
  *
  * One process per store file: caches and mutexes live in the process (see owner.ts).
  */
-import type { Genre } from '../trainer/genres.ts';
-import type { TrainerStore, RunOptions } from '../trainer/types.ts';
-import type { TeacherInfo } from '../teachers/types.ts';
+import type { TrainerStore } from '../trainer/types.ts';
 import { openBackend, parseStorageUrl, type BackendOptions } from './backend.ts';
 import { StorageError } from './errors.ts';
-import { FineTuneRepository, type FineTuneProgress } from './fineTune.ts';
+import { FineTuneRepository } from './fineTune.ts';
 import { keys } from './keys.ts';
 import type { Kv, StorageIssue, StorageLogger } from './kv.ts';
-import { MemoryRepository, type MemoryHit } from './memory.ts';
-import { ModelStatsRepository, type LeaderboardQuery, type LeaderboardRow, type TrainerRow } from './modelStats.ts';
+import { MemoryRepository } from './memory.ts';
+import { ModelStatsRepository } from './modelStats.ts';
 import { claimOwnership } from './owner.ts';
 import { decodeRead, STORE_FORMAT, storeMetaCodec } from './records.ts';
-import { RunRepository, type RunMessageInput, type RunRecord } from './runs.ts';
-import { StoryRepository, type ExportFormat, type ListStoriesQuery, type Story, type StoryPage, type StoryPatch } from './stories.ts';
+import { RunRepository } from './runs.ts';
+import { StoryRepository } from './stories.ts';
 import { createTrainerStore } from './trainerStore.ts';
 
 export { StorageError, isStorageError, type StorageErrorCode } from './errors.ts';
