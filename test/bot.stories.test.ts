@@ -3,20 +3,14 @@
  * loopback Discord, over an in-memory store. Paging, view, the edit modal, share, delete, export,
  * autocomplete, and privacy between two users.
  */
-import { Events } from 'discord.js';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Runtime } from '../src/app/runtime.ts';
-import { createBot, type Bot } from '../src/bot/client.ts';
-import { loadConfig } from '../src/config/env.ts';
 import { customId } from '../src/discord/customId.ts';
 import { encodeListState } from '../src/discord/embeds/story.ts';
-import { openStore, type Story, type ZegaStore } from '../src/storage/index.ts';
-import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
+import type { Story, ZegaStore } from '../src/storage/index.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { autocomplete, selectMenu, slashCommand } from './discord/payloads.ts';
-import { startDiscordSimulator } from './discord/server.ts';
-import type { DiscordSimulator, SimMessage } from './discord/types.ts';
+import type { SimMessage } from './discord/types.ts';
+import { expectQuiet, startBotHarness, type BotHarness } from './helpers/botHarness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -24,36 +18,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
 });
 
-interface Harness {
-  sim: DiscordSimulator;
-  store: ZegaStore;
-  bot: Bot;
-  alice: string;
-  bob: string;
-  /** Warnings and errors the bot logged (JSON lines). */
-  logs: string[];
-}
-
-async function setup(options: { attachmentSizeLimit?: number } = {}): Promise<Harness> {
-  const sim = await startDiscordSimulator(options);
-  cleanups.push(() => sim.close());
-  const store = await openStore('memory://');
-  cleanups.push(() => store.close());
-  const logs: string[] = [];
-  const runtime: Runtime = {
-    config: loadConfig({ STORAGE_URL: 'memory://', OLLAMA_HOST: 'off', LOG_LEVEL: 'silent', RATE_LIMITS: 'off' }),
-    logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }),
-    roster: DEFAULT_ROSTER,
-    teachers: [],
-    store,
-    close: () => store.close(),
-  };
-  const bot = createBot(runtime, { restApi: sim.restApi });
-  cleanups.push(() => bot.stop());
-  const ready = new Promise<void>((resolve) => bot.client.once(Events.ClientReady, () => resolve()));
-  await bot.login(sim.token);
-  await ready;
-  return { sim, store, bot, alice: sim.users.alice.id, bob: sim.users.bob.id, logs };
+/** The bot without teachers (these commands only read and write the store). */
+async function setup(options: { attachmentSizeLimit?: number } = {}): Promise<BotHarness> {
+  const h = await startBotHarness({ discord: options });
+  cleanups.push(() => h.close());
+  return h;
 }
 
 let clock = Date.UTC(2026, 0, 1);
@@ -78,14 +47,6 @@ async function save(store: ZegaStore, userId: string, title: string, opts: { tex
 
 function allText(message: SimMessage): string {
   return JSON.stringify({ content: message.content, embeds: message.embeds });
-}
-
-function expectQuiet({ sim, logs }: Pick<Harness, 'sim' | 'logs'>): void {
-  expect(sim.violations).toEqual([]);
-  // No handler failed (a failure would log "interaction failed" and answer with a generic apology).
-  expect(logs).toEqual([]);
-  // Every message the bot sent or edited carries an explicit empty allowed_mentions.
-  for (const message of sim.messages()) if (message.authorId === sim.botUser.id && message.origin !== 'stub') expect({ id: message.id, allowedMentions: message.allowedMentions }).toEqual({ id: message.id, allowedMentions: { parse: [] } });
 }
 
 describe('/stories end to end', () => {
