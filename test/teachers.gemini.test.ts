@@ -83,6 +83,13 @@ describe('Gemini teacher', () => {
     });
   });
 
+  it('reports Gemini MAX_TOKENS as the common `length` finish reason', async () => {
+    sim.setBehavior(MODEL, { text: 'word '.repeat(200) });
+    const outcome = await teacher().generate({ ...request(), settings: { ...SETTINGS, maxTokens: 16 } });
+    expect(outcome.ok && outcome.generation.finishReason).toBe('length');
+    expect(outcome.ok && outcome.generation.text.length).toBe(64);
+  });
+
   it('routes calls through an injected fetch', async () => {
     let calls = 0;
     const counting: typeof fetch = (input, init) => {

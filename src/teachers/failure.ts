@@ -2,7 +2,7 @@
  * Classification shared by every adapter, so the same HTTP status means the same failure kind
  * whichever SDK reported it, and so the per-call deadline is built one way everywhere.
  */
-import type { TeacherFailure, TeacherFailureKind } from './types.ts';
+import type { GenerateOutcome, GenerationSettings, TeacherFailure, TeacherFailureKind } from './types.ts';
 
 /** Default deadline of one generation call. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -80,4 +80,45 @@ export function networkCause(err: unknown): string | undefined {
 /** Provider messages may echo request data; make sure the key never reaches logs or embeds. */
 export function redactKey(message: string, apiKey: string | undefined): string {
   return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
+}
+
+/** Provider finish reasons in one vocabulary: `stop`, `length` (token budget reached), or the provider's own word. */
+export function normaliseFinishReason(reason: unknown): string {
+  if (typeof reason !== 'string' || reason === '') return 'unknown';
+  const lower = reason.toLowerCase();
+  // Gemini says MAX_TOKENS where OpenAI-style APIs and Ollama say length.
+  return lower === 'max_tokens' ? 'length' : lower;
+}
+
+const tokenCount = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
+
+/**
+ * The one way an adapter turns a parsed reply into an outcome: blank text is `empty_output`
+ * (with the finish reason, which usually says why), token counts default to 0.
+ */
+export function generationOutcome(args: {
+  provider: string;
+  text: string;
+  settings: GenerationSettings;
+  latencyMs: number;
+  inputTokens: unknown;
+  outputTokens: unknown;
+  finishReason: unknown;
+  /** Why the text is empty when the provider said more than a finish reason (e.g. a blocked prompt). */
+  emptyBecause?: string;
+}): GenerateOutcome {
+  const finishReason = normaliseFinishReason(args.finishReason);
+  if (args.text.trim() === '') {
+    return { ok: false, failure: failure('empty_output', `${args.provider} returned no text: ${args.emptyBecause ?? `finish reason ${finishReason}`}`, args.latencyMs) };
+  }
+  return {
+    ok: true,
+    generation: {
+      text: args.text,
+      settings: args.settings,
+      latencyMs: args.latencyMs,
+      usage: { inputTokens: tokenCount(args.inputTokens), outputTokens: tokenCount(args.outputTokens) },
+      finishReason,
+    },
+  };
 }

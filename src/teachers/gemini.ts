@@ -4,7 +4,7 @@
  * the SDK's retries would ignore the server's RetryInfo) and no automatic continuation.
  */
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
@@ -74,16 +74,16 @@ function readGeneration(response: GenerateContentResponse, settings: GenerationS
   // Read the parts ourselves rather than `response.text`, which logs warnings for non-text parts;
   // thought parts are the model's reasoning, not the story.
   const text = (candidate?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join('');
-  const finishReason = candidate?.finishReason?.toLowerCase() ?? 'unknown';
-  if (text.trim() === '') {
-    const why = blocked ? `prompt blocked (${blocked})` : `finish reason ${finishReason}`;
-    return { ok: false, failure: failure('empty_output', `Gemini returned no text: ${why}`, latencyMs) };
-  }
-  const usage = {
-    inputTokens: response.usageMetadata?.promptTokenCount ?? 0,
-    outputTokens: response.usageMetadata?.candidatesTokenCount ?? 0,
-  };
-  return { ok: true, generation: { text, settings, latencyMs, usage, finishReason } };
+  return generationOutcome({
+    provider: 'Gemini',
+    text,
+    settings,
+    latencyMs,
+    inputTokens: response.usageMetadata?.promptTokenCount,
+    outputTokens: response.usageMetadata?.candidatesTokenCount,
+    finishReason: candidate?.finishReason,
+    ...(blocked ? { emptyBecause: `prompt blocked (${blocked})` } : {}),
+  });
 }
 
 interface GoogleErrorBody {

@@ -4,7 +4,7 @@
  * without any cap; Zega's own scheduler decides when to come back.
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -67,11 +67,15 @@ function readGeneration(completion: ChatCompletion, settings: GenerationSettings
   const choices = typeof body === 'object' && body !== null ? (body as Partial<ChatCompletion>).choices : undefined;
   const choice = Array.isArray(choices) ? choices[0] : undefined;
   if (!choice) return { ok: false, failure: failure('bad_reply', 'Groq reply has no choices', latencyMs) };
-  const text = choice.message?.content ?? '';
-  const finishReason = choice.finish_reason?.toLowerCase() ?? 'unknown';
-  if (text.trim() === '') return { ok: false, failure: failure('empty_output', `Groq returned no text: finish reason ${finishReason}`, latencyMs) };
-  const usage = { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 };
-  return { ok: true, generation: { text, settings, latencyMs, usage, finishReason } };
+  return generationOutcome({
+    provider: 'Groq',
+    text: choice.message?.content ?? '',
+    settings,
+    latencyMs,
+    inputTokens: completion.usage?.prompt_tokens,
+    outputTokens: completion.usage?.completion_tokens,
+    finishReason: choice.finish_reason,
+  });
 }
 
 function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {

@@ -22,7 +22,7 @@ import {
   InferenceClientProviderOutputError,
   InferenceClientRoutingError,
 } from '@huggingface/inference';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
@@ -75,19 +75,15 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
   if (content !== undefined && content !== null && typeof content !== 'string') {
     return { ok: false, failure: failure('bad_reply', 'reply content is not text', latencyMs) };
   }
-  const text = content ?? '';
-  if (!text.trim()) return { ok: false, failure: failure('empty_output', 'the model returned no text', latencyMs) };
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-  return {
-    ok: true,
-    generation: {
-      text,
-      settings: request.settings,
-      latencyMs,
-      usage: { inputTokens: count(reply?.usage?.prompt_tokens), outputTokens: count(reply?.usage?.completion_tokens) },
-      finishReason: typeof choice.finish_reason === 'string' && choice.finish_reason ? choice.finish_reason.toLowerCase() : 'unknown',
-    },
-  };
+  return generationOutcome({
+    provider: 'Hugging Face',
+    text: content ?? '',
+    settings: request.settings,
+    latencyMs,
+    inputTokens: reply?.usage?.prompt_tokens,
+    outputTokens: reply?.usage?.completion_tokens,
+    finishReason: choice.finish_reason,
+  });
 }
 
 function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, apiKey: string | undefined): TeacherFailure {

@@ -7,7 +7,7 @@
  * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
  */
 import { Ollama, type ChatResponse } from 'ollama';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
@@ -60,19 +60,15 @@ function readReply(response: ChatResponse, request: GenerateRequest, latencyMs: 
   if (typeof message !== 'object' || message === null || (content !== undefined && typeof content !== 'string')) {
     return { ok: false, failure: failure('bad_reply', 'reply is not an Ollama chat response', latencyMs) };
   }
-  const text = content ?? '';
-  if (!text.trim()) return { ok: false, failure: failure('empty_output', 'the model returned no text', latencyMs) };
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-  return {
-    ok: true,
-    generation: {
-      text,
-      settings: request.settings,
-      latencyMs,
-      usage: { inputTokens: count(reply?.prompt_eval_count), outputTokens: count(reply?.eval_count) },
-      finishReason: typeof reply?.done_reason === 'string' && reply.done_reason ? reply.done_reason.toLowerCase() : 'unknown',
-    },
-  };
+  return generationOutcome({
+    provider: 'Ollama',
+    text: content ?? '',
+    settings: request.settings,
+    latencyMs,
+    inputTokens: reply?.prompt_eval_count,
+    outputTokens: reply?.eval_count,
+    finishReason: reply?.done_reason,
+  });
 }
 
 function classify(

@@ -77,10 +77,14 @@ const geminiProtocol: ProviderProtocol = {
       kind: 'generate',
       model,
       ctx: { model, prompt, system, temperature: body.generationConfig?.temperature },
-      reply(text, res) {
+      reply(full, res) {
+        // Cut at maxOutputTokens (same rough count as the usage fields), as Gemini does, with MAX_TOKENS.
+        const maxTokens = body.generationConfig?.maxOutputTokens;
+        const cut = maxTokens !== undefined && countTokens(full) > maxTokens;
+        const text = cut ? full.slice(0, maxTokens * 4) : full;
         const outputTokens = countTokens(text);
         sendJson(res, 200, {
-          candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }],
+          candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: cut ? 'MAX_TOKENS' : 'STOP', index: 0 }],
           usageMetadata: { promptTokenCount: promptTokens, candidatesTokenCount: outputTokens, totalTokenCount: promptTokens + outputTokens },
           modelVersion: model,
           responseId: randomUUID(),
