@@ -1,8 +1,8 @@
 /** `cli vote`: consensus voting over each {"prompt_id","candidates":[{"model","text"}]} line, no API call. */
 import { z } from 'zod';
 import { consensusVote } from '../trainer/voting.ts';
-import { readJsonLines } from './jsonLines.ts';
-import { describeZodError, type CliIo } from './io.ts';
+import { mapJsonLines } from './jsonLines.ts';
+import type { CliIo } from './io.ts';
 
 const voteLine = z.object({
   prompt_id: z.union([z.string(), z.number()]),
@@ -12,30 +12,14 @@ const voteLine = z.object({
     .refine((c) => new Set(c.map((x) => x.model)).size === c.length, 'candidate models must be unique'),
 });
 
-export async function voteCommand(input: string | undefined, io: CliIo): Promise<number> {
-  let bad = 0;
-  for await (const entry of readJsonLines(input)) {
-    if ('error' in entry) {
-      bad += 1;
-      io.error(`line ${entry.line}: ${entry.error}`);
-      continue;
-    }
-    const parsed = voteLine.safeParse(entry.value);
-    if (!parsed.success) {
-      bad += 1;
-      io.error(`line ${entry.line}: ${describeZodError(parsed.error)}`);
-      continue;
-    }
-    const vote = consensusVote(parsed.data.candidates.map((c) => ({ teacherId: c.model, text: c.text })));
-    io.out(
-      JSON.stringify({
-        prompt_id: parsed.data.prompt_id,
-        winner_model: vote.winner,
-        confidence: vote.confidence,
-        final_quality: vote.finalQuality,
-        votes: vote.votes,
-      }),
-    );
-  }
-  return bad === 0 ? 0 : 1;
+export function voteCommand(input: string | undefined, io: CliIo): Promise<number> {
+  return mapJsonLines(
+    input,
+    voteLine,
+    (line) => {
+      const vote = consensusVote(line.candidates.map((c) => ({ teacherId: c.model, text: c.text })));
+      return { prompt_id: line.prompt_id, winner_model: vote.winner, confidence: vote.confidence, final_quality: vote.finalQuality, votes: vote.votes };
+    },
+    io,
+  );
 }
