@@ -3,13 +3,17 @@
  * prompt, story) with its quality, genre, winning teacher and settings, plus the losing
  * candidates (teacher, text, text quality) for later preference pairs. Exported as chat-format
  * JSON lines. A fine-tune round is due every FINE_TUNE_EVERY examples.
+ *
+ * Also the user's fine-tune rounds (`ftr:*`, see src/personal/fineTuneRounds.ts): one record per
+ * round with the dataset's figures, the best parameters and what the personal model build did.
  */
+import { z } from 'zod';
 import { FINE_TUNE_EVERY } from '../trainer/types.ts';
 import type { Genre } from '../trainer/genres.ts';
 import type { GenerationSettings } from '../teachers/types.ts';
 import { checkId, keys } from './keys.ts';
 import type { Kv } from './kv.ts';
-import { fineTuneCodec, type FineTuneExample, type RejectedCandidate } from './records.ts';
+import { fineTuneCodec, genreSchema, makeCodec, type FineTuneExample, type RejectedCandidate } from './records.ts';
 import { SeqLog } from './seqLog.ts';
 
 export type { FineTuneExample, RejectedCandidate } from './records.ts';
@@ -77,8 +81,78 @@ export function toChatLine(example: FineTuneExample, metadata = true): ChatLine 
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fine-tune rounds
+
+/** Best parameters in the product's wire shape (BestParams), plus the average quality they rest on. */
+export const storedBestParamsSchema = z.object({
+  best_model: z.string(),
+  ensemble_confidence: z.number(),
+  model_scores: z.record(z.string(), z.number()),
+  generation_params: z.object({ temperature: z.number(), top_p: z.number(), max_tokens: z.number() }),
+  samples: z.number(),
+  /** Average final quality of the wins with the chosen settings. */
+  average_quality: z.number(),
+});
+export type StoredBestParams = z.infer<typeof storedBestParamsSchema>;
+
+export const personalModelSchema = z.object({
+  /** The Ollama model name, `zega-<user>-v<N>`. */
+  model: z.string(),
+  version: z.number().int().positive(),
+  base: z.string(),
+  createdAt: z.number(),
+  /** The round that built it. */
+  round: z.number().int().positive(),
+  fewShots: z.number().int().nonnegative(),
+});
+export type PersonalModelRecord = z.infer<typeof personalModelSchema>;
+
+export const fineTuneRoundSchema = z.object({
+  v: z.literal(1),
+  seq: z.number().int().nonnegative(),
+  userId: z.string(),
+  /** 1-based round number (seq + 1). */
+  round: z.number().int().positive(),
+  trigger: z.enum(['auto', 'manual']),
+  /** The user's fine-tuning examples when the round ran. */
+  examples: z.number().int().nonnegative(),
+  startedAt: z.number(),
+  finishedAt: z.number(),
+  dataset: z.object({
+    examples: z.number().int().nonnegative(),
+    preferencePairs: z.number().int().nonnegative(),
+    averageQuality: z.number(),
+    genres: z.partialRecord(genreSchema, z.number()),
+  }),
+  bestParams: z.object({
+    overall: storedBestParamsSchema.optional(),
+    perGenre: z.partialRecord(genreSchema, storedBestParamsSchema),
+  }),
+  build: z.object({
+    /** built: a new personal model exists; skipped: Ollama is not configured; failed: Ollama refused. */
+    status: z.enum(['built', 'skipped', 'failed']),
+    base: z.string(),
+    model: z.string().optional(),
+    version: z.number().int().positive().optional(),
+    fewShots: z.number().int().nonnegative().optional(),
+    /** The previous version, removed from Ollama once this one existed. */
+    removed: z.string().optional(),
+    /** Why nothing was built (skipped or failed), for the user. */
+    reason: z.string().optional(),
+  }),
+  /** The personal model in effect after this round: this round's build, or the one before. */
+  current: personalModelSchema.optional(),
+  /** Highest version ever built (the next build is this + 1). */
+  latestVersion: z.number().int().nonnegative(),
+});
+export type FineTuneRound = z.infer<typeof fineTuneRoundSchema>;
+export type NewFineTuneRound = Omit<FineTuneRound, 'v' | 'seq' | 'userId' | 'round'>;
+export const fineTuneRoundCodec = makeCodec('fine-tune round', 1, fineTuneRoundSchema);
+
 export class FineTuneRepository {
   private readonly log: SeqLog<FineTuneExample>;
+  private readonly roundLog: SeqLog<FineTuneRound>;
 
   constructor(kv: Kv) {
     this.log = new SeqLog(
@@ -86,6 +160,51 @@ export class FineTuneRepository {
       { meta: keys.fineTuneMeta, entry: keys.fineTuneExample, lock: (userId) => `lock:${keys.fineTuneMeta(userId)}` },
       fineTuneCodec,
     );
+    this.roundLog = new SeqLog(
+      kv,
+      { meta: keys.fineTuneRoundsMeta, entry: keys.fineTuneRound, lock: (userId) => `lock:${keys.fineTuneRoundsMeta(userId)}` },
+      fineTuneRoundCodec,
+    );
+  }
+
+  /** The user's examples in collection order, a chunk at a time (unreadable ones skipped and reported). */
+  async *examples(userId: string, chunkSize = 200): AsyncGenerator<FineTuneExample[]> {
+    checkId('user id', userId);
+    yield* this.log.chunks(userId, undefined, chunkSize);
+  }
+
+  /** Records a finished round; its number is the next one of the user (given to `build`). */
+  async addRound(userId: string, build: NewFineTuneRound | ((round: number) => NewFineTuneRound)): Promise<FineTuneRound> {
+    checkId('user id', userId);
+    const { entry } = await this.roundLog.append(userId, (seq) => ({ ...(typeof build === 'function' ? build(seq + 1) : build), v: 1, seq, userId, round: seq + 1 }));
+    return entry;
+  }
+
+  /** Rounds recorded for the user. */
+  async roundCount(userId: string): Promise<number> {
+    checkId('user id', userId);
+    return (await this.roundLog.meta(userId)).count;
+  }
+
+  /** The user's most recent readable round, if any. */
+  async latestRound(userId: string): Promise<FineTuneRound | undefined> {
+    checkId('user id', userId);
+    const { next } = await this.roundLog.meta(userId);
+    // An unreadable last row (reported by the log) falls back to the one before it.
+    for (let seq = next - 1; seq >= 0 && seq >= next - 8; seq--) {
+      const round = await this.roundLog.get(userId, seq);
+      if (round) return round;
+    }
+    return undefined;
+  }
+
+  /** The user's rounds, newest first. */
+  async rounds(userId: string, options: { limit?: number } = {}): Promise<FineTuneRound[]> {
+    checkId('user id', userId);
+    const { next } = await this.roundLog.meta(userId);
+    const limit = Math.max(0, Math.min(options.limit ?? 25, next));
+    const seqs = Array.from({ length: limit }, (_, i) => next - 1 - i);
+    return (await this.roundLog.getMany(userId, seqs)).filter((r): r is FineTuneRound => r !== undefined);
   }
 
   /** Adds one example; returns it and the user's total after it. */
@@ -155,5 +274,6 @@ export class FineTuneRepository {
 
   clearCache(): void {
     this.log.clearCache();
+    this.roundLog.clearCache();
   }
 }

@@ -19,6 +19,8 @@
  *   ft:<userId>:e:<seq>             one fine-tuning example (with its losing candidates)
  *   mem:<userId>:meta               memory counters
  *   mem:<userId>:e:<seq>            one memory entry
+ *   ftr:<userId>:meta               fine-tune round counters
+ *   ftr:<userId>:e:<seq>            one fine-tune round (dataset figures, best parameters, personal model build)
  */
 import { StorageError } from './errors.ts';
 
@@ -59,4 +61,7 @@ export const keys = {
 
   memoryMeta: (userId: string) => `mem:${user(userId)}:meta`,
   memoryEntry: (userId: string, seq: number) => `mem:${user(userId)}:e:${seq}`,
+
+  fineTuneRoundsMeta: (userId: string) => `ftr:${user(userId)}:meta`,
+  fineTuneRound: (userId: string, seq: number) => `ftr:${user(userId)}:e:${seq}`,
 } as const;

@@ -77,6 +77,17 @@ export interface StoryStatsInput {
   teacherId: string;
 }
 
+/**
+ * Stories written by a user's personal model (/write) carry `personal:<model>` as their winner.
+ * Roster ids cannot contain `:`, so no teacher is ever taken for one; such stories are kept out of
+ * the teachers' statistics (a personal model is nobody else's leaderboard entry).
+ */
+export const PERSONAL_MODEL_PREFIX = 'personal:';
+
+export function isPersonalModelId(teacherId: string): boolean {
+  return teacherId.startsWith(PERSONAL_MODEL_PREFIX);
+}
+
 /** Distinct settings kept per teacher and bucket; the least-winning one makes room. */
 const MAX_SETTINGS = 32;
 
@@ -186,6 +197,7 @@ export class ModelStatsRepository {
 
   /** A story was saved (+1) or deleted (-1): keeps the `stories` columns of leaderboards true. */
   async adjustStories(story: StoryStatsInput, delta: 1 | -1): Promise<void> {
+    if (isPersonalModelId(story.teacherId)) return;
     for (const key of this.scopeKeys(story.userId, story.guildId)) {
       await this.records.update(key, emptyStats, (record) => {
         for (const bucket of [record.all, (record.genres[story.genre] ??= emptyBucket())]) {

@@ -1,0 +1,177 @@
+/**
+ * One fine-tuning example as a line of a training file, in three formats. Pure: no I/O.
+ *
+ * - sft: chat format, `{"messages":[system, user, assistant], "metadata":{…}}` — what TRL's
+ *   SFTTrainer, Axolotl (`type: chat_template`), LLaMA-Factory (sharegpt/openai) and Unsloth read.
+ * - alpaca: `{"instruction": <system prompt>, "input": <request>, "output": <story>, "metadata"}`
+ *   — the instruction is the writing brief, the input the request, so nothing is lost.
+ * - dpo: a preference pair in TRL's conversational form, `{"prompt":[system, user],
+ *   "chosen":[assistant], "rejected":[assistant], "metadata":{…}}`, with both models and scores.
+ *
+ * Every line of one format has the same keys and types (no optional key), so `datasets` infers
+ * one schema for the whole file.
+ *
+ * Preference pairs. Each example keeps the candidates that lost the vote, with their text quality.
+ * The only score the winner and a loser share is text quality (the final quality mixes in votes,
+ * which losers do not have), so that is what is compared: a candidate is a clear loser when its
+ * text quality is at least `margin` (default 0.5) below the winner's. The pair's rejected side is
+ * the best-rated clear loser — the hardest negative that is still clearly worse. An example whose
+ * losers are all within the margin (or rated above the winner: the vote and the score disagree)
+ * gives no pair.
+ */
+import type { FineTuneExample } from '../storage/index.ts';
+import type { Genre } from '../trainer/genres.ts';
+
+export const DATASET_FORMATS = ['sft', 'alpaca', 'dpo'] as const;
+export type DatasetFormat = (typeof DATASET_FORMATS)[number];
+
+export function isDatasetFormat(value: string): value is DatasetFormat {
+  return (DATASET_FORMATS as readonly string[]).includes(value);
+}
+
+/** Text quality a losing candidate must be below the winner's to be a clear loser. */
+export const DPO_MARGIN = 0.5;
+
+type Role = 'system' | 'user' | 'assistant';
+interface Message<R extends Role = Role> {
+  role: R;
+  content: string;
+}
+
+export interface ExampleMetadata {
+  /** Final quality of the winner (text quality and ensemble confidence). */
+  quality: number;
+  text_quality: number;
+  genre: Genre;
+  /** The teacher that wrote the story. */
+  model: string;
+  settings: { temperature: number; top_p: number; max_tokens: number };
+  run_id: string;
+  example_index: number;
+  created_at: string;
+}
+
+export interface SftLine {
+  messages: [Message<'system'>, Message<'user'>, Message<'assistant'>];
+  metadata: ExampleMetadata;
+}
+
+export interface AlpacaLine {
+  instruction: string;
+  input: string;
+  output: string;
+  metadata: ExampleMetadata;
+}
+
+export interface PreferenceMetadata {
+  genre: Genre;
+  chosen_model: string;
+  /** Text quality: the score both sides share. */
+  chosen_score: number;
+  /** The winner's final quality. */
+  chosen_quality: number;
+  rejected_model: string;
+  rejected_score: number;
+  /** chosen_score − rejected_score. */
+  margin: number;
+  run_id: string;
+  example_index: number;
+  created_at: string;
+}
+
+export interface DpoLine {
+  prompt: [Message<'system'>, Message<'user'>];
+  chosen: [Message<'assistant'>];
+  rejected: [Message<'assistant'>];
+  metadata: PreferenceMetadata;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function exampleMetadata(example: FineTuneExample): ExampleMetadata {
+  return {
+    quality: example.quality,
+    text_quality: example.textQuality,
+    genre: example.genre,
+    model: example.teacherId,
+    settings: { temperature: example.settings.temperature, top_p: example.settings.topP, max_tokens: example.settings.maxTokens },
+    run_id: example.runId,
+    example_index: example.index,
+    created_at: new Date(example.createdAt).toISOString(),
+  };
+}
+
+export function sftLine(example: FineTuneExample): SftLine {
+  return {
+    messages: [
+      { role: 'system', content: example.system },
+      { role: 'user', content: example.prompt },
+      { role: 'assistant', content: example.story },
+    ],
+    metadata: exampleMetadata(example),
+  };
+}
+
+export function alpacaLine(example: FineTuneExample): AlpacaLine {
+  return { instruction: example.system, input: example.prompt, output: example.story, metadata: exampleMetadata(example) };
+}
+
+/** The clear loser a pair is made with (see the file comment), or undefined. */
+export function rejectedCandidate(example: FineTuneExample, margin = DPO_MARGIN): FineTuneExample['rejected'][number] | undefined {
+  let best: FineTuneExample['rejected'][number] | undefined;
+  for (const candidate of example.rejected) {
+    if (candidate.text.trim() === '' || candidate.text.trim() === example.story.trim()) continue;
+    // Compared in hundredths, so 8.5 − 8.0 counts as 0.5 despite float noise.
+    if (Math.round((example.textQuality - candidate.textQuality) * 100) < Math.round(margin * 100)) continue;
+    if (!best || candidate.textQuality > best.textQuality) best = candidate;
+  }
+  return best;
+}
+
+export function preferencePair(example: FineTuneExample, margin = DPO_MARGIN): DpoLine | undefined {
+  const rejected = rejectedCandidate(example, margin);
+  if (!rejected) return undefined;
+  return {
+    prompt: [
+      { role: 'system', content: example.system },
+      { role: 'user', content: example.prompt },
+    ],
+    chosen: [{ role: 'assistant', content: example.story }],
+    rejected: [{ role: 'assistant', content: rejected.text }],
+    metadata: {
+      genre: example.genre,
+      chosen_model: example.teacherId,
+      chosen_score: example.textQuality,
+      chosen_quality: example.quality,
+      rejected_model: rejected.teacherId,
+      rejected_score: rejected.textQuality,
+      margin: round2(example.textQuality - rejected.textQuality),
+      run_id: example.runId,
+      example_index: example.index,
+      created_at: new Date(example.createdAt).toISOString(),
+    },
+  };
+}
+
+export interface LineOptions {
+  /** Preference margin for dpo (default DPO_MARGIN). */
+  margin?: number;
+}
+
+/** The example as one JSON line (with its newline), or undefined when it gives none (dpo without a clear loser). */
+export function datasetLine(example: FineTuneExample, format: DatasetFormat, options: LineOptions = {}): string | undefined {
+  const line = format === 'sft' ? sftLine(example) : format === 'alpaca' ? alpacaLine(example) : preferencePair(example, options.margin);
+  return line === undefined ? undefined : `${JSON.stringify(line)}\n`;
+}
+
+/** File name of an export: `zega-<format>-<yyyy-mm-dd>.jsonl`. */
+export function datasetFileName(format: DatasetFormat, now = new Date()): string {
+  return `zega-${format}-${now.toISOString().slice(0, 10)}.jsonl`;
+}
+
+/** What each format is, in one line, for messages and the CLI. */
+export const FORMAT_LABELS: Record<DatasetFormat, string> = {
+  sft: 'chat-format SFT lines (messages: system, user, assistant)',
+  alpaca: 'Alpaca lines (instruction, input, output)',
+  dpo: 'DPO preference pairs (prompt, chosen, rejected)',
+};
