@@ -11,7 +11,8 @@ import { processIo, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
 import { parseTrainArgs, trainCommand } from './train.ts';
-import { datasetCommand, storiesCommand } from './stories.ts';
+import { storiesCommand } from './stories.ts';
+import { DATASET_USAGE, datasetCommand } from './dataset.ts';
 import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
 
 /** The library commands need the store only: no teacher, no Ollama probe. */
@@ -31,8 +32,7 @@ Commands:
                         list a user's saved stories
   stories show ID --user ID
   stories export --user ID [--format jsonl|md]
-  dataset export --user ID
-                        the user's fine-tuning examples as chat-format JSON lines
+${DATASET_USAGE}
 `;
 
 export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -72,7 +72,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       case 'dataset': {
         const store = await createStoreOnly(env);
         try {
-          return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io);
+          return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io, loadConfig(env));
         } finally {
           await store.close();
         }

@@ -1,4 +1,4 @@
-/** `cli stories …` and `cli dataset export`: a user's library and fine-tuning data from the terminal. */
+/** `cli stories …`: a user's library from the terminal (`cli dataset …` is in dataset.ts). */
 import { parseArgs } from 'node:util';
 import { parseGenre } from '../trainer/genres.ts';
 import type { ZegaStore } from '../storage/index.ts';
@@ -73,18 +73,5 @@ export async function storiesCommand(args: string[], store: ZegaStore, io: CliIo
   for (const s of result.items) {
     io.out(`${s.id}  ${s.finalQuality.toFixed(2)}  ${s.genre.padEnd(18)}  ${new Date(s.createdAt).toISOString().slice(0, 10)}  ${s.title}`);
   }
-  return 0;
-}
-
-export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'export') throw new UsageError('usage: dataset export --user ID');
-  const { values } = parseArgs({ args: rest, options: USER_OPTION, strict: true });
-  const userId = requireUser(values.user);
-  if ((await store.fineTune.count(userId)) === 0) {
-    io.error(`zega: user ${userId} has no fine-tuning examples yet (examples with final quality ≥ 7.0 are collected)`);
-    return 1;
-  }
-  io.out((await store.fineTune.export(userId)).replace(/\n$/, ''));
   return 0;
 }
