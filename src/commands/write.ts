@@ -1,0 +1,169 @@
+/**
+ * /write prompt:<text> [genre] — a story from the caller's personal model (or, without one, the
+ * teacher that wins most for them in the genre, with their best settings), with the most relevant
+ * stories of their memory as style examples. The story comes with Save (to the caller's library)
+ * and Regenerate; the buttons carry `<userId>-<random>` as token, so only the caller can press
+ * them (the router checks). Drafts live in memory for DRAFT_TTL_MS: after a restart the buttons
+ * say so instead of guessing.
+ */
+import { randomBytes } from 'node:crypto';
+import { SlashCommandBuilder } from '@discordjs/builders';
+import { MessageFlags, type ButtonInteraction, type AnySelectMenuInteraction, type ChatInputCommandInteraction } from 'discord.js';
+import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { userText } from '../discord/limits.ts';
+import { personalFor } from '../personal/runtime.ts';
+import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../personal/views.ts';
+import { MAX_PROMPT, writeStory } from '../personal/writer.ts';
+import { textQuality } from '../trainer/scoring.ts';
+import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
+import type { ParsedCustomId } from '../discord/customId.ts';
+import type { Command, CommandContext } from './types.ts';
+
+/** How long Save and Regenerate keep working after the story was written. */
+export const DRAFT_TTL_MS = 6 * 60 * 60_000;
+/** Drafts kept at most (the oldest go first). */
+const MAX_DRAFTS = 2000;
+/** The run id stories saved from /write carry. */
+export const WRITE_RUN_ID = 'write';
+
+export const EXPIRED = 'This story is no longer in my memory (it is older than a few hours, or I restarted), so I cannot save or rewrite it. Run `/write` again.';
+
+interface Draft extends WriteView {
+  guildId?: string;
+  /** The genre the user chose (Regenerate keeps it open when they chose none). */
+  genre?: Genre;
+  createdAt: number;
+  busy: boolean;
+}
+
+const drafts = new Map<string, Draft>();
+
+function sweep(now: number): void {
+  for (const [token, draft] of drafts) if (now - draft.createdAt > DRAFT_TTL_MS) drafts.delete(token);
+  while (drafts.size > MAX_DRAFTS) {
+    const oldest = drafts.keys().next().value;
+    if (oldest === undefined) break;
+    drafts.delete(oldest);
+  }
+}
+
+/** Forgets every draft (tests). */
+export function clearDrafts(): void {
+  drafts.clear();
+}
+
+const data = new SlashCommandBuilder()
+  .setName('write')
+  .setDescription('Write a story with your personal model, in the style of your best stories')
+  .setDMPermission(true)
+  .addStringOption((o) => o.setName('prompt').setDescription('What the story is about').setRequired(true).setMinLength(3).setMaxLength(MAX_PROMPT))
+  .addStringOption((o) =>
+    o
+      .setName('genre')
+      .setDescription('Genre (default: from your memory or your favourite)')
+      .addChoices(...GENRES.map((g) => ({ name: g, value: g }))),
+  );
+
+async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
+  const userId = interaction.user.id;
+  const prompt = interaction.options.getString('prompt', true).trim();
+  const genreOption = interaction.options.getString('genre');
+  if (prompt.length < 3) return replyPrivately(interaction, 'Tell me what the story is about: the prompt needs a few words.');
+  if (genreOption !== null && !isGenre(genreOption)) return replyPrivately(interaction, `I don't know the genre "${userText(genreOption, 50)}". Pick one from the list.`);
+  const genre = genreOption ?? undefined;
+
+  // A model takes seconds to write: acknowledge within Discord's 3 s first.
+  await interaction.deferReply();
+  const outcome = await writeStory({ userId, prompt, ...(genre ? { genre } : {}) }, personalFor(ctx.runtime).writer);
+  if (!outcome.ok) {
+    await interaction.editReply({ content: outcome.message, allowedMentions: NO_MENTIONS });
+    return;
+  }
+  const now = Date.now();
+  sweep(now);
+  const token = `${userId}-${randomBytes(6).toString('base64url')}`;
+  const draft: Draft = {
+    ownerId: userId,
+    token,
+    prompt,
+    result: outcome.result,
+    attempt: 0,
+    createdAt: now,
+    busy: false,
+    ...(genre ? { genre } : {}),
+    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+  };
+  drafts.set(token, draft);
+  await interaction.editReply({ ...writeMessage(draft), allowedMentions: NO_MENTIONS });
+}
+
+async function save(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
+  if (draft.saved) return replyPrivately(interaction, `Already saved as **${userText(draft.saved.title, 200)}**. See it with \`/stories view\`.`);
+  if (draft.busy) return replyPrivately(interaction, 'I am still writing the new version. Save it once it is shown.');
+  const { result } = draft;
+  const quality = textQuality(result.text);
+  const story = await ctx.runtime.store.stories.save({
+    userId: draft.ownerId,
+    ...(draft.guildId ? { guildId: draft.guildId } : {}),
+    title: writeTitle(draft),
+    genre: result.genre,
+    prompt: draft.prompt,
+    style: '',
+    text: result.text,
+    // One writer, no vote: the text quality is the only score, and there is no ensemble confidence.
+    finalQuality: quality,
+    textQuality: quality,
+    confidence: 0,
+    winner: { teacherId: result.teacherId, settings: result.settings },
+    runId: WRITE_RUN_ID,
+    autoGenerated: true,
+  });
+  draft.saved = { storyId: story.id, title: story.title };
+  const { embeds, components } = writeMessage(draft);
+  await interaction.update({ embeds, components, allowedMentions: NO_MENTIONS });
+  await interaction.followUp({
+    content: `Saved to your library as **${userText(story.title, 200)}**. See it with \`/stories view\`.`,
+    flags: MessageFlags.Ephemeral,
+    allowedMentions: NO_MENTIONS,
+  });
+}
+
+async function regenerate(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
+  if (draft.busy) return replyPrivately(interaction, 'I am already writing a new version.');
+  draft.busy = true;
+  try {
+    // Acknowledge at once with the buttons disabled; the new story replaces the old one.
+    await interaction.update({ components: busyComponents(draft), allowedMentions: NO_MENTIONS });
+    const outcome = await writeStory({ userId: draft.ownerId, prompt: draft.prompt, ...(draft.genre ? { genre: draft.genre } : {}) }, personalFor(ctx.runtime).writer);
+    if (!outcome.ok) {
+      await interaction.editReply({ components: writeMessage(draft).components, allowedMentions: NO_MENTIONS });
+      await interaction.followUp({ content: `${outcome.message} The story above is unchanged.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      return;
+    }
+    draft.result = outcome.result;
+    draft.attempt = (draft.attempt ?? 0) + 1;
+    delete draft.saved;
+    draft.createdAt = Date.now();
+    const payload = writeMessage(draft);
+    await interaction.editReply({ embeds: payload.embeds, components: payload.components, files: payload.files ?? [], attachments: [], allowedMentions: NO_MENTIONS });
+  } finally {
+    draft.busy = false;
+  }
+}
+
+export const write: Command = {
+  data: data.toJSON(),
+  scopes: [WRITE_SCOPE],
+
+  async execute(interaction, ctx) {
+    return runWrite(interaction, ctx);
+  },
+
+  async component(interaction, id: ParsedCustomId, ctx) {
+    const draft = drafts.get(id.token);
+    if (!draft) return replyPrivately(interaction, EXPIRED);
+    if (id.action === WRITE_ACTIONS.save) return save(interaction, draft, ctx);
+    if (id.action === WRITE_ACTIONS.regenerate) return regenerate(interaction, draft, ctx);
+    return replyPrivately(interaction, 'These buttons belong to an older version of Zega. Run `/write` again.');
+  },
+};
