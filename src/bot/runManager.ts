@@ -8,13 +8,21 @@ import type { Teacher } from '../teachers/types.ts';
 import { startTraining, type TrainingHandle } from '../trainer/run.ts';
 import type { RunOptions, RunTotals, TrainerStore, TrainingEvent, TrainingResult } from '../trainer/types.ts';
 
+/**
+ * What a front end hears about its run. A listener may return a promise (e.g. the final Discord
+ * edit): `stopAll()` waits for those, so a shutdown does not cut the last message off.
+ */
 export interface RunListener {
   /** Position in the queue (1 = next); called on entry and whenever it changes. */
   onQueued?(position: number): void;
   onStarted?(runId: string): void;
   onEvent?(event: TrainingEvent): void;
-  onFinished?(result: TrainingResult): void;
-  onError?(error: unknown): void;
+  /** Stop was pressed on a running run: it ends (onFinished, status cancelled) once calls in flight are aborted. */
+  onStopping?(): void;
+  /** The run was stopped while still queued: it never started, and nothing else will be called. */
+  onLeftQueue?(): void | Promise<void>;
+  onFinished?(result: TrainingResult): void | Promise<void>;
+  onError?(error: unknown): void | Promise<void>;
 }
 
 export interface RunSession {
@@ -43,6 +51,8 @@ interface Entry {
   session: RunSession;
   listener: RunListener;
   handle?: TrainingHandle;
+  /** The queue position last told to the listener. */
+  toldPosition?: number;
 }
 
 export class RunManager {
@@ -50,6 +60,8 @@ export class RunManager {
   private readonly activeByUser = new Map<string, Entry>();
   private readonly lastByUser = new Map<string, RunSession>();
   private readonly queue: Entry[] = [];
+  /** Listener work still under way (final messages), awaited by stopAll. */
+  private readonly notifications = new Set<Promise<unknown>>();
   private running = 0;
 
   constructor(private readonly options: RunManagerOptions) {}
@@ -76,6 +88,12 @@ export class RunManager {
     return this.queue.length;
   }
 
+  /** Position of a queued run (1 = next), or undefined when it is not waiting. */
+  queuePosition(token: string): number | undefined {
+    const index = this.queue.findIndex((e) => e.session.token === token);
+    return index < 0 ? undefined : index + 1;
+  }
+
   /**
    * Queues a run (it starts at once when a slot is free). Throws when the user already has one;
    * the caller checks `active()` first to answer nicely.
@@ -87,8 +105,8 @@ export class RunManager {
     this.byToken.set(token, entry);
     this.activeByUser.set(options.userId, entry);
     this.queue.push(entry);
+    // Tells the new entry its position (pump notifies every queued entry whose position changed).
     this.pump();
-    if (session.status === 'queued') this.safe(() => listener.onQueued?.(this.queue.indexOf(entry) + 1), 'queue listener');
     return session;
   }
 
@@ -96,12 +114,17 @@ export class RunManager {
   stop(token: string): boolean {
     const entry = this.byToken.get(token);
     if (!entry || entry.session.status === 'finished') return false;
-    entry.session.stopping = true;
     if (entry.session.status === 'queued') {
+      entry.session.stopping = true;
       this.queue.splice(this.queue.indexOf(entry), 1);
       this.release(entry);
+      this.safe(() => entry.listener.onLeftQueue?.(), 'run listener');
       this.notifyPositions();
       return true;
+    }
+    if (!entry.session.stopping) {
+      entry.session.stopping = true;
+      this.safe(() => entry.listener.onStopping?.(), 'run listener');
     }
     entry.handle?.cancel();
     return true;
@@ -111,8 +134,9 @@ export class RunManager {
   async stopAll(): Promise<void> {
     for (const entry of [...this.queue]) this.stop(entry.session.token);
     const running = [...this.byToken.values()].filter((e) => e.session.status === 'running');
-    for (const entry of running) entry.handle?.cancel();
+    for (const entry of running) this.stop(entry.session.token);
     await Promise.all(running.map((e) => e.handle?.done.catch(() => undefined)));
+    while (this.notifications.size > 0) await Promise.all([...this.notifications]);
   }
 
   private pump(): void {
@@ -123,8 +147,13 @@ export class RunManager {
     this.notifyPositions();
   }
 
+  /** Tells each queued entry its position when it entered or moved (not again when it did not). */
   private notifyPositions(): void {
-    this.queue.forEach((entry, i) => this.safe(() => entry.listener.onQueued?.(i + 1), 'queue listener'));
+    this.queue.forEach((entry, i) => {
+      if (entry.toldPosition === i + 1) return;
+      entry.toldPosition = i + 1;
+      this.safe(() => entry.listener.onQueued?.(i + 1), 'queue listener');
+    });
   }
 
   private start(entry: Entry): void {
@@ -177,9 +206,15 @@ export class RunManager {
     if (this.activeByUser.get(entry.session.ownerId) === entry) this.activeByUser.delete(entry.session.ownerId);
   }
 
-  private safe(fn: () => void, context: string): void {
+  private safe(fn: () => unknown, context: string): void {
     try {
-      fn();
+      const result = fn();
+      if (result instanceof Promise) {
+        const tracked: Promise<unknown> = result
+          .catch((err: unknown) => this.options.onError?.(err, context))
+          .finally(() => this.notifications.delete(tracked));
+        this.notifications.add(tracked);
+      }
     } catch (err) {
       this.options.onError?.(err, context);
     }
