@@ -72,7 +72,11 @@ export class ProgressReporter {
   private pending: ProgressPayload | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
-  private lastEditAt = 0;
+  /** When the shown message was last written (the acknowledgment counts): the next edit waits `minEditIntervalMs` from here. */
+  private lastEditAt: number;
+  /** Deliveries wait for this (the interaction's acknowledgment, which creates the message they edit). */
+  private gate: Promise<boolean> | undefined;
+  private abandoned = false;
   private closed = false;
   /** Number of edits and posts sent, for tests and logs. */
   deliveries = 0;
@@ -81,6 +85,31 @@ export class ProgressReporter {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.now = options.now ?? Date.now;
     this.tokenIssuedAt = options.interaction.createdTimestamp;
+    this.lastEditAt = this.now();
+  }
+
+  /**
+   * Holds every delivery until `acknowledged` settles (it writes the message this reporter then
+   * edits). When it fails, the reporter gives up quietly: there is no message to keep up to date.
+   */
+  startAfter(acknowledged: Promise<unknown>): void {
+    this.gate = acknowledged.then(
+      () => {
+        this.lastEditAt = this.now();
+        return true;
+      },
+      () => {
+        this.abandoned = true;
+        return false;
+      },
+    );
+  }
+
+  /** The state asked for but not shown yet (cleared): lets the acknowledgment show it instead. */
+  takePending(): ProgressPayload | undefined {
+    const payload = this.pending;
+    this.pending = undefined;
+    return payload;
   }
 
   /** Shows this state soon (coalesced). */
@@ -90,24 +119,32 @@ export class ProgressReporter {
     this.schedule();
   }
 
-  /** Delivers the final state now, whatever happened before; resolves when it is shown (or every route failed). */
+  /**
+   * Delivers the final state (after the minimum interval since the last edit), whatever happened
+   * before; resolves when it is shown, or false when every route failed.
+   */
   async finish(payload: ProgressPayload): Promise<boolean> {
+    if (this.closed) return false;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
+    if (this.gate && !(await this.gate)) return false;
     await this.inflight;
+    await sleep(this.lastEditAt + this.timings.minEditIntervalMs - this.now());
     try {
       await this.deliver(payload);
       return true;
     } catch (err) {
       this.options.logger.warn({ err }, 'progress: final message failed on its usual route; sending it by DM');
       return this.sendDirect(payload);
+    } finally {
+      this.lastEditAt = this.now();
     }
   }
 
   private schedule(): void {
-    if (this.timer || this.closed) return;
+    if (this.timer || this.closed || this.inflight) return;
     const wait = Math.max(0, this.lastEditAt + this.timings.minEditIntervalMs - this.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
@@ -116,14 +153,18 @@ export class ProgressReporter {
   }
 
   private async flush(): Promise<void> {
-    if (this.inflight) await this.inflight;
+    if (this.gate && !(await this.gate)) return;
+    if (this.inflight || this.closed || this.abandoned) return;
+    // The acknowledgment may have landed after this timer was set: keep the interval from it.
+    if (this.now() < this.lastEditAt + this.timings.minEditIntervalMs) return this.schedule();
     const payload = this.pending;
-    if (!payload || this.closed) return;
+    if (!payload) return;
     this.pending = undefined;
-    this.lastEditAt = this.now();
     this.inflight = this.deliver(payload)
       .catch((err: unknown) => this.options.logger.warn({ err }, 'progress: update failed; the next one will try again'))
       .finally(() => {
+        // Measured from the answer, so Discord never sees two edits closer than the interval.
+        this.lastEditAt = this.now();
         this.inflight = undefined;
       });
     await this.inflight;
@@ -132,6 +173,10 @@ export class ProgressReporter {
 
   private tokenUsable(): boolean {
     return this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs - this.timings.handoverMarginMs;
+  }
+
+  private tokenAlive(): boolean {
+    return this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs;
   }
 
   private async deliver(payload: ProgressPayload): Promise<void> {
@@ -144,7 +189,7 @@ export class ProgressReporter {
         return;
       } catch (err) {
         const code = codeOf(err);
-        if (code === INVALID_WEBHOOK_TOKEN || code === UNKNOWN_WEBHOOK || code === UNKNOWN_MESSAGE) return this.handover(payload);
+        if (code === INVALID_WEBHOOK_TOKEN || code === UNKNOWN_WEBHOOK || code === UNKNOWN_MESSAGE || code === OLD_MESSAGE_EDIT_LIMIT) return this.handover(payload);
         throw err;
       }
     }
@@ -162,21 +207,26 @@ export class ProgressReporter {
   /** Moves progress from the interaction message to a message the bot owns. */
   private async handover(payload: ProgressPayload): Promise<void> {
     const posted = await this.postOwned(payload);
-    const pointer = { content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], allowedMentions: NO_MENTIONS };
-    // Best effort: the token may already be dead.
-    if (this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs)
-      await this.options.interaction.editReply(pointer).catch(() => undefined);
     this.target = { kind: 'message', ...posted, postedAt: this.now() };
     this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
+    // Best effort: the token may be dead, or the message too old to edit; then remove it rather than leave a stale Stop button.
+    if (this.tokenAlive()) {
+      const interaction = this.options.interaction;
+      await interaction
+        .editReply({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], attachments: [], allowedMentions: NO_MENTIONS })
+        .catch((err: unknown) => (codeOf(err) === OLD_MESSAGE_EDIT_LIMIT ? interaction.deleteReply() : undefined))
+        .catch(() => undefined);
+    }
   }
 
   private async repost(payload: ProgressPayload, old: Extract<Target, { kind: 'message' }>): Promise<void> {
     const posted = await this.postOwned(payload, old.via === 'dm');
-    await old.message
-      .edit({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], allowedMentions: NO_MENTIONS })
-      .catch(() => old.message.delete().catch(() => undefined));
     this.target = { kind: 'message', ...posted, postedAt: this.now() };
     this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
+    await old.message
+      .edit({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], attachments: [], allowedMentions: NO_MENTIONS })
+      .catch(() => old.message.delete())
+      .catch(() => undefined);
   }
 
   /** Posts in the run's channel, or by DM when the bot cannot post there. */
@@ -204,4 +254,8 @@ export class ProgressReporter {
       return false;
     }
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
