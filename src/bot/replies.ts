@@ -8,12 +8,16 @@ import type { Logger } from 'pino';
 
 export const NO_MENTIONS: MessageMentionOptions = { parse: [] };
 
-/** A private one-line answer, whatever state the interaction is in (fresh, deferred or replied). */
+/**
+ * A private one-line answer, whatever state the interaction is in (fresh, deferred or replied).
+ * Once answered, it is an ephemeral follow-up: after `deferReply` that replaces the "thinking"
+ * message (which keeps the visibility chosen when deferring), and after `deferUpdate` or `update`
+ * it is a new private message — `editReply` there would rewrite the public message the button is on.
+ */
 export async function replyPrivately(interaction: RepliableInteraction, content: string): Promise<void> {
-  const payload = { content, allowedMentions: NO_MENTIONS };
-  if (interaction.deferred && !interaction.replied) await interaction.editReply(payload);
-  else if (interaction.replied) await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
-  else await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+  const payload = { content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral as const };
+  if (interaction.deferred || interaction.replied) await interaction.followUp(payload);
+  else await interaction.reply(payload);
 }
 
 export function refuseNotOwner(interaction: RepliableInteraction): Promise<void> {
