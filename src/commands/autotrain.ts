@@ -13,10 +13,10 @@ import { setupPanel, type SetupState } from '../discord/embeds/setupPanel.ts';
 import { fitChoices } from '../discord/limits.ts';
 import { formatDuration } from '../discord/format.ts';
 import { GENRES, isGenre, parseGenreList, type Genre } from '../trainer/genres.ts';
-import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type VotingMode } from '../trainer/types.ts';
+import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type RunTotals, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { estimateRun } from '../bot/estimate.ts';
-import { ProgressReporter, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
+import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
 import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
 import type { RunSession } from '../bot/runManager.ts';
 import { sendLeaderboard } from './leaderboard.ts';
@@ -138,14 +138,13 @@ async function status(interaction: ChatInputCommandInteraction, ctx: CommandCont
 /** Start pressed: the panel becomes the live progress message of a queued or running run. */
 async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: SetupState & { guildId?: string }, ctx: CommandContext): Promise<void> {
   const userId = interaction.user.id;
-  if (ctx.runs.active(userId)) {
-    setups.delete(setup.runToken);
-    return replyPrivately(interaction, 'You already have a run in progress. Use `/autotrain status` to find it.');
-  }
   setups.delete(setup.runToken);
+  if (ctx.runs.active(userId)) return replyPrivately(interaction, 'You already have a run in progress. Use `/autotrain status` to find it.');
+  const token = setup.runToken;
+  const guild = setup.guildId ? { guildId: setup.guildId } : {};
   const options: RunOptions = {
     userId,
-    ...(setup.guildId ? { guildId: setup.guildId } : {}),
+    ...guild,
     examples: setup.examples,
     genres: setup.genres,
     save: setup.save,
@@ -153,10 +152,8 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     voting: setup.voting,
   };
   const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
-  const view = { ownerId: userId, runToken: setup.runToken, options, teachers };
+  const view = { ownerId: userId, runToken: token, options, teachers };
   const initialTotals = { done: 0, total: options.examples, successful: 0, failed: 0, storiesSaved: 0, averageQuality: 0, genreCounts: {}, elapsedMs: 0 };
-  // Acknowledge within 3 s by turning the panel into the progress message.
-  await interaction.update({ ...progressMessage({ ...view, totals: initialTotals, status: 'running' }), allowedMentions: NO_MENTIONS });
 
   const reporter = new ProgressReporter({
     interaction,
@@ -165,42 +162,72 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     channelId: interaction.channelId,
     logger: ctx.logger,
     timings: reporterTimings,
+    // Deliveries wait for the acknowledgment below, so `session` is set by the time this runs.
     onMove: (location) => {
-      const session = ctx.runs.session(setup.runToken);
-      if (session) session.location = { ...location, ...(setup.guildId ? { guildId: setup.guildId } : {}) };
-      if (session?.runId) void ctx.runtime.store.runs.setMessage(session.runId, { ...location }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the progress message'));
+      session.location = { channelId: location.channelId, messageId: location.messageId, ...guild };
+      if (session.runId) recordMessage(ctx, session.runId, location);
     },
   });
   let note: string | undefined;
-  const session = ctx.runs.submit(setup.runToken, options, {
+  let totals: RunTotals = initialTotals;
+  const showProgress = (status: 'running' | 'stopping') =>
+    reporter.show(progressMessage({ ...view, totals, status, ...(note ? { note } : {}) }));
+
+  // Submitted before the first await, so a double press cannot start two runs. Whatever the
+  // listeners show before the panel is acknowledged waits for that acknowledgment.
+  const session = ctx.runs.submit(token, options, {
     onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position })),
+    onStarted: () => showProgress('running'),
     onEvent: (event) => {
+      if (event.type === 'started') recordMessage(ctx, event.runId, { ...(session.location ?? { channelId: interaction.channelId, messageId: interaction.message.id }), via: 'interaction' });
       if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
-      if (event.type === 'example' || event.type === 'teacher-unavailable') {
-        const totals = ctx.runs.session(setup.runToken)?.totals ?? initialTotals;
-        reporter.show(progressMessage({ ...view, totals, status: session.stopping ? 'stopping' : 'running', ...(note ? { note } : {}) }));
+      if (event.type === 'example') totals = event.totals;
+      if (event.type === 'example' || event.type === 'teacher-unavailable') showProgress(session.stopping ? 'stopping' : 'running');
+    },
+    onStopping: () => showProgress('stopping'),
+    onLeftQueue: async () => {
+      await reporter.finish({ embeds: [{ title: 'Left the queue', description: 'This run never started. Start a new one with `/autotrain start`.', color: 0x99aab5 }], components: [] });
+    },
+    onFinished: async (result) => {
+      const fineTuneTotal = result.training_stats.fine_tune_examples_total;
+      const payload: ProgressPayload = { ...resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }) };
+      try {
+        payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
+      } catch (err) {
+        ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
+        payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
       }
+      await reporter.finish(payload);
     },
-    onFinished: (result) => {
-      void (async () => {
-        const fineTuneTotal = result.training_stats.fine_tune_examples_total;
-        const payload: ProgressPayload = { ...resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }) };
-        try {
-          payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
-        } catch (err) {
-          ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
-          payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
-        }
-        await reporter.finish(payload);
-      })();
-    },
-    onError: (err) => {
+    onError: async (err) => {
       ctx.logger.error({ err, user: userId }, 'training run failed');
-      void reporter.finish({ embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }], components: [] });
+      await reporter.finish({
+        embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }],
+        components: [],
+      });
     },
   });
-  session.location = { channelId: interaction.channelId, messageId: interaction.message.id, ...(setup.guildId ? { guildId: setup.guildId } : {}) };
-  if (session.runId) await ctx.runtime.store.runs.setMessage(session.runId, { channelId: interaction.channelId, messageId: interaction.message.id, via: 'interaction' }).catch(() => undefined);
+  session.location = { channelId: interaction.channelId, messageId: interaction.message.id, ...guild };
+
+  // Acknowledge within 3 s by turning the panel into the progress (or queued) message.
+  const first =
+    reporter.takePending() ??
+    (session.status === 'queued'
+      ? queuedMessage({ ...view, queuePosition: ctx.runs.queuePosition(token) ?? 1 })
+      : progressMessage({ ...view, totals: initialTotals, status: 'running' }));
+  const acknowledged = interaction.update({ ...first, allowedMentions: NO_MENTIONS });
+  reporter.startAfter(acknowledged);
+  try {
+    await acknowledged;
+  } catch (err) {
+    // Nobody sees this run: do not let it spend the teachers' quota.
+    ctx.runs.stop(token);
+    throw err;
+  }
+}
+
+function recordMessage(ctx: CommandContext, runId: string, location: ProgressLocation): void {
+  ctx.runtime.store.runs.setMessage(runId, { ...location }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the progress message'));
 }
 
 /** Progress timings; tests shorten the token lifetime to exercise the handover. */
@@ -250,7 +277,11 @@ export const autotrain: Command = {
       }
     }
     const setup = setups.get(id.token);
-    if (!setup) return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
+    if (!setup) {
+      // A second press on Start (or any control) after the run began finds no panel any more.
+      if (ctx.runs.session(id.token)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+      return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
+    }
     switch (id.action) {
       case ACTIONS.setup.genres:
         if (!interaction.isStringSelectMenu()) return;
