@@ -160,8 +160,10 @@ export function personalSystemPrompt(profile: StyleProfile): string {
     lines.push(`Their favourite genres are ${listWords(profile.favouriteGenres)}; when a request names a genre, write in that genre.`);
   }
   if (profile.stories > 0) {
+    const low = tens(Math.min(profile.minWords, profile.averageWords));
+    const high = tens(Math.max(profile.maxWords, profile.averageWords));
     const style = [
-      `about ${tens(profile.averageWords)} words (between ${tens(Math.min(profile.minWords, profile.averageWords))} and ${tens(Math.max(profile.maxWords, profile.averageWords))})`,
+      `about ${tens(profile.averageWords)} words${low < high ? ` (between ${low} and ${high})` : ''}`,
       `sentences of about ${Math.max(1, profile.averageSentenceWords)} words`,
       profile.descriptivePer100 >= 2 ? 'vivid, concrete description' : 'plain, direct description',
       profile.dialogueShare >= 0.5
