@@ -7,7 +7,6 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { FineTuneService, nextRoundAt, ollamaConnector, roundDue } from '../src/personal/fineTuneRounds.ts';
 import { requestTurn } from '../src/personal/modelfile.ts';
 import { openStore, type NewFineTuneExample, type ZegaStore } from '../src/storage/index.ts';
-import { finalQuality } from '../src/trainer/scoring.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { startOllamaSimulator, type OllamaSimulatorHandle } from './simulators/ollama.ts';
