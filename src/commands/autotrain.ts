@@ -164,7 +164,8 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     timings: reporterTimings,
     // Deliveries wait for the acknowledgment below, so `session` is set by the time this runs.
     onMove: (location) => {
-      session.location = { channelId: location.channelId, messageId: location.messageId, ...guild };
+      // A DM has no guild: its link is /channels/@me/…
+      session.location = { channelId: location.channelId, messageId: location.messageId, ...(location.via === 'dm' ? {} : guild) };
       if (session.runId) recordMessage(ctx, session.runId, location);
     },
   });
