@@ -441,6 +441,8 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
     const pointer = await run.cmd.waitForOriginal((m) => m.content.startsWith('Progress continues here'), 10_000);
     expect(pointer.content).toContain(`https://discord.com/channels/@me/${dm.id}/${moved.id}`);
     await sim.waitForRequest((r) => r.route === CHANNEL_EDIT && r.status === 200 && r.path === `/channels/${dm.id}/messages/${moved.id}`, 20_000);
+    const status = await sim.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'status' })).waitForOriginal();
+    expect(status.content).toContain(`Progress: https://discord.com/channels/@me/${dm.id}/${moved.id}`);
 
     await sim.click(moved.id, run.stopId).waitForResponse();
     const final = await resultsOf(h, run.token);
@@ -449,6 +451,31 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
     expect(embedOf(final).title).toBe('🛑 Training cancelled');
     expect(final.attachments).toHaveLength(1);
     expect(sim.messages({ channelId: sim.channel.id }).filter((m) => m.origin === 'channel')).toEqual([]);
+    expectQuiet(h);
+  });
+
+  it('replaces its own progress message once it reaches repostAfterMs, pointing the old one at the new', async () => {
+    setReporterTimings({ ...handoverTimings, repostAfterMs: 1500 });
+    const h = await setup({ discord: { interactionTokenLifetimeMs: 6000 } });
+    const { sim } = h;
+    providerLatency(h, 200);
+    const run = await startRun(h, 200);
+
+    const first = await sim.waitForRequest((r) => r.route === CHANNEL_POST && r.status === 200, 20_000);
+    const firstId = String((first.response as { id: string }).id);
+    const second = await sim.waitForRequest((r) => r.route === CHANNEL_POST && r.status === 200 && r.seq > first.seq, 20_000);
+    const secondId = String((second.response as { id: string }).id);
+    const old = await sim.waitForMessage((m) => m.id === firstId && m.content.startsWith('Progress continues here'), 10_000);
+    expect(old.content).toContain(`/${sim.channel.id}/${secondId}`);
+    expect(old.components).toEqual([]);
+
+    await sim.click(secondId, run.stopId).waitForResponse();
+    const final = await resultsOf(h, run.token);
+    // On the second message, or a later one if it grew old again before Stop.
+    expect(final.origin).toBe('channel');
+    expect(final.id).not.toBe(firstId);
+    expect(embedOf(final).title).toBe('🛑 Training cancelled');
+    expect(sim.errorResponses()).toEqual([]);
     expectQuiet(h);
   });
 
