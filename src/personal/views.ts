@@ -33,17 +33,22 @@ export function paramsLine(params: StoredBestParams): string {
   return `**${modelLabel(params.best_model)}** · ${settingsText(params)} · avg ${formatQuality(params.average_quality)} over ${plural(params.samples, 'win')} · confidence ${params.ensemble_confidence.toFixed(2)}`;
 }
 
+/** Zega's own messages (they may quote a model name or Ollama's error): Markdown kept, mentions made inert. */
+function ourText(text: string, max: number): string {
+  return truncate(neutralizeMentions(text), max);
+}
+
 /** The personal model in effect, or why there is none. */
 export function modelLine(status: Pick<PersonalStatus, 'model' | 'lastRound' | 'every' | 'rounds'>): string {
   const m = status.model;
   const last = status.lastRound;
   if (m) {
     const line = `\`${m.model}\` — version ${m.version} · base ${userText(m.base, 60)} · ${plural(m.fewShots, 'few-shot example')} · built ${relativeTime(m.createdAt)}`;
-    if (last && last.build.status === 'failed' && last.build.reason) return `${line}\n⚠️ The last round could not build a new version: ${userText(last.build.reason, 400)}`;
+    if (last && last.build.status === 'failed' && last.build.reason) return `${line}\n⚠️ The last round could not build a new version: ${ourText(last.build.reason, 400)}`;
     return line;
   }
   if (!last) return `None yet: your first round comes at ${formatCount(status.every)} fine-tuning examples.`;
-  return `Not built yet. ${userText(last.build.reason ?? 'The last round did not build one.', 500)}`;
+  return `Not built yet. ${ourText(last.build.reason ?? 'The last round did not build one.', 500)}`;
 }
 
 /** One line about a round, for the CLI and logs. */
@@ -118,12 +123,7 @@ export function fineTuneField(report: AfterRunReport): APIEmbedField {
     if (!round || !s.due) lines.push(countdownLine(s));
   }
   if (report.error) lines.push(`⚠️ The fine-tune round hit a problem and will be retried after your next run: ${report.error}`);
-  return { name: '🧠 Personal model', value: truncate(userSafe(lines.join('\n')) || '–', LIMITS.embed.fieldValue) };
-}
-
-/** Backticks and bold stay; only mentions are neutralised (the text is ours, not the user's). */
-function userSafe(text: string): string {
-  return neutralizeMentions(text);
+  return { name: '🧠 Personal model', value: ourText(lines.join('\n'), LIMITS.embed.fieldValue) || '–' };
 }
 
 /** `payload` with the personal-model field added to its first embed (the results message). */

@@ -1,0 +1,229 @@
+/**
+ * /write end to end: the real discord.js client (createBot) against the loopback Discord, the real
+ * SDKs against the provider simulators, an in-memory store. The personal model with memory style
+ * examples, Save (owner only) and Regenerate, the teacher fallback, and no model at all.
+ */
+import { REST, Routes } from 'discord.js';
+import { Events } from 'discord.js';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, type Runtime } from '../src/app/runtime.ts';
+import { createBot } from '../src/bot/client.ts';
+import { finetune } from '../src/commands/finetune.ts';
+import { clearDrafts, write } from '../src/commands/write.ts';
+import { customId } from '../src/discord/customId.ts';
+import { limitViolations } from '../src/discord/limits.ts';
+import { personalFor } from '../src/personal/runtime.ts';
+import type { Genre } from '../src/trainer/genres.ts';
+import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
+import { button, slashCommand } from './discord/payloads.ts';
+import { startDiscordSimulator } from './discord/server.ts';
+import type { DiscordSimulator, SimMessage } from './discord/types.ts';
+import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+
+let sims: ProviderSimulators;
+beforeAll(async () => {
+  sims = await startProviderSimulators();
+});
+afterAll(() => sims.close());
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+  clearDrafts();
+  sims.reset();
+});
+
+interface Harness {
+  sim: DiscordSimulator;
+  runtime: Runtime;
+  alice: string;
+  logs: string[];
+}
+
+async function setup(env: Record<string, string> = {}): Promise<Harness> {
+  const sim = await startDiscordSimulator();
+  cleanups.push(() => sim.close());
+  const logs: string[] = [];
+  const base = await createRuntime({ env: { ...sims.env, STORAGE_URL: 'memory://', LOG_LEVEL: 'silent', ...env }, timeoutMs: 5_000 });
+  cleanups.push(() => base.close());
+  const runtime: Runtime = { ...base, logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }) };
+  const bot = createBot(runtime, { restApi: sim.restApi, commands: [write, finetune] });
+  cleanups.push(() => bot.stop());
+  const ready = new Promise<void>((resolve) => bot.client.once(Events.ClientReady, () => resolve()));
+  await bot.login(sim.token);
+  await ready;
+  return { sim, runtime, alice: sim.users.alice.id, logs };
+}
+
+function expectQuiet({ sim, logs }: Pick<Harness, 'sim' | 'logs'>): void {
+  expect(sim.violations).toEqual([]);
+  expect(logs).toEqual([]);
+  for (const message of sim.messages()) if (message.authorId === sim.botUser.id && message.origin !== 'stub') expect({ id: message.id, allowedMentions: message.allowedMentions }).toEqual({ id: message.id, allowedMentions: { parse: [] } });
+}
+
+type Embed = { title?: string; description?: string; fields?: { name: string; value: string }[]; footer?: { text: string } };
+type Row = { components: { custom_id: string; label: string; disabled?: boolean }[] };
+
+const field = (message: SimMessage, name: string) => (message.embeds as Embed[]).flatMap((e) => e.fields ?? []).find((f) => f.name === name)?.value ?? '';
+const buttons = (message: SimMessage) => (message.components as Row[]).flatMap((r) => r.components);
+const storyText = (message: SimMessage) => (message.embeds as Embed[]).map((e) => e.description ?? '').join('\n');
+
+async function trainedUser(runtime: Runtime, userId: string, genre: Genre = 'Horror', maxTokens = 500): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    await runtime.store.fineTune.add({
+      userId,
+      runId: 'run-1',
+      index: i,
+      system: storySystemPrompt(genre),
+      prompt: `A haunted lighthouse, take ${i}.`,
+      story: `Story ${i}. The lamp turned in the silent fog. "Who keeps it now?" asked the child.`,
+      quality: 8,
+      textQuality: 8.6,
+      genre,
+      teacherId: 'groq-llama-3.3-70b',
+      settings: { temperature: 0.7, topP: 0.9, maxTokens },
+      rejected: [],
+    });
+  }
+  const round = await personalFor(runtime).fineTune.maybeRunRound(userId);
+  expect(round?.build.status).toBe('built');
+  await runtime.store.memory.add({
+    userId,
+    runId: 'run-1',
+    genre: 'Horror',
+    prompt: 'A lighthouse in the fog',
+    text: 'The lighthouse keeper counted the ships by their lamps. "Seven tonight," she whispered.',
+    quality: 8.9,
+    teacherId: 'groq-llama-3.3-70b',
+  });
+  await runtime.store.memory.add({ userId, runId: 'run-1', genre: 'Comedy', prompt: 'A bakery at dawn', text: 'The baker folded cardamom into the dough.', quality: 8.1, teacherId: 'gemini-2.5-flash' });
+}
+
+describe('/write end to end', () => {
+  it('registers valid command definitions', async () => {
+    const { sim, logs } = await setup();
+    await new REST({ api: sim.restApi }).setToken(sim.token).put(Routes.applicationCommands(sim.applicationId), { body: [write.data, finetune.data] });
+    expect(sim.commands().map((c) => c.name).sort()).toEqual(['finetune', 'write']);
+    expectQuiet({ sim, logs });
+  });
+
+  it('writes with the personal model and memory; only the owner can Save; Save keeps it in the library; Regenerate writes another', async () => {
+    const h = await setup();
+    const { sim, runtime, alice } = h;
+    await trainedUser(runtime, alice);
+    const model = `zega-${alice}-v1`;
+    let take = 0;
+    sims.ollama.setBehavior(model, { text: () => `Take ${++take}: the lighthouse kept its secret under the silent golden fog. "Listen," said the keeper. Nobody did.` });
+
+    const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse that keeps a secret', genre: 'Horror' } }));
+    const shown = await cmd.waitForOriginal();
+    expect(shown.ephemeral).toBe(false);
+    expect(storyText(shown)).toContain('Take 1: the lighthouse kept its secret');
+    expect(field(shown, 'Written by')).toBe(`Your personal model \`${model}\``);
+    expect(field(shown, 'Genre')).toBe('Horror');
+    // Only the relevant memory story (BM25): the bakery one does not match the prompt.
+    expect(field(shown, 'Style examples')).toBe('1 story from your memory:\n1. Horror · 8.90 — A lighthouse in the fog');
+    expect(field(shown, 'Settings')).toBe('temperature 0.7 · top-p 0.9 · max 500 tokens');
+    expect(limitViolations({ content: shown.content, embeds: shown.embeds as never, components: shown.components as never })).toEqual([]);
+    const [saveButton, regenButton] = buttons(shown);
+    expect(saveButton?.label).toBe('Save');
+    expect(regenButton?.label).toBe('Regenerate');
+    expect(saveButton?.custom_id).toMatch(new RegExp(`^zega:write:save:${alice}-[A-Za-z0-9_-]+$`));
+
+    // The personal model got the request with the memory stories, and no system turn of ours.
+    const chat = sims.ollama.requests.filter((r) => r.path === '/api/chat').at(-1)!;
+    const body = chat.body as { model: string; messages: { role: string; content: string }[] };
+    expect(body.model).toBe(model);
+    expect(body.messages.map((m) => m.role)).toEqual(['user']);
+    expect(body.messages[0]!.content).toContain('Seven tonight');
+    expect(body.messages[0]!.content).not.toContain('cardamom');
+    expect(body.messages[0]!.content).toMatch(/Genre: Horror\n\nRequest: A lighthouse that keeps a secret$/);
+
+    // Bob cannot press Alice's buttons.
+    const refused = await cmd.click(saveButton!.custom_id, sim.users.bob).waitForOriginal();
+    expect(refused.ephemeral).toBe(true);
+    expect(refused.content).toMatch(/Only the person who started this/);
+    expect(await runtime.store.stories.count(alice)).toBe(0);
+
+    const save = cmd.click(saveButton!.custom_id);
+    const [note] = await save.waitForFollowUps(1);
+    expect(note?.ephemeral).toBe(true);
+    expect(note?.content).toMatch(/^Saved to your library as \*\*.+\*\*\. See it with `\/stories view`\.$/);
+    const page = await runtime.store.stories.list({ userId: alice });
+    expect(page.total).toBe(1);
+    const story = (await runtime.store.stories.get(alice, page.items[0]!.id))!;
+    expect(story.text).toContain('Take 1:');
+    expect(story).toMatchObject({ genre: 'Horror', prompt: 'A lighthouse that keeps a secret', runId: 'write', winner: { teacherId: `personal:${model}`, settings: { temperature: 0.7, topP: 0.9, maxTokens: 500 } } });
+    expect(story.finalQuality).toBe(story.textQuality);
+    // A personal model is nobody's leaderboard entry.
+    expect((await runtime.store.stats.leaderboard({ scope: 'global' })).map((r) => r.teacherId)).not.toContain(`personal:${model}`);
+    const saved = await cmd.waitForOriginal((m) => buttons(m)[0]?.label === 'Saved');
+    expect(buttons(saved)[0]?.disabled).toBe(true);
+    // A Save press that raced the update (the button is disabled now) changes nothing.
+    const again = await sim.sendInteraction(button({ customId: saveButton!.custom_id })).waitForOriginal();
+    expect(again.content).toMatch(/^Already saved as/);
+    expect(await runtime.store.stories.count(alice)).toBe(1);
+
+    const regen = cmd.click(regenButton!.custom_id);
+    const rewritten = await regen.waitForOriginal((m) => storyText(m).includes('Take 2:'));
+    expect(rewritten.id).toBe(shown.id);
+    expect(buttons(rewritten).map((b) => [b.label, b.disabled ?? false])).toEqual([
+      ['Save', false],
+      ['Regenerate', false],
+    ]);
+    expect((rewritten.embeds as Embed[]).at(-1)?.footer?.text).toMatch(/take 2$/);
+    expectQuiet(h);
+  });
+
+  it('attaches a story too long for the embeds, and Regenerate replaces the attachment', async () => {
+    const h = await setup();
+    const { sim, runtime, alice } = h;
+    // Room for a long answer (the simulator, like Ollama, stops at num_predict).
+    await trainedUser(runtime, alice, 'Horror', 4000);
+    const long = 'The tide rose over the causeway while the village slept and the bells rang under the water. '.repeat(90).trim();
+    let take = 0;
+    sims.ollama.setBehavior(`zega-${alice}-v1`, { text: () => (++take === 1 ? long : 'A short second take. It fits. "Good," said the keeper.') });
+    const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'The drowned bells' } }));
+    const shown = await cmd.waitForOriginal();
+    expect(shown.attachments.map((a) => a.filename)).toEqual(['story.md']);
+    expect(shown.attachments[0]?.data.toString()).toContain(long);
+    expect(storyText(shown)).toMatch(/The full story \(\d+ words\) is attached/);
+    expect(limitViolations({ embeds: shown.embeds as never, components: shown.components as never })).toEqual([]);
+    // No genre given: the best memory hit's genre.
+    expect(field(shown, 'Genre')).toBe('Horror');
+
+    const regen = cmd.click(buttons(shown)[1]!.custom_id);
+    const rewritten = await regen.waitForOriginal((m) => storyText(m).includes('A short second take'));
+    expect(rewritten.attachments).toEqual([]);
+    expectQuiet(h);
+  });
+
+  it('without a personal model writes with the teacher that wins most in the genre; with none at all it says what to do', async () => {
+    const h = await setup();
+    const { sim, runtime, alice } = h;
+    for (let i = 0; i < 3; i++) {
+      await runtime.store.stats.recordExample({ userId: alice, genre: 'Western', status: 'ok', outcomes: [], winner: { teacherId: 'groq-llama-3.1-8b', finalQuality: 8.4, settings: { temperature: 1, topP: 0.9, maxTokens: 400 } } });
+    }
+    sims.groq.setBehavior('llama-3.1-8b-instant', { text: 'Dust rose over the empty town, and the sheriff waited.' });
+    const shown = await sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A duel nobody came to', genre: 'Western' } })).waitForOriginal();
+    expect(storyText(shown)).toBe('Dust rose over the empty town, and the sheriff waited.');
+    expect(field(shown, 'Written by')).toBe('**groq-llama-3.1-8b** (wins most for you in Western)');
+    expect(field(shown, 'Style examples')).toMatch(/^None yet/);
+    expect(field(shown, 'Settings')).toBe('temperature 1 · top-p 0.9 · max 400 tokens');
+    expectQuiet(h);
+  });
+
+  it('says so when no model can write', async () => {
+    const h = await setup({ OLLAMA_HOST: 'off', GEMINI_API_KEY: '', GROQ_API_KEY: '', HF_TOKEN: '' });
+    expect(h.runtime.teachers).toEqual([]);
+    const shown = await h.sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'Anything at all' } })).waitForOriginal();
+    expect(shown.content).toMatch(/No model can write right now/);
+    expect(shown.embeds).toEqual([]);
+    // Buttons of a draft this process does not know (a restart) say so.
+    const stale = await h.sim.sendInteraction(button({ customId: customId('write', 'save', `${h.alice}-gone`) })).waitForOriginal();
+    expect(stale.ephemeral).toBe(true);
+    expect(stale.content).toMatch(/no longer in my memory/);
+    expectQuiet(h);
+  });
+});
