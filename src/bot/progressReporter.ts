@@ -62,6 +62,9 @@ const UNKNOWN_WEBHOOK = 10015;
 const UNKNOWN_MESSAGE = 10008;
 const OLD_MESSAGE_EDIT_LIMIT = 30046;
 
+/** Shown on the interaction message when progress cannot move anywhere the bot can keep editing. */
+const STUCK_NOTE = 'I cannot post in this channel or send you a DM, so this message stops updating in a few minutes. `/autotrain status` shows the run, and Stop keeps working.';
+
 const codeOf = (err: unknown): number | string | undefined => (err instanceof DiscordAPIError ? err.code : undefined);
 
 export class ProgressReporter {
@@ -77,6 +80,10 @@ export class ProgressReporter {
   /** Deliveries wait for this (the interaction's acknowledgment, which creates the message they edit). */
   private gate: Promise<boolean> | undefined;
   private abandoned = false;
+  /** The bot could post neither in the channel nor by DM: the interaction message carries on while its token lives. */
+  private handoverFailed = false;
+  /** No route is left for progress (handover failed and the token is dead): only the final state is tried again. */
+  private lost = false;
   private closed = false;
   /** Number of edits and posts sent, for tests and logs. */
   deliveries = 0;
@@ -114,7 +121,7 @@ export class ProgressReporter {
 
   /** Shows this state soon (coalesced). */
   show(payload: ProgressPayload): void {
-    if (this.closed) return;
+    if (this.closed || this.lost) return;
     this.pending = payload;
     this.schedule();
   }
@@ -154,7 +161,7 @@ export class ProgressReporter {
 
   private async flush(): Promise<void> {
     if (this.gate && !(await this.gate)) return;
-    if (this.inflight || this.closed || this.abandoned) return;
+    if (this.inflight || this.closed || this.abandoned || this.lost) return;
     // The acknowledgment may have landed after this timer was set: keep the interval from it.
     if (this.now() < this.lastEditAt + this.timings.minEditIntervalMs) return this.schedule();
     const payload = this.pending;
@@ -183,30 +190,50 @@ export class ProgressReporter {
     this.deliveries += 1;
     const body = { ...payload, allowedMentions: NO_MENTIONS };
     if (this.target.kind === 'interaction') {
-      if (!this.tokenUsable()) return this.handover(payload);
-      try {
-        await this.options.interaction.editReply(body);
-        return;
-      } catch (err) {
-        const code = codeOf(err);
-        if (code === INVALID_WEBHOOK_TOKEN || code === UNKNOWN_WEBHOOK || code === UNKNOWN_MESSAGE || code === OLD_MESSAGE_EDIT_LIMIT) return this.handover(payload);
-        throw err;
+      // After a failed handover the token is used to its very end rather than retrying posts that fail.
+      if (this.tokenUsable() || (this.handoverFailed && this.tokenAlive())) {
+        try {
+          // The note goes with progress, not with the final state.
+          await this.options.interaction.editReply(this.handoverFailed ? { ...body, content: this.closed ? '' : STUCK_NOTE } : body);
+          return;
+        } catch (err) {
+          const code = codeOf(err);
+          if (code !== INVALID_WEBHOOK_TOKEN && code !== UNKNOWN_WEBHOOK && code !== UNKNOWN_MESSAGE && code !== OLD_MESSAGE_EDIT_LIMIT) throw err;
+        }
       }
+      return this.handover(payload);
     }
     const target = this.target;
-    if (this.now() - target.postedAt >= this.timings.repostAfterMs) return this.repost(payload, target);
+    if (this.now() - target.postedAt >= this.timings.repostAfterMs && (await this.repost(payload, target, false))) return;
     try {
       await target.message.edit(body);
     } catch (err) {
       const code = codeOf(err);
-      if (code === OLD_MESSAGE_EDIT_LIMIT || code === UNKNOWN_MESSAGE) return this.repost(payload, target);
+      if (code === OLD_MESSAGE_EDIT_LIMIT || code === UNKNOWN_MESSAGE) {
+        await this.repost(payload, target, true);
+        return;
+      }
       throw err;
     }
   }
 
   /** Moves progress from the interaction message to a message the bot owns. */
   private async handover(payload: ProgressPayload): Promise<void> {
-    const posted = await this.postOwned(payload);
+    let posted: { message: Message; via: 'channel' | 'dm' };
+    try {
+      posted = await this.postOwned(payload);
+    } catch (err) {
+      // Retrying every interval would pile up 403s (10,000 invalid requests in 10 minutes get the bot banned).
+      const firstFailure = !this.handoverFailed;
+      this.handoverFailed = true;
+      if (firstFailure && this.tokenAlive()) {
+        this.options.logger.warn({ err, user: this.options.userId }, 'progress: cannot post in the channel or by DM; the interaction message carries on while its token lives');
+        await this.options.interaction.editReply({ ...payload, content: STUCK_NOTE, allowedMentions: NO_MENTIONS }).catch(() => undefined);
+        return;
+      }
+      this.lost = true;
+      throw err;
+    }
     this.target = { kind: 'message', ...posted, postedAt: this.now() };
     this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
     // Best effort: the token may be dead, or the message too old to edit; then remove it rather than leave a stale Stop button.
@@ -219,14 +246,31 @@ export class ProgressReporter {
     }
   }
 
-  private async repost(payload: ProgressPayload, old: Extract<Target, { kind: 'message' }>): Promise<void> {
-    const posted = await this.postOwned(payload, old.via === 'dm');
+  /**
+   * Replaces the bot's progress message by a fresh one. Returns false when a posting failed but the
+   * old message can still be edited (`forced` false: it only reached `repostAfterMs`); the next
+   * try waits another `repostAfterMs`. When it cannot (`forced`), progress is lost and this throws.
+   */
+  private async repost(payload: ProgressPayload, old: Extract<Target, { kind: 'message' }>, forced: boolean): Promise<boolean> {
+    let posted: { message: Message; via: 'channel' | 'dm' };
+    try {
+      posted = await this.postOwned(payload, old.via === 'dm');
+    } catch (err) {
+      if (!forced) {
+        this.options.logger.warn({ err, user: this.options.userId }, 'progress: could not post a fresh progress message; editing the old one for now');
+        old.postedAt = this.now();
+        return false;
+      }
+      this.lost = true;
+      throw err;
+    }
     this.target = { kind: 'message', ...posted, postedAt: this.now() };
     this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
     await old.message
       .edit({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], attachments: [], allowedMentions: NO_MENTIONS })
       .catch(() => old.message.delete())
       .catch(() => undefined);
+    return true;
   }
 
   /** Posts in the run's channel, or by DM when the bot cannot post there. */
