@@ -98,6 +98,17 @@ function resultsDone(m: SimMessage): number {
   return Number(/(\d+) of \d+ examples? done/.exec(embedOf(m).description ?? '')?.[1] ?? -1);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the bot's own state (the simulator cannot wake on it). */
+async function until(probe: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
 /** Every provider simulator answers after `ms`: runs last long enough to press buttons during them. */
 function providerLatency(h: BotHarness, ms: number): void {
   for (const provider of h.providers?.all() ?? []) provider.setBehavior('*', { latencyMs: ms });
@@ -452,6 +463,36 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
     expect(final.attachments).toHaveLength(1);
     expect(sim.messages({ channelId: sim.channel.id }).filter((m) => m.origin === 'channel')).toEqual([]);
     expectQuiet(h);
+  });
+
+  it('when it can post neither in the channel nor by DM, keeps the interaction message while the token lives, then stops trying', async () => {
+    setReporterTimings({ minEditIntervalMs: 500, tokenLifetimeMs: 4000, handoverMarginMs: 2000 });
+    const h = await setup({ discord: { interactionTokenLifetimeMs: 4000 } });
+    const { sim } = h;
+    sim.setChannelForbidden(sim.channel.id);
+    sim.blockDirectMessages(h.alice);
+    providerLatency(h, 200);
+    const run = await startRun(h, 200);
+
+    const stuck = await run.cmd.waitForOriginal((m) => m.content.startsWith('I cannot post in this channel or send you a DM'), 20_000);
+    expect(stuck.components).not.toEqual([]);
+    // Past the token's end (simulator clock) plus a few intervals: the reporter has given up on progress.
+    const tokenEnd = (run.start.response()?.at ?? 0) + 4000;
+    await until(() => sim.now() > tokenEnd + 2000, 20_000);
+    const refusedBefore = sim.errorResponses().length;
+    await sleep(1500);
+    expect(sim.errorResponses().length).toBe(refusedBefore);
+    expect(refusedBefore).toBeLessThanOrEqual(6);
+
+    // Stop still works (a new interaction on the old message); the result cannot be delivered, but is stored.
+    await run.cmd.click(run.stopId).waitForResponse();
+    await until(async () => (await h.store.runs.latest(h.alice))?.status === 'cancelled', 20_000);
+    await until(() => h.logs.some((l) => l.includes('the final result could not be delivered')), 20_000);
+    expect(sim.errorResponses().length).toBeLessThanOrEqual(refusedBefore + 4);
+    const status = await sim.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'status' })).waitForOriginal();
+    expect(status.content).toMatch(/^Your last run \(cancelled/);
+    expect(sim.messages().filter((m) => m.origin === 'channel')).toEqual([]);
+    expectQuiet(h, { logs: false });
   });
 
   it('replaces its own progress message once it reaches repostAfterMs, pointing the old one at the new', async () => {
