@@ -579,7 +579,7 @@ describe('/autotrain status', () => {
     const after = await status();
     expect(after.ephemeral).toBe(true);
     expect(after.content).toMatch(/^Your last run \(cancelled, <t:\d+:R>\): /);
-    expect(after.content).toContain(`${resultsDone(final)}/200`);
+    expect(after.content).toContain(`${resultsDone(final)}/200 examples done · `);
     expectQuiet(h);
   });
 });

@@ -130,7 +130,7 @@ async function status(interaction: ChatInputCommandInteraction, ctx: CommandCont
   if (!last) return replyPrivately(interaction, 'You have not trained yet. Start with `/autotrain start`.');
   const r = last.result;
   const summary = r
-    ? `${r.successful}/${r.requested} successful · average quality ${r.average_quality.toFixed(2)} · ${r.stories_saved} stories saved · next fine-tune in ${r.training_stats.until_next_fine_tune} examples`
+    ? `${r.successful + r.failed}/${r.requested} examples done · ${r.successful} successful · average quality ${r.average_quality.toFixed(2)} · ${r.stories_saved} stories saved · next fine-tune in ${r.training_stats.until_next_fine_tune} examples`
     : `${last.counts.done} examples recorded`;
   await replyPrivately(interaction, `Your last run (${last.status}, <t:${Math.floor(last.createdAt / 1000)}:R>): ${summary}.`);
 }
