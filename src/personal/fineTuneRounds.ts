@@ -316,8 +316,6 @@ export class FineTuneService {
       }
     }
 
-    const perGenre: NewFineTuneRound['bestParams']['perGenre'] = {};
-    for (const [genre, params] of Object.entries(digest.best.perGenre) as [Genre, NonNullable<UserBestParams['overall']>][]) perGenre[genre] = params;
     const built = build.status === 'built';
     const round = await this.options.fineTune.addRound(userId, (number) => ({
       trigger,
@@ -325,7 +323,7 @@ export class FineTuneService {
       startedAt,
       finishedAt: this.now(),
       dataset: { examples: digest.examples, preferencePairs: digest.preferencePairs, averageQuality: digest.averageQuality, genres: digest.genres },
-      bestParams: { ...(digest.best.overall ? { overall: digest.best.overall } : {}), perGenre },
+      bestParams: { ...(digest.best.overall ? { overall: digest.best.overall } : {}), perGenre: digest.best.perGenre },
       build,
       ...(current ? { current: built ? { ...current, round: number } : current } : {}),
       latestVersion,

@@ -8,7 +8,7 @@
  * best. Each attempt goes through the Teacher interface, so failures come back classified and the
  * next candidate is tried (at most MAX_ATTEMPTS).
  */
-import type { MemoryHit, ZegaStore } from '../storage/index.ts';
+import type { BestSettings, MemoryHit, ZegaStore } from '../storage/index.ts';
 import type { FineTuneRound } from '../storage/fineTune.ts';
 import { PERSONAL_MODEL_PREFIX } from '../storage/modelStats.ts';
 import { createOllamaTeacher } from '../teachers/ollama.ts';
@@ -102,7 +102,8 @@ export async function teacherCandidates(userId: string, genre: Genre, deps: Writ
   }
   for (const t of deps.teachers) if (!order.some((o) => o.id === t.id)) order.push({ id: t.id, why: 'available' });
 
-  const best = await stats.bestSettings({ scope: 'user', id: userId }).catch(() => ({ perTeacher: {}, perGenre: {} }) as Awaited<ReturnType<typeof stats.bestSettings>>);
+  const none: BestSettings = { perTeacher: {}, perGenre: {} };
+  const best = await stats.bestSettings({ scope: 'user', id: userId }).catch(() => none);
   return order.map(({ id, why }) => {
     const teacher = enabled.get(id) as Teacher;
     const inGenre = best.perGenre[genre];
