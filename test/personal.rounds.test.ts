@@ -239,6 +239,21 @@ describe('fine-tune rounds without a usable Ollama', () => {
     expect(built?.round).toBe(3);
   });
 
+  it('catches up a skipped build after the next run once Ollama answers, without waiting for the next multiple', async () => {
+    await addExamples(50);
+    expect((await service({ ollama: ollamaConnector('off') }).maybeRunRound('alice'))?.build.status).toBe('skipped');
+    await addExamples(55);
+    // Still no Ollama: nothing to do, no new round.
+    expect(await service({ ollama: ollamaConnector('off') }).maybeRunRound('alice')).toBeUndefined();
+    // Ollama without the base model: nothing either.
+    expect(await service({ baseModel: 'mistral-nemo' }).maybeRunRound('alice')).toBeUndefined();
+    const caughtUp = await service().maybeRunRound('alice');
+    expect(caughtUp).toMatchObject({ round: 2, examples: 55, build: { status: 'built', model: 'zega-alice-v1' } });
+    // Built now: nothing more until 100.
+    expect(await service().maybeRunRound('alice')).toBeUndefined();
+    expect(await service().status('alice')).toMatchObject({ rounds: 2, nextAt: 100, untilNext: 45 });
+  });
+
   it('reports a missing base model with the pull command and keeps the current personal model', async () => {
     await addExamples(50);
     await service().maybeRunRound('alice');

@@ -12,7 +12,8 @@
  *
  * Without Ollama the round still runs steps 1, 2 and 4 and says how to enable the build. A round
  * is due when the count crossed a multiple of `every` since the last round (so 40 → 120 in one run
- * gives one round, and the next is due at 150); rounds of one user never overlap.
+ * gives one round, and the next is due at 150); a build the last round could not do is caught up
+ * after the next run once Ollama and the base model are there; rounds of one user never overlap.
  */
 import { Ollama } from 'ollama';
 import type { FineTuneRepository } from '../storage/fineTune.ts';
@@ -197,13 +198,29 @@ export class FineTuneService {
     return (await this.options.fineTune.latestRound(userId))?.current;
   }
 
-  /** Runs a round when one is due; undefined when none is. */
+  /**
+   * Runs a round when one is due; undefined when none is. Also catches up a build the last round
+   * could not do (Ollama was down, the base model missing) as soon as Ollama and the base model
+   * are there, so nobody waits 50 more examples for a model that could be built now.
+   */
   maybeRunRound(userId: string): Promise<FineTuneRound | undefined> {
     return this.serial(userId, async () => {
       const [examples, last] = await Promise.all([this.options.fineTune.count(userId), this.options.fineTune.latestRound(userId)]);
-      if (!roundDue(examples, last?.examples ?? 0, this.every)) return undefined;
-      return this.round(userId, 'auto', last);
+      if (roundDue(examples, last?.examples ?? 0, this.every)) return this.round(userId, 'auto', last);
+      if (!last || last.build.status === 'built' || examples === 0) return undefined;
+      const client = await this.options.ollama.connect();
+      if (!client || !(await this.hasModel(client, this.baseModel))) return undefined;
+      return this.round(userId, 'auto', last, client);
     });
+  }
+
+  private async hasModel(client: Ollama, model: string): Promise<boolean> {
+    try {
+      await client.show({ model });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Runs a round now, due or not (the CLI's `dataset round`). */
@@ -292,7 +309,7 @@ export class FineTuneService {
       : `Ollama does not answer at ${host}. Start it (\`ollama serve\`), \`ollama pull ${this.baseModel}\`, and set OLLAMA_HOST if it runs elsewhere; the next round builds the personal model.`;
   }
 
-  private async round(userId: string, trigger: 'auto' | 'manual', previous: FineTuneRound | undefined): Promise<FineTuneRound> {
+  private async round(userId: string, trigger: 'auto' | 'manual', previous: FineTuneRound | undefined, connected?: Ollama): Promise<FineTuneRound> {
     const startedAt = this.now();
     const examplesAtStart = await this.options.fineTune.count(userId);
     const digest = await this.digest(userId);
@@ -301,7 +318,7 @@ export class FineTuneService {
     let current = previous?.current;
     let latestVersion = previous?.latestVersion ?? 0;
 
-    const client = digest.examples === 0 ? undefined : await this.options.ollama.connect();
+    const client = digest.examples === 0 ? undefined : (connected ?? (await this.options.ollama.connect()));
     if (digest.examples === 0) {
       build = { status: 'skipped', base, reason: 'There are no fine-tuning examples yet.' };
     } else if (!client) {
