@@ -597,6 +597,7 @@ describe('/autotrain failures', () => {
         throw new Error(`forced failure ${when ?? 'before'}`);
       },
       async component(interaction, id) {
+        if (id.action === 'silent') return; // forgot to answer
         if (id.action === 'defer') await interaction.deferUpdate();
         if (id.action === 'update') await interaction.update({ content: 'Updated', components: [], allowedMentions: { parse: [] } });
         throw new Error(`forced failure ${id.action}`);
@@ -624,6 +625,10 @@ describe('/autotrain failures', () => {
       expect(privately?.content).toMatch(apology);
       expect(press.original()?.content).not.toMatch(apology);
     }
+    // A handler that returns without answering: the router answers instead of leaving "This interaction failed".
+    const silent = await sim.sendInteraction(button({ customId: customId('boom', 'silent', h.alice) })).waitForOriginal();
+    expect(silent.ephemeral).toBe(true);
+    expect(silent.content).toMatch(/That did nothing/);
 
     // A real failure inside /autotrain: the store goes away under the bot.
     const panel = await openPanel(h, 3);
@@ -641,6 +646,7 @@ describe('/autotrain failures', () => {
     const failures = h.logs.map((line) => JSON.parse(line) as { msg: string; what?: string });
     expect(failures.filter((l) => l.msg === 'interaction failed').map((l) => l.what)).toEqual(['/boom', '/boom', '/boom', `zega:boom:defer:${h.alice}`, `zega:boom:update:${h.alice}`, '/autotrain']);
     expect(failures.some((l) => l.msg === 'training run failed')).toBe(true);
+    expect(failures.filter((l) => l.msg === 'interaction left unanswered').map((l) => l.what)).toEqual([`zega:boom:silent:${h.alice}`]);
     expectQuiet(h, { logs: false });
   });
 });

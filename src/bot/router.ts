@@ -13,30 +13,40 @@ export function createRouter(commands: readonly Command[], ctx: CommandContext) 
 
   return async function route(interaction: Interaction): Promise<void> {
     try {
-      if (interaction.isChatInputCommand()) {
-        const command = byName.get(interaction.commandName);
-        if (!command) return await replyPrivately(interaction, 'I do not know this command any more; it will disappear shortly.');
-        return await command.execute(interaction, ctx);
-      }
-      if (interaction.isAutocomplete()) {
-        const command = byName.get(interaction.commandName);
-        // Autocomplete cannot show an error; an empty list is the honest answer.
-        if (!command?.autocomplete) return await interaction.respond([]);
-        return await command.autocomplete(interaction, ctx);
-      }
-      if (interaction.isButton() || interaction.isAnySelectMenu() || interaction.isModalSubmit()) {
-        const id = parseCustomId(interaction.customId);
-        const command = id ? byScope.get(id.scope) : undefined;
-        if (!id || !command) return await replyPrivately(interaction, 'These buttons belong to an older version of Zega. Run the command again.');
-        // Every Zega token starts with its owner's id: only the owner may press.
-        if (ownerOfToken(id.token) !== interaction.user.id) return await refuseNotOwner(interaction);
-        if (interaction.isModalSubmit()) return await command.modal?.(interaction, id, ctx);
-        return await command.component?.(interaction, id, ctx);
+      await dispatch(interaction);
+      // Never silence: a handler that returned without answering still gets the user a reply.
+      if (interaction.isRepliable() && !interaction.replied && !interaction.deferred) {
+        ctx.logger.warn({ interaction: interaction.id, user: interaction.user.id, what: describe(interaction) }, 'interaction left unanswered');
+        await replyPrivately(interaction, 'That did nothing: this control may be out of date. Run the command again.');
       }
     } catch (err) {
       await failInteraction(interaction, ctx.logger, err, describe(interaction));
     }
   };
+
+  async function dispatch(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand()) {
+      const command = byName.get(interaction.commandName);
+      if (!command) return replyPrivately(interaction, 'I do not know this command any more; it will disappear shortly.');
+      return command.execute(interaction, ctx);
+    }
+    if (interaction.isAutocomplete()) {
+      const command = byName.get(interaction.commandName);
+      // Autocomplete cannot show an error; an empty list is the honest answer.
+      if (!command?.autocomplete) return interaction.respond([]);
+      return command.autocomplete(interaction, ctx);
+    }
+    if (interaction.isButton() || interaction.isAnySelectMenu() || interaction.isModalSubmit()) {
+      const id = parseCustomId(interaction.customId);
+      const command = id ? byScope.get(id.scope) : undefined;
+      const handles = interaction.isModalSubmit() ? command?.modal : command?.component;
+      if (!id || !command || !handles) return replyPrivately(interaction, 'These buttons belong to an older version of Zega. Run the command again.');
+      // Every Zega token starts with its owner's id: only the owner may press.
+      if (ownerOfToken(id.token) !== interaction.user.id) return refuseNotOwner(interaction);
+      if (interaction.isModalSubmit()) return command.modal?.(interaction, id, ctx);
+      return command.component?.(interaction, id, ctx);
+    }
+  }
 }
 
 function describe(interaction: Interaction): string {
