@@ -1,4 +1,4 @@
-/** The `/train` setup panel: choices so far, an estimate, a genre select, toggles, Start and Cancel. */
+/** The `/autotrain start` setup panel: choices so far, an estimate, a genre select, toggles, Start and Cancel. */
 import { EmbedBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import { GENRES, type Genre } from '../../trainer/genres.ts';
