@@ -63,7 +63,7 @@ describe('/help', () => {
     ],
     disabled: [{ id: 'ollama-llama3.2', provider: 'ollama' }],
     stories: 3,
-    fineTune: { total: 57, untilNext: 43, due: false },
+    fineTune: { total: 57, untilNext: 43, due: false, every: 50 },
   };
 
   it('lists every command, the enabled teachers and the user figures', () => {
@@ -83,7 +83,7 @@ describe('/help', () => {
   });
 
   it('handles no teachers, a due fine-tune and a single story', () => {
-    const embed = helpEmbed({ ...base, teachers: [], disabled: [], stories: 1, fineTune: { total: 50, untilNext: 0, due: true } });
+    const embed = helpEmbed({ ...base, teachers: [], disabled: [], stories: 1, fineTune: { total: 50, untilNext: 0, due: true, every: 50 } });
     expect(embed.fields?.[0]?.value).toMatch(/None is enabled/);
     expect(embed.fields?.[1]?.value).toMatch(/1 saved story \(/);
     expect(embed.fields?.[1]?.value).toMatch(/fine-tune round is due now/);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTIONS, customId, parseCustomId } from '../src/discord/customId.ts';
 import { leaderboardEmbed } from '../src/discord/embeds/leaderboard.ts';
 import { progressMessage, queuedMessage } from '../src/discord/embeds/progress.ts';
-import { rankModels, resultsMessage, untilNextFineTune } from '../src/discord/embeds/results.ts';
+import { rankModels, resultsMessage } from '../src/discord/embeds/results.ts';
 import { setupPanel, type SetupState } from '../src/discord/embeds/setupPanel.ts';
 import {
   encodeListState,
@@ -544,7 +544,7 @@ describe('resultsMessage', () => {
     const text = allText(message.embeds);
     for (const t of roster) expect(text).toContain(`**${t.id.slice(0, 39)}…**`);
     for (const genre of GENRES) expect(text).toContain(`${genre} **`);
-    expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Stories saved', 'Fine-tuning examples', 'Next fine-tune', 'Duration', 'Genre distribution']);
+    expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Stories saved', 'Fine-tuning examples', 'Duration', 'Genre distribution']);
   });
 
   it('ranks models by wins, then average quality, and lists teachers that never won', () => {
@@ -579,19 +579,10 @@ describe('resultsMessage', () => {
     expect(text).toContain('8.47 ★★☆☆☆');
     expect(text).toContain('412');
     expect(text).toContain('1,637 in all');
-    expect(text).toContain('in 13 examples');
     for (const genre of GENRES) expect(text).toContain(genre);
     expect(message.embeds[0]?.image?.url).toBe('attachment://zega-results.png');
     expect(resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: result({ teachers: roster }), teachers: roster, fineTuneTotal: 1 }).embeds[0]?.image).toBeUndefined();
     expect(() => resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: result({ teachers: roster }), teachers: roster, fineTuneTotal: 1, chartFileName: 'a b.png' })).toThrow(RangeError);
-  });
-
-  it('counts down to the next fine-tune', () => {
-    expect(untilNextFineTune(0)).toBe(50);
-    expect(untilNextFineTune(137)).toBe(13);
-    expect(untilNextFineTune(150)).toBe(0);
-    const roster = teachers(2);
-    expect(allText(resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: result({ teachers: roster }), teachers: roster, fineTuneTotal: 150 }).embeds)).toContain('due now');
   });
 
   it('says clearly when a run was cancelled or failed', () => {

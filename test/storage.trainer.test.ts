@@ -255,7 +255,6 @@ describe('TrainerStore.recordExample', () => {
     expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i));
     expect((await store.runs.get('run-a'))?.counts.done).toBe(40);
     expect((await store.stats.leaderboard({ scope: 'user', id: 'u-200' }))[0]).toMatchObject({ wins: 80, calls: 80, stories: 80 });
-    expect(await store.fineTune.progress('u-200')).toEqual({ total: 80, every: 50, untilNext: 20, due: false });
   });
 });
 
@@ -266,7 +265,7 @@ describe('fine-tuning export', () => {
       const trainer = store.trainerStore();
       await trainer.startRun('run-f', options('u-300', { examples: 50 }), TEACHERS);
       for (let i = 0; i < 50; i++) await trainer.recordExample(record('run-f', i, { userId: 'u-300', quality: 7 + (i % 3) }), SYSTEM);
-      expect(await store.fineTune.progress('u-300')).toEqual({ total: 50, every: 50, untilNext: 0, due: true });
+      expect(await store.fineTune.count('u-300')).toBe(50);
       const text = await store.fineTune.export('u-300');
       const lines = text.trimEnd().split('\n');
       expect(lines).toHaveLength(50);

@@ -36,6 +36,7 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     store: runtime.store.trainerStore(),
     maxConcurrentRuns: runtime.config.MAX_CONCURRENT_RUNS,
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
+    fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     onError: (err, context) => logger.error({ err, context }, 'run error'),
   });
   const route = createRouter(options.commands ?? COMMANDS, { runtime, runs, logger });

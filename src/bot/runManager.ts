@@ -44,6 +44,7 @@ export interface RunManagerOptions {
   store: TrainerStore;
   maxConcurrentRuns: number;
   examplesConcurrency: number;
+  fineTuneEvery?: number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -165,6 +166,7 @@ export class RunManager {
         teachers: this.options.teachers(),
         store: this.options.store,
         concurrency: this.options.examplesConcurrency,
+        ...(this.options.fineTuneEvery ? { fineTuneEvery: this.options.fineTuneEvery } : {}),
         onError: this.options.onError,
         onEvent: (event) => {
           if (event.type === 'example') session.totals = event.totals;

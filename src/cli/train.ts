@@ -3,6 +3,8 @@ import { parseGenreList } from '../trainer/genres.ts';
 import { startTraining } from '../trainer/run.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
+import { personalFor } from '../personal/runtime.ts';
+import { roundSummary } from '../personal/views.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
@@ -49,6 +51,7 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     teachers: runtime.teachers,
     store: runtime.store.trainerStore(),
     concurrency: runtime.config.RUN_CONCURRENCY,
+    fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     onError: (err, context) => runtime.logger.error({ err }, `trainer: ${context}`),
     onEvent: (event) => {
       onEvent?.(event);
@@ -70,6 +73,10 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
   };
   process.on('SIGINT', onSigint);
   const result = await handle.done.finally(() => process.off('SIGINT', onSigint));
+  // The fine-tune round this run made due, if any (never throws). On stderr: --json keeps stdout to the result.
+  const personal = await personalFor(runtime).fineTune.afterRun(options.userId);
+  if (personal.round) io.error(roundSummary(personal.round));
+  if (personal.error) io.error(`Fine-tune round failed (retried after the next run): ${personal.error}`);
   if (json) io.out(JSON.stringify(result));
   else {
     if (io.progress) io.error('');

@@ -22,6 +22,8 @@ import type { RunSession } from '../bot/runManager.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
 import type { Command, CommandContext } from './types.ts';
+import { personalFor } from '../personal/runtime.ts';
+import { withFineTuneField } from '../personal/views.ts';
 
 const DEFAULT_EXAMPLES = 20;
 /** A setup panel nobody started is forgotten after this long. */
@@ -191,7 +193,9 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     },
     onFinished: async (result) => {
       const fineTuneTotal = result.training_stats.fine_tune_examples_total;
-      const payload: ProgressPayload = { ...resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }) };
+      // The fine-tune round this run made due, if any (never throws: a failure is logged and shown).
+      const personal = await personalFor(ctx.runtime).fineTune.afterRun(userId);
+      const payload: ProgressPayload = { ...withFineTuneField(resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }), personal) };
       try {
         payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
       } catch (err) {

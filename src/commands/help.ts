@@ -8,7 +8,8 @@ import { NO_MENTIONS } from '../bot/replies.ts';
 import { COLORS, joinLinesWithin, modelLabel } from '../discord/embeds/common.ts';
 import { formatCount, plural } from '../discord/format.ts';
 import { fitEmbeds, LIMITS, userText } from '../discord/limits.ts';
-import { FINE_TUNE_EVERY, SAVE_THRESHOLD } from '../trainer/types.ts';
+import { SAVE_THRESHOLD } from '../trainer/types.ts';
+import { personalFor } from '../personal/runtime.ts';
 import type { Command } from './types.ts';
 
 const data = new SlashCommandBuilder().setName('help').setDescription('How Zega works, its commands and your figures').setDMPermission(true);
@@ -16,6 +17,9 @@ const data = new SlashCommandBuilder().setName('help').setDescription('How Zega 
 export const COMMAND_GUIDE: readonly (readonly [string, string])[] = [
   ['/autotrain start', 'Open the training panel: pick examples, genres and options, then press Start. The 7 teachers write, vote, and your model learns from the best.'],
   ['/autotrain status', 'Your current or last training run.'],
+  ['/write', 'Write a story with your personal model (built every 50 fine-tuning examples), in the style of your best stories. Save it or regenerate it.'],
+  ['/finetune status', 'Your fine-tune rounds, the next one, your personal model and its best parameters. Only you see it.'],
+  ['/finetune export', 'Download your dataset: SFT chat lines, Alpaca, or DPO preference pairs.'],
   ['/stories list', 'Your saved stories, 5 a page, by genre and newest or best. Only you see it.'],
   ['/stories view', 'Read one of your stories (start typing its title).'],
   ['/stories edit', 'Change the title or text of one of your stories.'],
@@ -31,7 +35,7 @@ export interface HelpInput {
   /** Teachers of the roster that are not enabled (their provider is not configured). */
   disabled: readonly { id: string; provider: string }[];
   stories: number;
-  fineTune: { total: number; untilNext: number; due: boolean };
+  fineTune: { total: number; untilNext: number; due: boolean; every: number };
 }
 
 export function helpEmbed(input: HelpInput): APIEmbed {
@@ -47,8 +51,8 @@ export function helpEmbed(input: HelpInput): APIEmbed {
           ],
           LIMITS.embed.fieldValue,
         );
-  const { total, untilNext, due } = input.fineTune;
-  const next = due ? 'a fine-tune round is due now' : `${plural(untilNext, 'example')} until the next fine-tune (every ${FINE_TUNE_EVERY})`;
+  const { total, untilNext, due, every } = input.fineTune;
+  const next = due ? 'a fine-tune round is due now' : `${plural(untilNext, 'example')} until the next fine-tune (every ${every})`;
   const mine = [
     `📚 ${plural(input.stories, 'saved story', 'saved stories')} (kept when a story scores ${SAVE_THRESHOLD.toFixed(1)} or more)`,
     `🧠 ${formatCount(total)} fine-tuning ${total === 1 ? 'example' : 'examples'} · ${next}`,
@@ -75,13 +79,13 @@ export const help: Command = {
   async execute(interaction, ctx) {
     const userId = interaction.user.id;
     const { store, teachers, roster } = ctx.runtime;
-    const [stories, progress] = await Promise.all([store.stories.count(userId), store.fineTune.progress(userId)]);
+    const [stories, status] = await Promise.all([store.stories.count(userId), personalFor(ctx.runtime).fineTune.status(userId)]);
     const enabled = new Set(teachers.map((t) => t.id));
     const embed = helpEmbed({
       teachers: teachers.map((t) => ({ id: t.id, provider: t.provider })),
       disabled: roster.filter((e) => !enabled.has(e.id)).map((e) => ({ id: e.id, provider: e.provider })),
       stories,
-      fineTune: progress,
+      fineTune: { total: status.examples, untilNext: status.untilNext, due: status.due, every: status.every },
     });
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
   },

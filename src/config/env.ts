@@ -50,6 +50,12 @@ export const envSchema = z.object({
   RUN_CONCURRENCY: positiveInt(3, 16),
   /** Training runs at once for the whole bot; further runs wait in a queue. */
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
+  /** Fine-tuning examples per fine-tune round (best parameters and personal model rebuilt). */
+  FINE_TUNE_EVERY: positiveInt(50, 10_000),
+  /** FROM of the personal Ollama models; must be pulled (`ollama pull llama3.2`). */
+  PERSONAL_BASE_MODEL: optionalString.transform((v) => v ?? 'llama3.2'),
+  /** Context of the base model in tokens (num_ctx of personal models; bounds their few-shot examples). */
+  PERSONAL_CONTEXT_TOKENS: positiveInt(8192, 1_048_576),
   DISCORD_TOKEN: optionalString,
   DISCORD_CLIENT_ID: snowflake,
   DISCORD_GUILD_ID: snowflake,

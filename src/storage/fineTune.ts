@@ -2,13 +2,12 @@
  * The fine-tuning collection of each user: every example of final quality ≥ 7.0 as (system,
  * prompt, story) with its quality, genre, winning teacher and settings, plus the losing
  * candidates (teacher, text, text quality) for later preference pairs. Exported as chat-format
- * JSON lines. A fine-tune round is due every FINE_TUNE_EVERY examples.
+ * JSON lines. The countdown to fine-tune rounds lives in src/personal.
  *
  * Also the user's fine-tune rounds (`ftr:*`, see src/personal/fineTuneRounds.ts): one record per
  * round with the dataset's figures, the best parameters and what the personal model build did.
  */
 import { z } from 'zod';
-import { FINE_TUNE_EVERY } from '../trainer/types.ts';
 import type { Genre } from '../trainer/genres.ts';
 import type { GenerationSettings } from '../teachers/types.ts';
 import { checkId, keys } from './keys.ts';
@@ -32,15 +31,6 @@ export interface NewFineTuneExample {
   settings: GenerationSettings;
   rejected?: RejectedCandidate[];
   createdAt?: number;
-}
-
-export interface FineTuneProgress {
-  total: number;
-  every: number;
-  /** Examples still needed before the next round is due (0 right when one is due). */
-  untilNext: number;
-  /** True when `total` is a positive multiple of `every`. */
-  due: boolean;
 }
 
 export interface ChatLine {
@@ -233,12 +223,6 @@ export class FineTuneRepository {
   async count(userId: string): Promise<number> {
     checkId('user id', userId);
     return (await this.log.meta(userId)).count;
-  }
-
-  async progress(userId: string): Promise<FineTuneProgress> {
-    const total = await this.count(userId);
-    const rest = total % FINE_TUNE_EVERY;
-    return { total, every: FINE_TUNE_EVERY, untilNext: rest === 0 && total > 0 ? 0 : FINE_TUNE_EVERY - rest, due: total > 0 && rest === 0 };
   }
 
   /** The user's examples in the order they were collected. */

@@ -24,7 +24,7 @@ export { parseStorageUrl, SUPPORTED_SCHEMES, type BackendSpec } from './backend.
 export type { StorageIssue, StorageLogger } from './kv.ts';
 export { deriveTitle, newStoryId, type ExportFormat, type ListStoriesQuery, type NewStory, type Story, type StoryPage, type StoryPatch, type StorySort, type StorySummary } from './stories.ts';
 export type { BestSettings, ExampleStatsInput, LeaderboardQuery, LeaderboardRow, SettingsChoice, StatsScope, TrainerRow } from './modelStats.ts';
-export type { ChatLine, FineTuneExample, FineTuneProgress, NewFineTuneExample, RejectedCandidate } from './fineTune.ts';
+export type { ChatLine, FineTuneExample, FineTuneRound, NewFineTuneExample, NewFineTuneRound, PersonalModelRecord, RejectedCandidate, StoredBestParams } from './fineTune.ts';
 export type { MemoryEntry, MemoryHit, NewMemory } from './memory.ts';
 export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts } from './runs.ts';
 export { StoryRepository } from './stories.ts';

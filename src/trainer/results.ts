@@ -6,7 +6,6 @@ import type { Genre } from './genres.ts';
 import { settingsKey } from './paramGrid.ts';
 import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
 import {
-  FINE_TUNE_EVERY,
   type BestParams,
   type ExampleRecord,
   type ModelPerformance,
@@ -151,7 +150,7 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number }): TrainingResult {
+  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -187,7 +186,7 @@ export class RunAccumulator {
       per_genre[genre] = this.bestParams(bestSamples, bestTeacher, scores);
     }
 
-    const untilNext = FINE_TUNE_EVERY - (args.fineTuneTotal % FINE_TUNE_EVERY);
+    const untilNext = args.fineTuneEvery - (args.fineTuneTotal % args.fineTuneEvery);
     return {
       run_id: args.runId,
       user_id: args.userId,
@@ -206,7 +205,7 @@ export class RunAccumulator {
         fine_tune_examples_collected: this.fineTuneCollected,
         fine_tune_examples_total: args.fineTuneTotal,
         until_next_fine_tune: untilNext,
-        fine_tune_every: FINE_TUNE_EVERY,
+        fine_tune_every: args.fineTuneEvery,
       },
       best_params: { per_teacher, per_genre },
     };

@@ -18,6 +18,7 @@ import { textQuality } from './scoring.ts';
 import { buildJuryPrompt, consensusVote, juryLabel, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
 import {
+  FINE_TUNE_EVERY,
   FINE_TUNE_THRESHOLD,
   SAVE_THRESHOLD,
   type ExampleRecord,
@@ -40,6 +41,8 @@ export interface TrainerDeps {
   /** Logs problems the run survives (a store write that failed, a listener that threw). */
   onError?: (error: unknown, context: string) => void;
   runId?: string;
+  /** Fine-tuning examples per fine-tune round, for the countdown in the result (default 50). */
+  fineTuneEvery?: number;
 }
 
 export interface TrainingHandle {
@@ -122,7 +125,7 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await queue.onIdle();
 
   const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
-  const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal });
+  const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

@@ -2,7 +2,7 @@
 import { EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import type { TeacherInfo } from '../../teachers/types.ts';
-import { FINE_TUNE_EVERY, type RunStatus, type TrainingResult } from '../../trainer/types.ts';
+import type { RunStatus, TrainingResult } from '../../trainer/types.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatCount, formatDuration, formatQuality, percent, plural, starRating } from '../format.ts';
 import { LIMITS, truncate } from '../limits.ts';
@@ -53,12 +53,6 @@ const STATUS: Record<RunStatus, { title: string; color: number; banner?: string 
   queued: { title: 'Training queued', color: COLORS.neutral },
 };
 
-/** Fine-tuning examples still needed before the next round; 0 when one is due now. */
-export function untilNextFineTune(total: number): number {
-  const rest = total % FINE_TUNE_EVERY;
-  return total > 0 && rest === 0 ? 0 : FINE_TUNE_EVERY - rest;
-}
-
 /** Every teacher of the run and of the result, ranked by wins, then average quality. */
 export function rankModels(result: TrainingResult, teachers: readonly TeacherInfo[]): ModelRow[] {
   const ids = new Set([...teachers.map((t) => t.id), ...Object.keys(result.model_performance)]);
@@ -78,7 +72,6 @@ export function resultsMessage(view: ResultsView): MessagePayload {
   const status = STATUS[result.status];
   const done = result.successful + result.failed;
   const stats = result.training_stats;
-  const until = untilNextFineTune(view.fineTuneTotal);
 
   const description: string[] = [];
   if (status.banner) description.push(status.banner, '');
@@ -110,7 +103,6 @@ export function resultsMessage(view: ResultsView): MessagePayload {
         value: `+${stats.fine_tune_examples_collected} this run · ${formatCount(view.fineTuneTotal)} in all`,
         inline: true,
       },
-      { name: 'Next fine-tune', value: until === 0 ? 'due now' : `in ${plural(until, 'example')}`, inline: true },
       { name: 'Duration', value: formatDuration(stats.duration_ms), inline: true },
       { name: 'Genre distribution', value: genreCountsLine(result.genre_distribution, LIMITS.embed.fieldValue) },
     )
