@@ -1,0 +1,45 @@
+/** deploy-commands against the loopback Discord: valid bodies, guild or global, idempotent. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deployCommands } from '../deploy-commands.ts';
+import { COMMANDS } from '../src/commands/index.ts';
+import { startDiscordSimulator, type DiscordSimulator } from './discord/server.ts';
+
+let discord: DiscordSimulator;
+beforeAll(async () => {
+  discord = await startDiscordSimulator();
+});
+afterAll(() => discord.close());
+
+const env = (extra: Record<string, string> = {}) => ({
+  DISCORD_TOKEN: discord.token,
+  DISCORD_CLIENT_ID: discord.applicationId,
+  DISCORD_API_URL: discord.restApi,
+  ...extra,
+});
+
+describe('npm run deploy', () => {
+  it('registers every command to one server, validly, and prints what it registered', async () => {
+    const lines: string[] = [];
+    const registered = await deployCommands(env({ DISCORD_GUILD_ID: discord.guild.id }), (l) => lines.push(l));
+    expect(registered.map((c) => c.name).sort()).toEqual(COMMANDS.map((c) => c.data.name).sort());
+    expect(discord.commands(discord.guild.id).map((c) => c.name).sort()).toEqual(COMMANDS.map((c) => c.data.name).sort());
+    expect(discord.commands()).toEqual([]);
+    expect(lines[0]).toMatch(new RegExp(`Registered ${COMMANDS.length} commands to server ${discord.guild.id}`));
+    for (const c of COMMANDS) expect(lines.join('\n')).toContain(`/${c.data.name} — `);
+    expect(discord.violations).toEqual([]);
+  });
+
+  it('is idempotent: a second deploy keeps the same commands and ids', async () => {
+    const first = await deployCommands(env(), () => undefined);
+    const second = await deployCommands(env(), () => undefined);
+    expect(second.map((c) => [c.name, c.id])).toEqual(first.map((c) => [c.name, c.id]));
+    expect(discord.commands()).toHaveLength(COMMANDS.length);
+    expect(discord.violations).toEqual([]);
+  });
+
+  it('names a missing setting instead of calling Discord', async () => {
+    const before = discord.requests.length;
+    await expect(deployCommands({ DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.restApi }, () => undefined)).rejects.toThrow(/DISCORD_CLIENT_ID is not set/);
+    expect(discord.requests.length).toBe(before);
+  });
+});
