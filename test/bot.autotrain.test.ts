@@ -266,6 +266,29 @@ describe('/autotrain start end to end', () => {
   });
 });
 
+describe('/autotrain builds the personal model by itself', () => {
+  it('a run that crosses 50 fine-tuning examples ends with zega-<user>-v1 built and announced in the results', async () => {
+    const h = await setup();
+    const providers = h.providers as NonNullable<BotHarness['providers']>;
+    // Long, descriptive stories with dialogue: every winner clears 7.0, so 60 examples cross 50.
+    for (const provider of providers.all())
+      provider.setBehavior('*', {
+        text: (ctx) =>
+          `The ancient ${ctx.model} lighthouse stood silent above the restless harbor, its golden lamp gentle and luminous. "We should not be here," she whispered, and the brittle stairs answered with a hollow creak. They climbed anyway, past crimson windows and velvet shadows, until the fierce wind fell quiet. At the top a weary keeper smiled, as if he had waited for them all his long, lonely life.`,
+      });
+    const { cmd, token } = await startRun(h, 60);
+    const final = await cmd.waitForOriginal(isResults, 60_000);
+    expect(resultsDone(final)).toBe(60);
+    expect(await h.store.fineTune.count(h.alice)).toBeGreaterThanOrEqual(50);
+    const created = providers.ollama.createdModels();
+    expect(created.map((c) => c.model)).toEqual([`zega-${h.alice}-v1`]);
+    expect(created[0]).toMatchObject({ from: 'llama3.2' });
+    expect(field(final, '🧠 Personal model')).toContain(`zega-${h.alice}-v1`);
+    expect(JSON.stringify(final.components)).toContain(token);
+    expectQuiet(h);
+  });
+});
+
 describe('/autotrain ownership and limits', () => {
   it('refuses another user on the panel, Stop and the results buttons, privately, changing nothing', async () => {
     setReporterTimings({ minEditIntervalMs: 1000 });
