@@ -2,56 +2,25 @@
  * The Gemini teacher through the real `@google/genai` SDK against the loopback Gemini simulator:
  * what goes on the wire, and that every fault comes back classified (never thrown).
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { describe, it, expect } from 'vitest';
 import { createGeminiTeacher } from '../src/teachers/gemini.ts';
-import type { GenerateOutcome, GenerateRequest, GenerationSettings, TeacherFailureKind } from '../src/teachers/types.ts';
+import type { GenerationSettings } from '../src/teachers/types.ts';
 import { countTokens, startSimulator, type SimulatorHandle } from './simulators/common.ts';
+import { closedPortUrl, failureExpecter, FEW_SHOT_MESSAGES, requestBuilder, useSimulator } from './helpers/teacherTest.ts';
 import { startGeminiSimulator } from './simulators/gemini.ts';
 
 const API_KEY = 'AIzaSy-test-key-that-must-never-leak';
 const MODEL = 'gemini-2.5-flash';
 const SETTINGS: GenerationSettings = { temperature: 0.7, topP: 0.9, maxTokens: 321 };
 
-const request = (signal?: AbortSignal): GenerateRequest => ({
-  messages: [
-    { role: 'system', content: 'You write short stories.' },
-    { role: 'user', content: 'A story about a fox.' },
-    { role: 'assistant', content: 'The fox ran.' },
-    { role: 'user', content: 'A story about a lighthouse.' },
-  ],
-  settings: SETTINGS,
-  signal,
-});
+const request = requestBuilder(SETTINGS, FEW_SHOT_MESSAGES);
 
 let sim: SimulatorHandle;
+useSimulator(async () => (sim = await startGeminiSimulator()));
 const teacher = (extra: { timeoutMs?: number; baseUrl?: string; fetch?: typeof fetch } = {}) =>
   createGeminiTeacher({ id: 'gemini-test', provider: 'gemini', model: MODEL, defaults: SETTINGS, apiKey: API_KEY, baseUrl: sim.url, ...extra });
 
-function expectFailure(outcome: GenerateOutcome, kind: TeacherFailureKind) {
-  if (outcome.ok) throw new Error(`expected ${kind}, got a generation`);
-  expect(outcome.failure.kind).toBe(kind);
-  expect(outcome.failure.message).not.toContain(API_KEY);
-  return outcome.failure;
-}
-
-/** A port that was just free: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-beforeAll(async () => {
-  sim = await startGeminiSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+const expectFailure = failureExpecter(API_KEY);
 
 describe('Gemini teacher', () => {
   it('returns text, usage and finish reason, and sends model, settings, system instruction and key', async () => {
@@ -164,12 +133,11 @@ describe('Gemini teacher', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
-    expectFailure(await teacher({ timeoutMs: 10_000 }).generate(request(controller.signal)), 'cancelled');
+    expectFailure(await teacher({ timeoutMs: 10_000 }).generate(request({ signal: controller.signal })), 'cancelled');
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('classifies a refused connection as network', async () => {
-    const port = await closedPort();
-    expectFailure(await teacher({ baseUrl: `http://127.0.0.1:${port}` }).generate(request()), 'network');
+    expectFailure(await teacher({ baseUrl: await closedPortUrl() }).generate(request()), 'network');
   });
 });

@@ -2,11 +2,11 @@
  * The Hugging Face teacher through the real `@huggingface/inference` SDK against the loopback
  * endpoint simulator: request shape, reply mapping, and one classified failure per fault.
  */
-import { createServer } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHuggingFaceTeacher } from '../src/teachers/huggingface.ts';
-import type { GenerateOutcome, GenerateRequest, GenerationSettings, TeacherFactoryOptions, TeacherFailure } from '../src/teachers/types.ts';
-import type { SimFault, SimulatorHandle } from './simulators/common.ts';
+import type { GenerationSettings, TeacherFactoryOptions } from '../src/teachers/types.ts';
+import type { SimulatorHandle } from './simulators/common.ts';
+import { CLASSIFIED_FAULTS, closedPortUrl, failureExpecter, requestBuilder, SYSTEM_MESSAGE, useSimulator } from './helpers/teacherTest.ts';
 import { startHuggingFaceSimulator } from './simulators/huggingface.ts';
 
 const TOKEN = 'hf_simulatedSecretToken0123456789';
@@ -16,13 +16,7 @@ const SETTINGS: GenerationSettings = { temperature: 0.8, topP: 0.9, maxTokens: 6
 
 let sim: SimulatorHandle;
 
-beforeAll(async () => {
-  sim = await startHuggingFaceSimulator();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useSimulator(async () => (sim = await startHuggingFaceSimulator()));
 
 function teacher(overrides: Partial<TeacherFactoryOptions> = {}) {
   return createHuggingFaceTeacher({
@@ -37,31 +31,8 @@ function teacher(overrides: Partial<TeacherFactoryOptions> = {}) {
   });
 }
 
-function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
-  return {
-    messages: [
-      { role: 'system', content: 'You write short stories.' },
-      { role: 'user', content: 'A lighthouse keeper finds a letter.' },
-    ],
-    settings: SETTINGS,
-    ...overrides,
-  };
-}
-
-function expectFailure(outcome: GenerateOutcome): TeacherFailure {
-  if (outcome.ok) throw new Error(`expected a failure, got text ${JSON.stringify(outcome.generation.text)}`);
-  expect(outcome.failure.message).not.toContain(TOKEN);
-  return outcome.failure;
-}
-
-/** A port nothing listens on: bind one, then release it. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
+const request = requestBuilder(SETTINGS, [SYSTEM_MESSAGE, { role: 'user', content: 'A lighthouse keeper finds a letter.' }]);
+const expectFailure = failureExpecter(TOKEN);
 
 describe('Hugging Face teacher', () => {
   it('generates through the endpoint and sends model, settings, system message and token', async () => {
@@ -103,14 +74,7 @@ describe('Hugging Face teacher', () => {
     expect(outcome.ok && outcome.generation.finishReason).toBe('length');
   });
 
-  const faults: [SimFault, TeacherFailure['kind'], number | undefined][] = [
-    ['rate_limit', 'rate_limited', 429],
-    ['server_error', 'server_error', 500],
-    ['unauthorized', 'auth', 401],
-    ['malformed', 'bad_reply', undefined],
-    ['empty', 'empty_output', undefined],
-  ];
-  it.each(faults)('classifies the %s fault as %s', async (fault, kind, status) => {
+  it.each(CLASSIFIED_FAULTS)('classifies the %s fault as %s', async (fault, kind, status) => {
     sim.injectFault(QWEN, fault);
     const failure = expectFailure(await teacher().generate(request()));
     expect(failure.kind).toBe(kind);

@@ -3,12 +3,11 @@
  * request shape, reply mapping, one classified failure per fault, and the model-management
  * routes (create FROM llama3.2, list, show, chat, delete) the trainer relies on.
  */
-import { createServer } from 'node:net';
 import { Ollama } from 'ollama';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createOllamaTeacher } from '../src/teachers/ollama.ts';
-import type { GenerateOutcome, GenerateRequest, GenerationSettings, TeacherFactoryOptions, TeacherFailure } from '../src/teachers/types.ts';
-import type { SimFault } from './simulators/common.ts';
+import type { GenerationSettings, TeacherFactoryOptions } from '../src/teachers/types.ts';
+import { CLASSIFIED_FAULTS, closedPortUrl, failureExpecter, requestBuilder, SYSTEM_MESSAGE, useSimulator } from './helpers/teacherTest.ts';
 import { startOllamaSimulator, type OllamaSimulatorHandle } from './simulators/ollama.ts';
 
 const MODEL = 'llama3.2';
@@ -17,13 +16,7 @@ const SETTINGS: GenerationSettings = { temperature: 0.8, topP: 0.9, maxTokens: 6
 
 let sim: OllamaSimulatorHandle;
 
-beforeAll(async () => {
-  sim = await startOllamaSimulator({ models: ['qwen2.5:3b'] });
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useSimulator(async () => (sim = await startOllamaSimulator({ models: ['qwen2.5:3b'] })));
 
 function teacher(overrides: Partial<TeacherFactoryOptions> = {}) {
   return createOllamaTeacher({
@@ -37,30 +30,8 @@ function teacher(overrides: Partial<TeacherFactoryOptions> = {}) {
   });
 }
 
-function request(overrides: Partial<GenerateRequest> = {}): GenerateRequest {
-  return {
-    messages: [
-      { role: 'system', content: 'You write short stories.' },
-      { role: 'user', content: 'A courier loses the last parcel.' },
-    ],
-    settings: SETTINGS,
-    ...overrides,
-  };
-}
-
-function expectFailure(outcome: GenerateOutcome): TeacherFailure {
-  if (outcome.ok) throw new Error(`expected a failure, got text ${JSON.stringify(outcome.generation.text)}`);
-  expect(outcome.failure.message).not.toContain(KEY);
-  return outcome.failure;
-}
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
+const request = requestBuilder(SETTINGS, [SYSTEM_MESSAGE, { role: 'user', content: 'A courier loses the last parcel.' }]);
+const expectFailure = failureExpecter(KEY);
 
 describe('Ollama teacher', () => {
   it('chats without streaming and sends model, options and the system message', async () => {
@@ -105,14 +76,7 @@ describe('Ollama teacher', () => {
     expect(failure.message).toContain('try pulling it first');
   });
 
-  const faults: [SimFault, TeacherFailure['kind'], number | undefined][] = [
-    ['rate_limit', 'rate_limited', 429],
-    ['server_error', 'server_error', 500],
-    ['unauthorized', 'auth', 401],
-    ['malformed', 'bad_reply', undefined],
-    ['empty', 'empty_output', undefined],
-  ];
-  it.each(faults)('classifies the %s fault as %s', async (fault, kind, status) => {
+  it.each(CLASSIFIED_FAULTS)('classifies the %s fault as %s', async (fault, kind, status) => {
     sim.injectFault(MODEL, fault);
     const failure = expectFailure(await teacher({ apiKey: KEY }).generate(request()));
     expect(failure.kind).toBe(kind);
