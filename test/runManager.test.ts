@@ -1,6 +1,6 @@
 /** The run manager: one active run per user, a global limit with a FIFO queue, stop and stopAll. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunManager, type RunListener } from '../src/bot/runManager.ts';
+import { DailyQuotaError, RunManager, type RunListener } from '../src/bot/runManager.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
 import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => sims.close());
 
-function manager(maxConcurrentRuns: number) {
+function manager(maxConcurrentRuns: number, extra: { dailyExamplesPerUser?: number; now?: () => number } = {}) {
   const teachers = buildTeachers(
     DEFAULT_ROSTER,
     {
@@ -24,7 +24,7 @@ function manager(maxConcurrentRuns: number) {
     },
     { unlimited: true },
   );
-  return new RunManager({ teachers: () => teachers, store: new RecordingStore(), maxConcurrentRuns, examplesConcurrency: 2 });
+  return new RunManager({ teachers: () => teachers, store: new RecordingStore(), maxConcurrentRuns, examplesConcurrency: 2, ...extra });
 }
 
 const opts = (userId: string, examples = 3): RunOptions => ({ userId, examples, genres: [], save: false, memory: false, voting: 'consensus' });
@@ -90,5 +90,47 @@ describe('RunManager', () => {
     expect(result.successful).toBeLessThan(200);
     expect((await c.finished).status).toBe('done');
     expect(runs.stop('1-a')).toBe(false);
+  });
+});
+
+describe('RunManager daily quota per user', () => {
+  it('refuses a run that would exceed the rolling 24-hour cap, counting only what runs used', async () => {
+    let now = Date.parse('2026-11-24T12:00:00Z');
+    const runs = manager(2, { dailyExamplesPerUser: 10, now: () => now });
+    expect(runs.remainingToday('1')).toBe(10);
+    const a = track();
+    runs.submit('1-a', opts('1', 6), a.listener);
+    // Reserved at once: a quick second submission cannot slip through.
+    expect(runs.remainingToday('1')).toBe(4);
+    await a.finished;
+    expect(runs.remainingToday('1')).toBe(4);
+    let error: unknown;
+    try {
+      runs.submit('1-b', opts('1', 5), track().listener);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(DailyQuotaError);
+    expect(error).toMatchObject({ remaining: 4, limit: 10, availableAt: now + 24 * 60 * 60_000 });
+    expect(runs.active('1')).toBeUndefined();
+    // Other users have their own budget.
+    expect(runs.remainingToday('2')).toBe(10);
+    // A day later the examples have aged out.
+    now += 24 * 60 * 60_000 + 1;
+    expect(runs.remainingToday('1')).toBe(10);
+  });
+
+  it('gives back what a stopped run did not use, and all of a run that left the queue', async () => {
+    const runs = manager(1, { dailyExamplesPerUser: 300 });
+    const a = track();
+    const b = track();
+    runs.submit('1-a', opts('1', 200), a.listener);
+    runs.submit('2-b', opts('2', 50), b.listener);
+    expect(runs.remainingToday('2')).toBe(250);
+    runs.stop('2-b');
+    expect(runs.remainingToday('2')).toBe(300);
+    runs.stop('1-a');
+    const result = await a.finished;
+    expect(runs.remainingToday('1')).toBe(300 - (result.successful + result.failed));
   });
 });

@@ -45,6 +45,9 @@ export interface RunManagerOptions {
   maxConcurrentRuns: number;
   examplesConcurrency: number;
   fineTuneEvery?: number;
+  /** Examples one user may train per rolling 24 hours (undefined = no cap). */
+  dailyExamplesPerUser?: number;
+  now?: () => number;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -56,7 +59,24 @@ interface Entry {
   toldPosition?: number;
 }
 
+/** A run refused because the user's examples of the last 24 hours would exceed the cap. */
+export class DailyQuotaError extends Error {
+  constructor(
+    readonly remaining: number,
+    readonly limit: number,
+    /** When enough of today's examples age out for the requested run (ms since epoch). */
+    readonly availableAt: number,
+  ) {
+    super(`daily example quota: ${remaining} of ${limit} left`);
+    this.name = 'DailyQuotaError';
+  }
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
 export class RunManager {
+  /** Per user: examples reserved or spent in the last 24 hours, by run token. Kept in the process. */
+  private readonly ledger = new Map<string, { token: string; at: number; examples: number }[]>();
   private readonly byToken = new Map<string, Entry>();
   private readonly activeByUser = new Map<string, Entry>();
   private readonly lastByUser = new Map<string, RunSession>();
@@ -101,6 +121,7 @@ export class RunManager {
    */
   submit(token: string, options: RunOptions, listener: RunListener): RunSession {
     if (this.activeByUser.has(options.userId)) throw new Error(`user ${options.userId} already has an active run`);
+    this.reserve(token, options.userId, options.examples);
     const session: RunSession = { token, ownerId: options.userId, options, status: 'queued', stopping: false, queuedAt: Date.now() };
     const entry: Entry = { session, listener };
     this.byToken.set(token, entry);
@@ -111,6 +132,45 @@ export class RunManager {
     return session;
   }
 
+  /** Examples the user may still train in the rolling 24 hours (Infinity without a cap). */
+  remainingToday(userId: string): number {
+    const limit = this.options.dailyExamplesPerUser;
+    if (limit === undefined) return Number.POSITIVE_INFINITY;
+    return Math.max(0, limit - this.entries(userId).reduce((sum, e) => sum + e.examples, 0));
+  }
+
+  private entries(userId: string) {
+    const since = (this.options.now ?? Date.now)() - DAY_MS;
+    const live = (this.ledger.get(userId) ?? []).filter((e) => e.at > since);
+    this.ledger.set(userId, live);
+    return live;
+  }
+
+  /** Reserves the requested examples synchronously, so two quick submissions cannot both pass. */
+  private reserve(token: string, userId: string, examples: number): void {
+    const limit = this.options.dailyExamplesPerUser;
+    if (limit === undefined) return;
+    const remaining = this.remainingToday(userId);
+    if (examples > remaining) {
+      // The oldest reservations age out first; find when enough have.
+      let freed = remaining;
+      let availableAt = (this.options.now ?? Date.now)();
+      for (const e of this.entries(userId)) {
+        if (freed >= examples) break;
+        freed += e.examples;
+        availableAt = e.at + DAY_MS;
+      }
+      throw new DailyQuotaError(remaining, limit, availableAt);
+    }
+    this.entries(userId).push({ token, at: (this.options.now ?? Date.now)(), examples });
+  }
+
+  /** A run that ended early gives back what it did not use; one that never started gives back all. */
+  private settle(session: RunSession, used: number): void {
+    const entry = this.ledger.get(session.ownerId)?.find((e) => e.token === session.token);
+    if (entry) entry.examples = Math.min(entry.examples, used);
+  }
+
   /** Stops a queued or running run; what is done is kept. Returns false when there is nothing to stop. */
   stop(token: string): boolean {
     const entry = this.byToken.get(token);
@@ -118,6 +178,7 @@ export class RunManager {
     if (entry.session.status === 'queued') {
       entry.session.stopping = true;
       this.queue.splice(this.queue.indexOf(entry), 1);
+      this.settle(entry.session, 0);
       this.release(entry);
       this.safe(() => entry.listener.onLeftQueue?.(), 'run listener');
       this.notifyPositions();
@@ -175,6 +236,7 @@ export class RunManager {
       });
     } catch (err) {
       this.running -= 1;
+      this.settle(session, 0);
       this.release(entry);
       this.safe(() => listener.onError?.(err), 'run listener');
       return;
@@ -184,6 +246,7 @@ export class RunManager {
     entry.handle.done.then(
       (result) => {
         session.result = result;
+        this.settle(session, result.successful + result.failed);
         this.finish(entry);
         this.safe(() => listener.onFinished?.(result), 'run listener');
       },

@@ -18,7 +18,7 @@ import { missingTeachersMessage } from '../teachers/roster.ts';
 import { estimateRun } from '../bot/estimate.ts';
 import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
 import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
-import type { RunSession } from '../bot/runManager.ts';
+import { DailyQuotaError, type RunSession } from '../bot/runManager.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
 import type { Command, CommandContext } from './types.ts';
@@ -90,6 +90,8 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
     );
   }
   if (ctx.runtime.teachers.length === 0) return replyPrivately(interaction, missingTeachersMessage(ctx.runtime.roster));
+  const remaining = ctx.runs.remainingToday(userId);
+  if (base.examples > remaining) return replyPrivately(interaction, quotaMessage(remaining, ctx.runtime.config.DAILY_EXAMPLES_PER_USER));
   const now = Date.now();
   sweepSetups(now);
   const state: SetupState = {
@@ -178,40 +180,49 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
 
   // Submitted before the first await, so a double press cannot start two runs. Whatever the
   // listeners show before the panel is acknowledged waits for that acknowledgment.
-  const session = ctx.runs.submit(token, options, {
-    onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position })),
-    onStarted: () => showProgress('running'),
-    onEvent: (event) => {
-      if (event.type === 'started') recordMessage(ctx, event.runId, { ...(session.location ?? { channelId: interaction.channelId, messageId: interaction.message.id }), via: 'interaction' });
-      if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
-      if (event.type === 'example') totals = event.totals;
-      if (event.type === 'example' || event.type === 'teacher-unavailable') showProgress(session.stopping ? 'stopping' : 'running');
-    },
-    onStopping: () => showProgress('stopping'),
-    onLeftQueue: async () => {
-      await reporter.finish({ embeds: [{ title: 'Left the queue', description: 'This run never started. Start a new one with `/autotrain start`.', color: 0x99aab5 }], components: [] });
-    },
-    onFinished: async (result) => {
-      const fineTuneTotal = result.training_stats.fine_tune_examples_total;
-      // The fine-tune round this run made due, if any (never throws: a failure is logged and shown).
-      const personal = await personalFor(ctx.runtime).fineTune.afterRun(userId);
-      const payload: ProgressPayload = { ...withFineTuneField(resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }), personal) };
-      try {
-        payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
-      } catch (err) {
-        ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
-        payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
-      }
-      await reporter.finish(payload);
-    },
-    onError: async (err) => {
-      ctx.logger.error({ err, user: userId }, 'training run failed');
-      await reporter.finish({
-        embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }],
-        components: [],
-      });
-    },
-  });
+  let session: RunSession;
+  try {
+    session = submit();
+  } catch (err) {
+    if (err instanceof DailyQuotaError) return replyPrivately(interaction, quotaMessage(err.remaining, err.limit, err.availableAt));
+    throw err;
+  }
+  function submit(): RunSession {
+    return ctx.runs.submit(token, options, {
+      onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position })),
+      onStarted: () => showProgress('running'),
+      onEvent: (event) => {
+        if (event.type === 'started') recordMessage(ctx, event.runId, { ...(session.location ?? { channelId: interaction.channelId, messageId: interaction.message.id }), via: 'interaction' });
+        if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
+        if (event.type === 'example') totals = event.totals;
+        if (event.type === 'example' || event.type === 'teacher-unavailable') showProgress(session.stopping ? 'stopping' : 'running');
+      },
+      onStopping: () => showProgress('stopping'),
+      onLeftQueue: async () => {
+        await reporter.finish({ embeds: [{ title: 'Left the queue', description: 'This run never started. Start a new one with `/autotrain start`.', color: 0x99aab5 }], components: [] });
+      },
+      onFinished: async (result) => {
+        const fineTuneTotal = result.training_stats.fine_tune_examples_total;
+        // The fine-tune round this run made due, if any (never throws: a failure is logged and shown).
+        const personal = await personalFor(ctx.runtime).fineTune.afterRun(userId);
+        const payload: ProgressPayload = { ...withFineTuneField(resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }), personal) };
+        try {
+          payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
+        } catch (err) {
+          ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
+          payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
+        }
+        await reporter.finish(payload);
+      },
+      onError: async (err) => {
+        ctx.logger.error({ err, user: userId }, 'training run failed');
+        await reporter.finish({
+          embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }],
+          components: [],
+        });
+      },
+    });
+  }
   session.location = { channelId: interaction.channelId, messageId: interaction.message.id, ...guild };
 
   // Acknowledge within 3 s by turning the panel into the progress (or queued) message.
@@ -229,6 +240,13 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     ctx.runs.stop(token);
     throw err;
   }
+}
+
+function quotaMessage(remaining: number, limit: number, availableAt?: number): string {
+  const when = availableAt ? ` More frees up <t:${Math.ceil(availableAt / 1000)}:R>.` : '';
+  return remaining === 0
+    ? `You have trained your ${limit} examples for the last 24 hours — this keeps the teachers' quota fair for everyone.${when}`
+    : `You can train ${remaining} more examples in the next 24 hours (limit ${limit}). Ask for \`examples:${remaining}\` or fewer.${when}`;
 }
 
 function recordMessage(ctx: CommandContext, runId: string, location: ProgressLocation): void {

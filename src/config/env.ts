@@ -50,6 +50,8 @@ export const envSchema = z.object({
   RUN_CONCURRENCY: positiveInt(3, 16),
   /** Training runs at once for the whole bot; further runs wait in a queue. */
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
+  /** Examples one user may train per rolling 24 hours, so nobody can spend the bot's whole quota. */
+  DAILY_EXAMPLES_PER_USER: positiveInt(2000, 1_000_000),
   /** Fine-tuning examples per fine-tune round (best parameters and personal model rebuilt). */
   FINE_TUNE_EVERY: positiveInt(50, 10_000),
   /** FROM of the personal Ollama models; must be pulled (`ollama pull llama3.2`). */
