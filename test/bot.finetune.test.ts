@@ -3,11 +3,8 @@
  * memory, the Ollama simulator for the personal model. Status before and after a round, with and
  * without Ollama; export in the three formats, line by line; the size limit; nothing to export.
  */
-import { Events } from 'discord.js';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, type Runtime } from '../src/app/runtime.ts';
-import { createBot } from '../src/bot/client.ts';
+import type { Runtime } from '../src/app/runtime.ts';
 import { finetune } from '../src/commands/finetune.ts';
 import { write } from '../src/commands/write.ts';
 import { limitViolations } from '../src/discord/limits.ts';
@@ -15,8 +12,8 @@ import { personalFor } from '../src/personal/runtime.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
 import { slashCommand } from './discord/payloads.ts';
-import { startDiscordSimulator } from './discord/server.ts';
-import type { DiscordSimulator, SimMessage } from './discord/types.ts';
+import type { DiscordSimulatorOptions, SimMessage } from './discord/types.ts';
+import { expectQuiet as expectQuietHarness, startBotHarness, type BotHarness } from './helpers/botHarness.ts';
 import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
 
 let sims: ProviderSimulators;
@@ -31,33 +28,14 @@ afterEach(async () => {
   sims.reset();
 });
 
-interface Harness {
-  sim: DiscordSimulator;
-  runtime: Runtime;
-  alice: string;
-  logs: string[];
+async function setup(env: Record<string, string> = {}, discord: DiscordSimulatorOptions = {}): Promise<BotHarness> {
+  const h = await startBotHarness({ providers: sims, timeoutMs: 5_000, env, discord, commands: [write, finetune] });
+  cleanups.push(() => h.close());
+  return h;
 }
 
-async function setup(env: Record<string, string> = {}, simOptions: { attachmentSizeLimit?: number } = {}): Promise<Harness> {
-  const sim = await startDiscordSimulator(simOptions);
-  cleanups.push(() => sim.close());
-  const logs: string[] = [];
-  const base = await createRuntime({ env: { ...sims.env, STORAGE_URL: 'memory://', LOG_LEVEL: 'silent', ...env }, timeoutMs: 5_000 });
-  cleanups.push(() => base.close());
-  const runtime: Runtime = { ...base, logger: pino({ level: 'warn' }, { write: (line: string) => void logs.push(line) }) };
-  const bot = createBot(runtime, { restApi: sim.restApi, commands: [write, finetune] });
-  cleanups.push(() => bot.stop());
-  const ready = new Promise<void>((resolve) => bot.client.once(Events.ClientReady, () => resolve()));
-  await bot.login(sim.token);
-  await ready;
-  return { sim, runtime, alice: sim.users.alice.id, logs };
-}
-
-function expectQuiet({ sim, logs }: Pick<Harness, 'sim' | 'logs'>): void {
-  expect(sim.violations).toEqual([]);
-  expect(logs).toEqual([]);
-  for (const message of sim.messages()) if (message.authorId === sim.botUser.id && message.origin !== 'stub') expect({ id: message.id, allowedMentions: message.allowedMentions }).toEqual({ id: message.id, allowedMentions: { parse: [] } });
-}
+/** No violation, nothing logged, and the bot's messages carry empty `allowed_mentions`. */
+const expectQuiet = (h: Pick<BotHarness, 'sim' | 'logs'>) => expectQuietHarness(h, { rateLimits: false, messageWrites: false });
 
 type Embed = { title?: string; description?: string; fields?: { name: string; value: string }[] };
 const field = (message: SimMessage, name: string) => (message.embeds as Embed[]).flatMap((e) => e.fields ?? []).find((f) => f.name === name)?.value ?? '';
