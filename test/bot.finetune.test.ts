@@ -3,7 +3,7 @@
  * memory, the Ollama simulator for the personal model. Status before and after a round, with and
  * without Ollama; export in the three formats, line by line; the size limit; nothing to export.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/app/runtime.ts';
 import { finetune } from '../src/commands/finetune.ts';
 import { write } from '../src/commands/write.ts';
@@ -13,26 +13,10 @@ import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
 import { slashCommand } from './discord/payloads.ts';
 import type { DiscordSimulatorOptions, SimMessage } from './discord/types.ts';
-import { expectQuiet as expectQuietHarness, startBotHarness, type BotHarness } from './helpers/botHarness.ts';
-import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { expectQuiet as expectQuietHarness, useBotsOnSharedProviders, type BotHarness } from './helpers/botHarness.ts';
 
-let sims: ProviderSimulators;
-beforeAll(async () => {
-  sims = await startProviderSimulators();
-});
-afterAll(() => sims.close());
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-  sims.reset();
-});
-
-async function setup(env: Record<string, string> = {}, discord: DiscordSimulatorOptions = {}): Promise<BotHarness> {
-  const h = await startBotHarness({ providers: sims, timeoutMs: 5_000, env, discord, commands: [write, finetune] });
-  cleanups.push(() => h.close());
-  return h;
-}
+const bots = useBotsOnSharedProviders({ timeoutMs: 5_000, commands: [write, finetune] });
+const setup = (env: Record<string, string> = {}, discord: DiscordSimulatorOptions = {}) => bots.start({ env, discord });
 
 /** No violation, nothing logged, and the bot's messages carry empty `allowed_mentions`. */
 const expectQuiet = (h: Pick<BotHarness, 'sim' | 'logs'>) => expectQuietHarness(h, { rateLimits: false, messageWrites: false });
@@ -105,7 +89,7 @@ describe('/finetune status', () => {
       'Not built yet. Ollama is turned off (OLLAMA_HOST=off). Run Ollama, `ollama pull llama3.2`, and set OLLAMA_HOST to its address; the next round builds the personal model.',
     );
     expect(field(shown, 'Best parameters')).toContain('groq-llama-3.3-70b');
-    expect(sims.ollama.createdModels()).toEqual([]);
+    expect(bots.sims.ollama.createdModels()).toEqual([]);
     expectQuiet(h);
   });
 });

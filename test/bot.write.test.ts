@@ -4,7 +4,7 @@
  * examples, Save (owner only) and Regenerate, the teacher fallback, and no model at all.
  */
 import { REST, Routes } from 'discord.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/app/runtime.ts';
 import { finetune } from '../src/commands/finetune.ts';
 import { clearDrafts, write } from '../src/commands/write.ts';
@@ -15,27 +15,10 @@ import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
 import { button, slashCommand } from './discord/payloads.ts';
 import type { SimMessage } from './discord/types.ts';
-import { expectQuiet as expectQuietHarness, startBotHarness, type BotHarness } from './helpers/botHarness.ts';
-import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { expectQuiet as expectQuietHarness, useBotsOnSharedProviders, type BotHarness } from './helpers/botHarness.ts';
 
-let sims: ProviderSimulators;
-beforeAll(async () => {
-  sims = await startProviderSimulators();
-});
-afterAll(() => sims.close());
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()?.();
-  clearDrafts();
-  sims.reset();
-});
-
-async function setup(env: Record<string, string> = {}): Promise<BotHarness> {
-  const h = await startBotHarness({ providers: sims, timeoutMs: 5_000, env, commands: [write, finetune] });
-  cleanups.push(() => h.close());
-  return h;
-}
+const bots = useBotsOnSharedProviders({ timeoutMs: 5_000, commands: [write, finetune] }, clearDrafts);
+const setup = (env: Record<string, string> = {}) => bots.start({ env });
 
 /** No violation, nothing logged, and the bot's messages carry empty `allowed_mentions`. */
 const expectQuiet = (h: Pick<BotHarness, 'sim' | 'logs'>) => expectQuietHarness(h, { rateLimits: false, messageWrites: false });
@@ -92,7 +75,7 @@ describe('/write end to end', () => {
     await trainedUser(runtime, alice);
     const model = `zega-${alice}-v1`;
     let take = 0;
-    sims.ollama.setBehavior(model, { text: () => `Take ${++take}: the lighthouse kept its secret under the silent golden fog. "Listen," said the keeper. Nobody did.` });
+    bots.sims.ollama.setBehavior(model, { text: () => `Take ${++take}: the lighthouse kept its secret under the silent golden fog. "Listen," said the keeper. Nobody did.` });
 
     const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse that keeps a secret', genre: 'Horror' } }));
     const shown = await cmd.waitForOriginal();
@@ -110,7 +93,7 @@ describe('/write end to end', () => {
     expect(saveButton?.custom_id).toMatch(new RegExp(`^zega:write:save:${alice}-[A-Za-z0-9_-]+$`));
 
     // The personal model got the request with the memory stories, and no system turn of ours.
-    const chat = sims.ollama.requests.filter((r) => r.path === '/api/chat').at(-1)!;
+    const chat = bots.sims.ollama.requests.filter((r) => r.path === '/api/chat').at(-1)!;
     const body = chat.body as { model: string; messages: { role: string; content: string }[] };
     expect(body.model).toBe(model);
     expect(body.messages.map((m) => m.role)).toEqual(['user']);
@@ -161,7 +144,7 @@ describe('/write end to end', () => {
     await trainedUser(runtime, alice, 'Horror', 4000);
     const long = 'The tide rose over the causeway while the village slept and the bells rang under the water. '.repeat(90).trim();
     let take = 0;
-    sims.ollama.setBehavior(`zega-${alice}-v1`, { text: () => (++take === 1 ? long : 'A short second take. It fits. "Good," said the keeper.') });
+    bots.sims.ollama.setBehavior(`zega-${alice}-v1`, { text: () => (++take === 1 ? long : 'A short second take. It fits. "Good," said the keeper.') });
     const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'The drowned bells' } }));
     const shown = await cmd.waitForOriginal();
     expect(shown.attachments.map((a) => a.filename)).toEqual(['story.md']);
@@ -183,7 +166,7 @@ describe('/write end to end', () => {
     for (let i = 0; i < 3; i++) {
       await runtime.store.stats.recordExample({ userId: alice, genre: 'Western', status: 'ok', outcomes: [], winner: { teacherId: 'groq-llama-3.1-8b', finalQuality: 8.4, settings: { temperature: 1, topP: 0.9, maxTokens: 400 } } });
     }
-    sims.groq.setBehavior('llama-3.1-8b-instant', { text: 'Dust rose over the empty town, and the sheriff waited.' });
+    bots.sims.groq.setBehavior('llama-3.1-8b-instant', { text: 'Dust rose over the empty town, and the sheriff waited.' });
     const shown = await sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A duel nobody came to', genre: 'Western' } })).waitForOriginal();
     expect(storyText(shown)).toBe('Dust rose over the empty town, and the sheriff waited.');
     expect(field(shown, 'Written by')).toBe('**groq-llama-3.1-8b** (wins most for you in Western)');

@@ -8,12 +8,15 @@
  *   cleanups.push(() => h.close());
  *   const cmd = h.sim.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'start' }));
  *
+ * A file whose tests share one set of provider simulators starts its bots on them with
+ * `useBotsOnSharedProviders` (bots closed and simulators reset after each test).
+ *
  * `logs` collects what the bot logged at warn level and above (JSON lines), so a test can assert
  * that no handler failed.
  */
 import { Events } from 'discord.js';
 import pino from 'pino';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRuntime, type Runtime } from '../../src/app/runtime.ts';
 import { createBot, type Bot } from '../../src/bot/client.ts';
 import type { Command } from '../../src/commands/types.ts';
@@ -105,6 +108,46 @@ export async function startBotHarness(options: BotHarnessOptions = {}): Promise<
     await close();
     throw err;
   }
+}
+
+/** A test file's bots over one set of provider simulators that all its tests share. */
+export interface SharedProviderBots {
+  /** The shared provider simulators (once the file's beforeAll has run). */
+  readonly sims: ProviderSimulators;
+  /** Starts a bot on the shared simulators (`defaults` overridden by `options`), closed after the test. */
+  start(options?: BotHarnessOptions): Promise<BotHarness>;
+}
+
+/**
+ * Starts the provider simulators once for the file and closes them after it; after each test,
+ * closes the bots that test started, runs `afterEachTest`, and resets the simulators.
+ */
+export function useBotsOnSharedProviders(defaults: BotHarnessOptions = {}, afterEachTest?: () => void): SharedProviderBots {
+  let providers: ProviderSimulators | undefined;
+  const started: BotHarness[] = [];
+  beforeAll(async () => {
+    providers = await startProviderSimulators();
+  });
+  afterAll(() => providers?.close());
+  afterEach(async () => {
+    while (started.length) await started.pop()?.close();
+    afterEachTest?.();
+    providers?.reset();
+  });
+  const sims = (): ProviderSimulators => {
+    if (!providers) throw new Error('the provider simulators start in beforeAll');
+    return providers;
+  };
+  return {
+    get sims() {
+      return sims();
+    },
+    async start(options = {}) {
+      const h = await startBotHarness({ ...defaults, ...options, providers: sims() });
+      started.push(h);
+      return h;
+    },
+  };
 }
 
 /** Requests that create or change a message (channel posts and edits, webhook posts and edits, message callbacks). */
