@@ -12,6 +12,7 @@ import type { Command } from '../src/commands/types.ts';
 import { customId } from '../src/discord/customId.ts';
 import { button, slashCommand, type SimUser } from './discord/payloads.ts';
 import type { SimMessage } from './discord/types.ts';
+import { maxInWindow } from './discord/window.ts';
 import { expectQuiet, messageWrites, startBotHarness, type BotHarness, type BotHarnessOptions } from './helpers/botHarness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -72,17 +73,6 @@ function field(message: SimMessage, name: string): string {
 
 function text(message: SimMessage): string {
   return JSON.stringify({ content: message.content, embeds: message.embeds });
-}
-
-/** Largest number of timestamps inside any window of `windowMs`. */
-function maxInWindow(times: number[], windowMs: number): number {
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < times.length; end++) {
-    while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -45,6 +45,7 @@ import {
   type SimUser,
 } from './payloads.ts';
 import { snowflake } from './snowflake.ts';
+import { maxInWindow } from './window.ts';
 import type {
   RateLimitOptions,
   DiscordSimulatorOptions,
@@ -919,14 +920,7 @@ class Simulator implements DiscordSimulator {
   }
 
   maxEditsInWindow(messageId: string, windowMs = 1000): number {
-    const times = this.editTimestamps(messageId);
-    let best = 0;
-    let start = 0;
-    for (let end = 0; end < times.length; end++) {
-      while ((times[end] ?? 0) - (times[start] ?? 0) >= windowMs) start++;
-      best = Math.max(best, end - start + 1);
-    }
-    return best;
+    return maxInWindow(this.editTimestamps(messageId), windowMs);
   }
 
   errorResponses(): RecordedRequest[] {
