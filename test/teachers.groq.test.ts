@@ -5,8 +5,8 @@
 import { describe, it, expect } from 'vitest';
 import { createGroqTeacher } from '../src/teachers/groq.ts';
 import type { GenerationSettings } from '../src/teachers/types.ts';
-import { countTokens, type SimulatorHandle } from './simulators/common.ts';
-import { closedPortUrl, failureExpecter, FEW_SHOT_MESSAGES, requestBuilder, useSimulator } from './helpers/teacherTest.ts';
+import type { SimulatorHandle } from './simulators/common.ts';
+import { expectGeneration, failureExpecter, FEW_SHOT_MESSAGES, itClassifiesSdkFailures, requestBuilder, useSimulator } from './helpers/teacherTest.ts';
 import { startGroqSimulator } from './simulators/groq.ts';
 
 const API_KEY = 'gsk_test_key_that_must_never_leak';
@@ -25,14 +25,7 @@ const expectFailure = failureExpecter(API_KEY);
 describe('Groq teacher', () => {
   it('returns text, usage and finish reason, and sends model, settings, system message and key', async () => {
     sim.setBehavior(MODEL, { text: 'The lighthouse keeper waited.' });
-    const outcome = await teacher().generate(request());
-    if (!outcome.ok) throw new Error(outcome.failure.message);
-    expect(outcome.generation.text).toBe('The lighthouse keeper waited.');
-    expect(outcome.generation.finishReason).toBe('stop');
-    expect(outcome.generation.settings).toEqual(SETTINGS);
-    expect(outcome.generation.usage.outputTokens).toBe(countTokens('The lighthouse keeper waited.'));
-    expect(outcome.generation.usage.inputTokens).toBeGreaterThan(0);
-    expect(outcome.generation.latencyMs).toBeGreaterThanOrEqual(0);
+    expectGeneration(await teacher().generate(request()), 'The lighthouse keeper waited.', SETTINGS);
 
     expect(sim.requests).toHaveLength(1);
     const sent = sim.requests[0]!;
@@ -55,72 +48,7 @@ describe('Groq teacher', () => {
     });
   });
 
-  it('routes calls through an injected fetch', async () => {
-    let calls = 0;
-    const counting: typeof fetch = (input, init) => {
-      calls++;
-      return fetch(input, init);
-    };
-    const outcome = await teacher({ fetch: counting }).generate(request());
-    expect(outcome.ok).toBe(true);
-    expect(calls).toBe(1);
-  });
-
-  it('classifies 429 as rate_limited with the retry-after delay, in one HTTP request', async () => {
-    sim.setBehavior(MODEL, { retryAfterSeconds: 3 });
-    sim.injectFault(MODEL, 'rate_limit');
-    const failure = expectFailure(await teacher().generate(request()), 'rate_limited');
-    expect(failure.status).toBe(429);
-    expect(failure.retryAfterMs).toBe(3000);
-    expect(sim.requests).toHaveLength(1);
-  });
-
-  it('classifies 500 as server_error, in one HTTP request', async () => {
-    sim.injectFault(MODEL, 'server_error');
-    expect(expectFailure(await teacher().generate(request()), 'server_error').status).toBe(500);
-    expect(sim.requests).toHaveLength(1);
-  });
-
-  it('classifies 503 as server_error', async () => {
-    sim.injectFault(MODEL, 'unavailable');
-    expect(expectFailure(await teacher().generate(request()), 'server_error').status).toBe(503);
-  });
-
-  it('classifies 401 as auth', async () => {
-    sim.injectFault(MODEL, 'unauthorized');
-    expect(expectFailure(await teacher().generate(request()), 'auth').status).toBe(401);
-  });
-
-  it('classifies a malformed body as bad_reply', async () => {
-    sim.injectFault(MODEL, 'malformed');
-    expectFailure(await teacher().generate(request()), 'bad_reply');
-  });
-
-  it('classifies an empty message as empty_output', async () => {
-    sim.injectFault(MODEL, 'empty');
-    expectFailure(await teacher().generate(request()), 'empty_output');
-  });
-
-  it('gives up on a hanging server at its deadline', async () => {
-    sim.injectFault(MODEL, 'hang');
-    const started = Date.now();
-    const failure = expectFailure(await teacher({ timeoutMs: 300 }).generate(request()), 'timeout');
-    expect(Date.now() - started).toBeLessThan(5000);
-    expect(failure.latencyMs).toBeGreaterThanOrEqual(250);
-  });
-
-  it('reports a caller abort as cancelled', async () => {
-    sim.injectFault(MODEL, 'hang');
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const started = Date.now();
-    expectFailure(await teacher({ timeoutMs: 10_000 }).generate(request({ signal: controller.signal })), 'cancelled');
-    expect(Date.now() - started).toBeLessThan(5000);
-  });
-
-  it('classifies a refused connection as network', async () => {
-    expectFailure(await teacher({ baseUrl: await closedPortUrl() }).generate(request()), 'network');
-  });
+  itClassifiesSdkFailures({ sim: () => sim, model: MODEL, teacher, request, expectFailure, names: { retryDelay: 'retry-after', emptyReply: 'an empty message' } });
 
   it('reports a missing API key as auth instead of throwing', async () => {
     const saved = process.env.GROQ_API_KEY;

@@ -5,9 +5,9 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
-import type { ChatMessage, GenerateOutcome, GenerateRequest, GenerationSettings, TeacherFailure, TeacherFailureKind } from '../../src/teachers/types.ts';
-import type { SimFault, SimulatorHandle } from '../simulators/common.ts';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import type { ChatMessage, GenerateOutcome, Generation, GenerateRequest, GenerationSettings, Teacher, TeacherFailure, TeacherFailureKind } from '../../src/teachers/types.ts';
+import { countTokens, type SimFault, type SimulatorHandle } from '../simulators/common.ts';
 
 /** Starts the simulator once for the file (`start` also stores it), closes it after, resets it before each test. */
 export function useSimulator(start: () => Promise<SimulatorHandle>): void {
@@ -42,13 +42,30 @@ export function requestBuilder(settings: GenerationSettings, messages: readonly 
  * Returns `expectFailure(outcome, kind?)`: the outcome must be a failure (of `kind` when given)
  * whose message does not contain `secret`; gives the failure back for further checks.
  */
-export function failureExpecter(secret: string): (outcome: GenerateOutcome, kind?: TeacherFailureKind) => TeacherFailure {
+export type FailureExpecter = (outcome: GenerateOutcome, kind?: TeacherFailureKind) => TeacherFailure;
+
+export function failureExpecter(secret: string): FailureExpecter {
   return (outcome, kind) => {
     if (outcome.ok) throw new Error(`expected ${kind ?? 'a failure'}, got text ${JSON.stringify(outcome.generation.text)}`);
     if (kind !== undefined) expect(outcome.failure.kind).toBe(kind);
     expect(outcome.failure.message).not.toContain(secret);
     return outcome.failure;
   };
+}
+
+/**
+ * The outcome is a generation of exactly `text`, finished with `stop`, with the `settings` it ran
+ * with, the simulator's token count as output usage, some input usage and a latency.
+ */
+export function expectGeneration(outcome: GenerateOutcome, text: string, settings: GenerationSettings): Generation {
+  if (!outcome.ok) throw new Error(outcome.failure.message);
+  expect(outcome.generation.text).toBe(text);
+  expect(outcome.generation.finishReason).toBe('stop');
+  expect(outcome.generation.settings).toEqual(settings);
+  expect(outcome.generation.usage.outputTokens).toBe(countTokens(text));
+  expect(outcome.generation.usage.inputTokens).toBeGreaterThan(0);
+  expect(outcome.generation.latencyMs).toBeGreaterThanOrEqual(0);
+  return outcome.generation;
 }
 
 /** A port that was just free: bind one, then release it, so connecting to it is refused. */
@@ -73,3 +90,90 @@ export const CLASSIFIED_FAULTS: [SimFault, TeacherFailureKind, number | undefine
   ['malformed', 'bad_reply', undefined],
   ['empty', 'empty_output', undefined],
 ];
+
+/** A teacher over an SDK with its own HTTP handling (Gemini, Groq), as {@link itClassifiesSdkFailures} drives it. */
+export interface SdkTeacherCase {
+  /** The simulator (read once a test runs: it starts in beforeAll). */
+  sim: () => SimulatorHandle;
+  model: string;
+  teacher: (extra?: { timeoutMs?: number; baseUrl?: string; fetch?: typeof fetch }) => Teacher;
+  request: RequestBuilder;
+  expectFailure: FailureExpecter;
+  /** How the provider words the 429 delay and an empty reply, for the test names. */
+  names: { retryDelay: string; emptyReply: string };
+}
+
+/**
+ * The tests the Gemini and Groq teachers share: calls go through an injected fetch, and every
+ * fault, the deadline, a caller abort and a refused connection come back classified, with no retry.
+ */
+export function itClassifiesSdkFailures(c: SdkTeacherCase): void {
+  const { model, teacher, request, expectFailure } = c;
+
+  it('routes calls through an injected fetch', async () => {
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const outcome = await teacher({ fetch: counting }).generate(request());
+    expect(outcome.ok).toBe(true);
+    expect(calls).toBe(1);
+  });
+
+  it(`classifies 429 as rate_limited with the ${c.names.retryDelay} delay, in one HTTP request`, async () => {
+    c.sim().setBehavior(model, { retryAfterSeconds: 3 });
+    c.sim().injectFault(model, 'rate_limit');
+    const failure = expectFailure(await teacher().generate(request()), 'rate_limited');
+    expect(failure.status).toBe(429);
+    expect(failure.retryAfterMs).toBe(3000);
+    expect(c.sim().requests).toHaveLength(1);
+  });
+
+  it('classifies 500 as server_error, in one HTTP request', async () => {
+    c.sim().injectFault(model, 'server_error');
+    expect(expectFailure(await teacher().generate(request()), 'server_error').status).toBe(500);
+    expect(c.sim().requests).toHaveLength(1);
+  });
+
+  it('classifies 503 as server_error', async () => {
+    c.sim().injectFault(model, 'unavailable');
+    expect(expectFailure(await teacher().generate(request()), 'server_error').status).toBe(503);
+  });
+
+  it('classifies 401 as auth', async () => {
+    c.sim().injectFault(model, 'unauthorized');
+    expect(expectFailure(await teacher().generate(request()), 'auth').status).toBe(401);
+  });
+
+  it('classifies a malformed body as bad_reply', async () => {
+    c.sim().injectFault(model, 'malformed');
+    expectFailure(await teacher().generate(request()), 'bad_reply');
+  });
+
+  it(`classifies ${c.names.emptyReply} as empty_output`, async () => {
+    c.sim().injectFault(model, 'empty');
+    expectFailure(await teacher().generate(request()), 'empty_output');
+  });
+
+  it('gives up on a hanging server at its deadline', async () => {
+    c.sim().injectFault(model, 'hang');
+    const started = Date.now();
+    const failure = expectFailure(await teacher({ timeoutMs: 300 }).generate(request()), 'timeout');
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(failure.latencyMs).toBeGreaterThanOrEqual(250);
+  });
+
+  it('reports a caller abort as cancelled', async () => {
+    c.sim().injectFault(model, 'hang');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    expectFailure(await teacher({ timeoutMs: 10_000 }).generate(request({ signal: controller.signal })), 'cancelled');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('classifies a refused connection as network', async () => {
+    expectFailure(await teacher({ baseUrl: await closedPortUrl() }).generate(request()), 'network');
+  });
+}
