@@ -181,7 +181,8 @@ export interface QuietChecks {
 
 /**
  * No OpenAPI violation, no 429, no logged failure, and every message write carries an explicit
- * empty `allowed_mentions` (edits otherwise re-parse mentions with the defaults).
+ * empty `allowed_mentions` (edits otherwise re-parse mentions with the defaults). `options` turns
+ * the 429, log and message-write checks off one by one; the stored bot messages are always checked.
  */
 export function expectQuiet(h: Pick<BotHarness, 'sim' | 'logs'>, options: QuietChecks = {}): void {
   const { sim, logs } = h;
