@@ -180,7 +180,9 @@ describe('/autotrain start end to end', () => {
     // Coalesced: after Start, never two edits of the progress message within the minimum interval.
     const edits = sim.editTimestamps(final.id).filter((t) => t >= startedAt);
     expect(edits.length).toBeGreaterThanOrEqual(3); // the acknowledgment, progress, the results
-    expect(maxInWindow(edits, 200)).toBeLessThanOrEqual(1);
+    // 180 rather than 200: timers may fire a millisecond early against the wall clock; uncoalesced
+    // edits would land a few milliseconds apart and still fail this.
+    expect(maxInWindow(edits, 180)).toBeLessThanOrEqual(1);
 
     expect(final.attachments).toHaveLength(1);
     const chart = final.attachments[0];
