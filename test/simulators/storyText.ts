@@ -38,6 +38,12 @@ function sentence(r: () => number): string {
   return `${pick(subjects, r)} ${pick(verbs, r)} the ${pick(adjectives, r)} ${pick(places, r)} ${pick(endings, r)}.`;
 }
 
+/** "Write a horror story about a school photograph in which …. Write it …" → "a school photograph in which …". */
+function promptSubject(prompt: string): string | undefined {
+  const match = /\babout ([^.;:!?]{8,160})/i.exec(prompt);
+  return match?.[1]?.trim();
+}
+
 export function simulatedStory(ctx: SimTextContext): string {
   const promptRng = rng(hash(ctx.prompt));
   const pool = Array.from({ length: 8 }, () => sentence(promptRng));
@@ -50,5 +56,8 @@ export function simulatedStory(ctx: SimTextContext): string {
   const out: string[] = [];
   for (let i = 0; i < sentences; i++) out.push(r() < shared ? pick(pool, r) : sentence(r));
   if (usesDialogue) out.splice(1, 0, pick(lines, r));
+  // Anchor the story in its prompt, as a real answer would be.
+  const subject = promptSubject(ctx.prompt);
+  if (subject) out.unshift(`This is the story of ${subject}.`);
   return out.join(' ');
 }
