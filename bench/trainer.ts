@@ -8,8 +8,8 @@ import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import { startTraining } from '../src/trainer/run.ts';
 import { textQuality } from '../src/trainer/scoring.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
-import { simulatedStory } from '../test/simulators/storyText.ts';
-import { SIMULATED_KEYS, startProviderSimulators } from '../test/simulators/index.ts';
+import { simulatedStory } from '../src/simulators/storyText.ts';
+import { SIMULATED_KEYS, startProviderSimulators } from '../src/simulators/index.ts';
 import { RecordingStore } from '../test/helpers/recordingStore.ts';
 
 export interface TrainerBenchReport {

@@ -7,7 +7,7 @@ import { createRuntime } from './app/runtime.ts';
 import { processIo } from './cli/io.ts';
 import { trainCommand } from './cli/train.ts';
 import type { ExampleRecord } from './trainer/types.ts';
-import { startProviderSimulators } from '../test/simulators/index.ts';
+import { startProviderSimulators } from './simulators/index.ts';
 
 const DEMO_USER = 'demo-user';
 

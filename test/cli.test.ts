@@ -11,7 +11,7 @@ import { textQuality } from '../src/trainer/scoring.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
 import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { TrainingResult } from '../src/trainer/types.ts';
-import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 
 const run = promisify(execFile);
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;

@@ -7,7 +7,7 @@ import { runCli } from '../src/cli/index.ts';
 import type { CliIo } from '../src/cli/io.ts';
 import { openStore } from '../src/storage/index.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
-import { startOllamaSimulator, type OllamaSimulatorHandle } from './simulators/ollama.ts';
+import { startOllamaSimulator, type OllamaSimulatorHandle } from '../src/simulators/ollama.ts';
 
 let dbUrl: string;
 let ollama: OllamaSimulatorHandle;

@@ -14,7 +14,7 @@ import { personalFor } from '../src/personal/runtime.ts';
 import { withFineTuneField } from '../src/personal/views.ts';
 import { writeStory } from '../src/personal/writer.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
-import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 
 let sims: ProviderSimulators;
 let runtime: Runtime;

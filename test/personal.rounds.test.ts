@@ -9,7 +9,7 @@ import { requestTurn } from '../src/personal/modelfile.ts';
 import { openStore, type NewFineTuneExample, type ZegaStore } from '../src/storage/index.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
 import type { Genre } from '../src/trainer/genres.ts';
-import { startOllamaSimulator, type OllamaSimulatorHandle } from './simulators/ollama.ts';
+import { startOllamaSimulator, type OllamaSimulatorHandle } from '../src/simulators/ollama.ts';
 
 const A = 'groq-llama-3.3-70b';
 const B = 'gemini-2.5-flash';

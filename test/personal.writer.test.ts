@@ -12,7 +12,7 @@ import { buildTeachers, DEFAULT_ROSTER, type ProviderConnections } from '../src/
 import type { Teacher } from '../src/teachers/types.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
-import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from './simulators/index.ts';
+import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from '../src/simulators/index.ts';
 
 let sims: ProviderSimulators;
 let teachers: Teacher[];

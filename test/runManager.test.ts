@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DailyQuotaError, RunManager, type RunListener } from '../src/bot/runManager.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
-import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
+import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 
 let sims: ProviderSimulators;

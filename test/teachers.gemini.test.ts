@@ -5,9 +5,9 @@
 import { describe, it, expect } from 'vitest';
 import { createGeminiTeacher } from '../src/teachers/gemini.ts';
 import type { GenerationSettings } from '../src/teachers/types.ts';
-import { startSimulator, type SimulatorHandle } from './simulators/common.ts';
+import { startSimulator, type SimulatorHandle } from '../src/simulators/common.ts';
 import { expectGeneration, failureExpecter, FEW_SHOT_MESSAGES, itClassifiesSdkFailures, requestBuilder, useSimulator } from './helpers/teacherTest.ts';
-import { startGeminiSimulator } from './simulators/gemini.ts';
+import { startGeminiSimulator } from '../src/simulators/gemini.ts';
 
 const API_KEY = 'AIzaSy-test-key-that-must-never-leak';
 const MODEL = 'gemini-2.5-flash';

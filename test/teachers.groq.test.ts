@@ -5,9 +5,9 @@
 import { describe, it, expect } from 'vitest';
 import { createGroqTeacher } from '../src/teachers/groq.ts';
 import type { GenerationSettings } from '../src/teachers/types.ts';
-import type { SimulatorHandle } from './simulators/common.ts';
+import type { SimulatorHandle } from '../src/simulators/common.ts';
 import { expectGeneration, failureExpecter, FEW_SHOT_MESSAGES, itClassifiesSdkFailures, requestBuilder, useSimulator } from './helpers/teacherTest.ts';
-import { startGroqSimulator } from './simulators/groq.ts';
+import { startGroqSimulator } from '../src/simulators/groq.ts';
 
 const API_KEY = 'gsk_test_key_that_must_never_leak';
 const MODEL = 'llama-3.3-70b-versatile';

@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHuggingFaceTeacher } from '../src/teachers/huggingface.ts';
 import type { GenerationSettings, TeacherFactoryOptions } from '../src/teachers/types.ts';
-import type { SimulatorHandle } from './simulators/common.ts';
+import type { SimulatorHandle } from '../src/simulators/common.ts';
 import { CLASSIFIED_FAULTS, closedPortUrl, failureExpecter, requestBuilder, SYSTEM_MESSAGE, useSimulator } from './helpers/teacherTest.ts';
-import { startHuggingFaceSimulator } from './simulators/huggingface.ts';
+import { startHuggingFaceSimulator } from '../src/simulators/huggingface.ts';
 
 const TOKEN = 'hf_simulatedSecretToken0123456789';
 const QWEN = 'Qwen/Qwen2.5-7B-Instruct';

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createOllamaTeacher } from '../src/teachers/ollama.ts';
 import type { GenerationSettings, TeacherFactoryOptions } from '../src/teachers/types.ts';
 import { CLASSIFIED_FAULTS, closedPortUrl, failureExpecter, requestBuilder, SYSTEM_MESSAGE, useSimulator } from './helpers/teacherTest.ts';
-import { startOllamaSimulator, type OllamaSimulatorHandle } from './simulators/ollama.ts';
+import { startOllamaSimulator, type OllamaSimulatorHandle } from '../src/simulators/ollama.ts';
 
 const MODEL = 'llama3.2';
 const KEY = 'ollama-proxy-secret-key-0123456789';

@@ -11,7 +11,7 @@ import { RunOptionsError } from '../src/trainer/options.ts';
 import { textQuality, finalQuality } from '../src/trainer/scoring.ts';
 import { GENRES } from '../src/trainer/genres.ts';
 import { JURY_INSTRUCTION } from '../src/trainer/voting.ts';
-import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from './simulators/index.ts';
+import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from '../src/simulators/index.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 
 let sims: ProviderSimulators;

@@ -25,7 +25,7 @@ import { openStore, type ZegaStore } from '../../src/storage/index.ts';
 import { DEFAULT_ROSTER } from '../../src/teachers/roster.ts';
 import { startDiscordSimulator } from '../discord/server.ts';
 import type { DiscordSimulator, DiscordSimulatorOptions, RecordedRequest } from '../discord/types.ts';
-import { startProviderSimulators, type ProviderSimulators } from '../simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../../src/simulators/index.ts';
 
 export interface BotHarnessOptions {
   discord?: DiscordSimulatorOptions;

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ChatMessage, GenerateOutcome, Generation, GenerateRequest, GenerationSettings, Teacher, TeacherFailure, TeacherFailureKind } from '../../src/teachers/types.ts';
-import { countTokens, type SimFault, type SimulatorHandle } from '../simulators/common.ts';
+import { countTokens, type SimFault, type SimulatorHandle } from '../../src/simulators/common.ts';
 
 /** Starts the simulator once for the file (`start` also stores it), closes it after, resets it before each test. */
 export function useSimulator(start: () => Promise<SimulatorHandle>): void {
