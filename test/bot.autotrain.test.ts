@@ -222,7 +222,7 @@ describe('/autotrain start end to end', () => {
     const cancel = again.click(customId('setup', 'cancel', token2));
     const cancelled = await cancel.waitForOriginal((m) => m.content === 'Training cancelled.');
     expect(cancelled.components).toEqual([]);
-    expect(h.bot.runs.active(alice)).toBeUndefined();
+    expect(await h.bot.runs.active(alice)).toBeUndefined();
     expectQuiet(h);
   });
 
@@ -305,19 +305,19 @@ describe('/autotrain ownership and limits', () => {
     expect(after?.editCount).toBe(before?.editCount);
     expect(after?.components).toEqual(before?.components);
     expect(after?.embeds).toEqual(before?.embeds);
-    expect(h.bot.runs.active(bob.id)).toBeUndefined();
-    expect(h.bot.runs.active(h.alice)).toBeUndefined();
+    expect(await h.bot.runs.active(bob.id)).toBeUndefined();
+    expect(await h.bot.runs.active(h.alice)).toBeUndefined();
 
     // Alice's panel still works, with her settings.
     const start = panel.cmd.click(panel.setupId('start'));
     await start.waitForResponse();
-    expect(h.bot.runs.active(h.alice)?.options).toMatchObject({ examples: 30, genres: [], save: true, memory: true });
+    expect((await h.bot.runs.active(h.alice))?.options).toMatchObject({ examples: 30, genres: [], save: true, memory: true });
 
     const bobStop = sim.click(panel.panel.id, panel.stopId, bob);
     const stopRefusal = await bobStop.waitForOriginal();
     expect(stopRefusal.ephemeral).toBe(true);
     expect(stopRefusal.content).toMatch(/Only the person who started this/);
-    expect(h.bot.runs.current(h.alice)?.stopping).toBe(false);
+    expect((await h.bot.runs.active(h.alice))?.stopping).toBe(false);
 
     const final = await resultsOf(h, panel.token);
     expect(embedOf(final).title).toBe('✅ Training complete');
@@ -333,7 +333,7 @@ describe('/autotrain ownership and limits', () => {
     expect(sim.messages().length).toBe(messagesBefore + 3);
     expect(sim.message(final.id)?.editCount).toBe(final.editCount);
     expect(sim.message(final.id)?.embeds).toEqual(final.embeds);
-    expect(h.bot.runs.active(bob.id)).toBeUndefined();
+    expect(await h.bot.runs.active(bob.id)).toBeUndefined();
     expect(await h.store.runs.latest(bob.id)).toBeUndefined();
     expectQuiet(h);
   });
@@ -365,8 +365,8 @@ describe('/autotrain ownership and limits', () => {
     await carol.cmd.click(carol.stopId).waitForResponse();
     const left = await carol.cmd.waitForOriginal((m) => embedOf(m).title === 'Left the queue');
     expect(left.components).toEqual([]);
-    expect(h.bot.runs.active(carolUser.id)).toBeUndefined();
-    expect(h.bot.runs.session(bob.token)?.status).toBe('queued');
+    expect(await h.bot.runs.active(carolUser.id)).toBeUndefined();
+    expect((await h.bot.runs.session(bob.token))?.status).toBe('queued');
 
     // Alice's run ends: Bob's starts and finishes.
     await alice.cmd.click(alice.stopId).waitForResponse();
@@ -662,7 +662,7 @@ describe('/autotrain failures', () => {
     const stopped = await panel.cmd.waitForOriginal((m) => embedOf(m).title === 'Training stopped', 20_000);
     expect(embedOf(stopped).description).toMatch(/error on my side/);
     expect(stopped.components).toEqual([]);
-    expect(h.bot.runs.active(h.alice)).toBeUndefined();
+    expect(await h.bot.runs.active(h.alice)).toBeUndefined();
 
     const failures = h.logs.map((line) => JSON.parse(line) as { msg: string; what?: string });
     expect(failures.filter((l) => l.msg === 'interaction failed').map((l) => l.what)).toEqual(['/boom', '/boom', '/boom', `zega:boom:defer:${h.alice}`, `zega:boom:update:${h.alice}`, '/autotrain']);

@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../src/app/runtime.ts';
-import { RunManager } from '../src/bot/runManager.ts';
+import { createInProcessQueue } from '../src/runs/index.ts';
+import type { InProcessRunQueue } from '../src/runs/inProcess.ts';
 import { resultsMessage } from '../src/discord/embeds/results.ts';
 import { limitViolations } from '../src/discord/limits.ts';
 import { exportDataset } from '../src/personal/export.ts';
@@ -28,16 +29,18 @@ afterAll(async () => {
   await sims.close();
 });
 
-function train(manager: RunManager, token: string, options: RunOptions): Promise<TrainingResult> {
+function train(manager: InProcessRunQueue, token: string, options: RunOptions): Promise<TrainingResult> {
   return new Promise((resolve, reject) => {
-    manager.submit(token, options, { onFinished: resolve, onError: reject });
+    manager.submit(token, options, { onFinished: resolve, onError: reject }).catch(reject);
   });
 }
 
 describe('from training to a personal model', () => {
   it('builds zega-<user>-v1 after the run that crossed 50 examples, exports it, and /write uses it', async () => {
     const userId = '100000000000000001';
-    const manager = new RunManager({ teachers: () => runtime.teachers, store: runtime.store.trainerStore(), maxConcurrentRuns: 1, examplesConcurrency: 4 });
+    const manager = createInProcessQueue(runtime, (err) => {
+      throw err;
+    });
     const personal = personalFor(runtime);
     expect(personalFor(runtime)).toBe(personal);
     const options: RunOptions = { userId, examples: 30, genres: [], save: true, memory: true, voting: 'consensus', seed: 'e2e-1' };

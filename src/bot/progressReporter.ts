@@ -43,7 +43,13 @@ export const DEFAULT_TIMINGS: ReporterTimings = {
 };
 
 export interface ReporterOptions {
-  interaction: RepliableInteraction;
+  /** The interaction whose message shows progress first; absent for a run resumed after a restart. */
+  interaction?: RepliableInteraction;
+  /**
+   * Without an interaction: the message that showed the run's progress before (edited with the
+   * bot's token; reposted when it is gone or too old to edit).
+   */
+  message?: { channelId: string; messageId: string };
   client: Client;
   userId: string;
   channelId: string | null;
@@ -54,7 +60,11 @@ export interface ReporterOptions {
   onMove?: (location: ProgressLocation) => void;
 }
 
-type Target = { kind: 'interaction' } | { kind: 'message'; message: Message; via: 'channel' | 'dm'; postedAt: number };
+type Target =
+  | { kind: 'interaction' }
+  /** A message known by id only (a resumed run): fetched at the first delivery. */
+  | { kind: 'stored'; channelId: string; messageId: string }
+  | { kind: 'message'; message: Message; via: 'channel' | 'dm'; postedAt: number };
 
 /** Discord error codes this reporter reacts to. */
 const INVALID_WEBHOOK_TOKEN = 50027;
@@ -71,7 +81,7 @@ export class ProgressReporter {
   private readonly timings: ReporterTimings;
   private readonly now: () => number;
   private readonly tokenIssuedAt: number;
-  private target: Target = { kind: 'interaction' };
+  private target: Target;
   private pending: ProgressPayload | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
@@ -91,7 +101,8 @@ export class ProgressReporter {
   constructor(private readonly options: ReporterOptions) {
     this.timings = { ...DEFAULT_TIMINGS, ...options.timings };
     this.now = options.now ?? Date.now;
-    this.tokenIssuedAt = options.interaction.createdTimestamp;
+    this.tokenIssuedAt = options.interaction?.createdTimestamp ?? 0;
+    this.target = options.interaction || !options.message ? { kind: 'interaction' } : { kind: 'stored', ...options.message };
     this.lastEditAt = this.now();
   }
 
@@ -186,15 +197,32 @@ export class ProgressReporter {
     return this.now() < this.tokenIssuedAt + this.timings.tokenLifetimeMs;
   }
 
+  private get interaction(): RepliableInteraction {
+    if (!this.options.interaction) throw new Error('progress: this reporter has no interaction');
+    return this.options.interaction;
+  }
+
   private async deliver(payload: ProgressPayload): Promise<void> {
     this.deliveries += 1;
     const body = { ...payload, allowedMentions: NO_MENTIONS };
+    if (this.target.kind === 'stored') {
+      const stored = this.target;
+      const message = await this.fetchStored(stored);
+      if (!message) {
+        // Deleted, or out of reach: the run's progress goes on in a fresh message.
+        const posted = await this.postOwned(payload);
+        this.target = { kind: 'message', ...posted, postedAt: this.now() };
+        this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
+        return;
+      }
+      this.target = { kind: 'message', message, via: message.channel.isDMBased() ? 'dm' : 'channel', postedAt: message.createdTimestamp };
+    }
     if (this.target.kind === 'interaction') {
       // After a failed handover the token is used to its very end rather than retrying posts that fail.
       if (this.tokenUsable() || (this.handoverFailed && this.tokenAlive())) {
         try {
           // The note goes with progress, not with the final state.
-          await this.options.interaction.editReply(this.handoverFailed ? { ...body, content: this.closed ? '' : STUCK_NOTE } : body);
+          await this.interaction.editReply(this.handoverFailed ? { ...body, content: this.closed ? '' : STUCK_NOTE } : body);
           return;
         } catch (err) {
           const code = codeOf(err);
@@ -228,7 +256,7 @@ export class ProgressReporter {
       this.handoverFailed = true;
       if (firstFailure && this.tokenAlive()) {
         this.options.logger.warn({ err, user: this.options.userId }, 'progress: cannot post in the channel or by DM; the interaction message carries on while its token lives');
-        await this.options.interaction.editReply({ ...payload, content: STUCK_NOTE, allowedMentions: NO_MENTIONS }).catch(() => undefined);
+        await this.interaction.editReply({ ...payload, content: STUCK_NOTE, allowedMentions: NO_MENTIONS }).catch(() => undefined);
         return;
       }
       this.lost = true;
@@ -238,7 +266,7 @@ export class ProgressReporter {
     this.options.onMove?.({ channelId: posted.message.channelId, messageId: posted.message.id, via: posted.via });
     // Best effort: the token may be dead, or the message too old to edit; then remove it rather than leave a stale Stop button.
     if (this.tokenAlive()) {
-      const interaction = this.options.interaction;
+      const interaction = this.interaction;
       await interaction
         .editReply({ content: `Progress continues here: ${posted.message.url}`, embeds: [], components: [], files: [], attachments: [], allowedMentions: NO_MENTIONS })
         .catch((err: unknown) => (codeOf(err) === OLD_MESSAGE_EDIT_LIMIT ? interaction.deleteReply() : undefined))
@@ -286,6 +314,17 @@ export class ProgressReporter {
     }
     const user = await this.options.client.users.fetch(this.options.userId);
     return { message: await user.send(body), via: 'dm' };
+  }
+
+  private async fetchStored(stored: { channelId: string; messageId: string }): Promise<Message | undefined> {
+    try {
+      const channel = await this.options.client.channels.fetch(stored.channelId);
+      if (!channel?.isTextBased()) return undefined;
+      return await channel.messages.fetch(stored.messageId);
+    } catch (err) {
+      this.options.logger.info({ err, channel: stored.channelId, message: stored.messageId }, 'progress: the earlier progress message is gone; posting a new one');
+      return undefined;
+    }
   }
 
   private async sendDirect(payload: ProgressPayload): Promise<boolean> {

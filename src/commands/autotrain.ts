@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
-import type { AnySelectMenuInteraction, ButtonInteraction, ChatInputCommandInteraction, RepliableInteraction } from 'discord.js';
+import type { AnySelectMenuInteraction, ButtonInteraction, ChatInputCommandInteraction, Client, RepliableInteraction } from 'discord.js';
 import { ACTIONS } from '../discord/customId.ts';
 import { renderResultsChart, CHART_FILE_NAME } from '../discord/chart.ts';
 import { progressMessage, queuedMessage } from '../discord/embeds/progress.ts';
@@ -14,11 +14,12 @@ import { fitChoices } from '../discord/limits.ts';
 import { formatDuration } from '../discord/format.ts';
 import { GENRES, isGenre, parseGenreList, type Genre } from '../trainer/genres.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type RunTotals, type VotingMode } from '../trainer/types.ts';
+import type { TeacherInfo } from '../teachers/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { estimateRun } from '../bot/estimate.ts';
 import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
 import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
-import { DailyQuotaError, type RunSession } from '../bot/runManager.ts';
+import { ActiveRunError, DailyQuotaError, QueueClosedError, type RunJob, type RunListener, type RunSession } from '../runs/types.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
 import type { Command, CommandContext } from './types.ts';
@@ -81,7 +82,7 @@ function messageLink(session: RunSession): string | undefined {
 
 async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate'>): Promise<void> {
   const userId = interaction.user.id;
-  const active = ctx.runs.active(userId);
+  const active = await ctx.runs.active(userId);
   if (active) {
     const link = messageLink(active);
     return replyPrivately(
@@ -90,7 +91,7 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
     );
   }
   if (ctx.runtime.teachers.length === 0) return replyPrivately(interaction, missingTeachersMessage(ctx.runtime.roster));
-  const remaining = ctx.runs.remainingToday(userId);
+  const remaining = await ctx.runs.remainingToday(userId);
   if (base.examples > remaining) return replyPrivately(interaction, quotaMessage(remaining, ctx.runtime.config.DAILY_EXAMPLES_PER_USER));
   const now = Date.now();
   sweepSetups(now);
@@ -120,8 +121,8 @@ async function start(interaction: ChatInputCommandInteraction, ctx: CommandConte
 
 async function status(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
   const userId = interaction.user.id;
-  const session = ctx.runs.current(userId);
-  if (session && session.status !== 'finished') {
+  const session = await ctx.runs.active(userId);
+  if (session) {
     const t = session.totals;
     const where = messageLink(session);
     const line =
@@ -139,11 +140,119 @@ async function status(interaction: ChatInputCommandInteraction, ctx: CommandCont
   await replyPrivately(interaction, `Your last run (${last.status}, <t:${Math.floor(last.createdAt / 1000)}:R>): ${summary}.`);
 }
 
+interface RunView {
+  ownerId: string;
+  runToken: string;
+  options: RunOptions;
+  teachers: TeacherInfo[];
+}
+
+const initialTotals = (options: RunOptions): RunTotals => ({ done: 0, total: options.examples, successful: 0, failed: 0, storiesSaved: 0, averageQuality: 0, genreCounts: {}, elapsedMs: 0 });
+
+/**
+ * What a run's progress message hears: queue positions, progress, stopping, the results (with the
+ * chart and the fine-tune round it made due), or that a restart interrupted it. Shared by runs
+ * started here and runs resumed after a restart.
+ */
+export function progressListener(ctx: CommandContext, reporter: ProgressReporter, view: RunView, resumedNote?: string): RunListener {
+  let note = resumedNote;
+  let totals = initialTotals(view.options);
+  let stopping = false;
+  const showProgress = () => reporter.show(progressMessage({ ...view, totals, status: stopping ? 'stopping' : 'running', ...(note ? { note } : {}) }));
+  return {
+    onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position, ...(note ? { note } : {}) })),
+    onStarted: () => showProgress(),
+    onProgress: (progress) => {
+      if (progress.type === 'started' && progress.resumedAt) {
+        totals = { ...totals, done: progress.resumedAt };
+        note = resumedMessage(progress.resumedAt, view.options.examples);
+      }
+      if (progress.type === 'teacher-unavailable') note = `${progress.teacherId} is out of this run: ${progress.reason}.`;
+      if (progress.type === 'example') totals = progress.totals;
+      showProgress();
+    },
+    onStopping: () => {
+      stopping = true;
+      showProgress();
+    },
+    onLeftQueue: async () => {
+      await reporter.finish({ embeds: [{ title: 'Left the queue', description: 'This run never started. Start a new one with `/autotrain start`.', color: 0x99aab5 }], components: [] });
+    },
+    onInterrupted: async (done) => {
+      await reporter.finish({
+        embeds: [{ title: 'Zega is restarting', description: `This run paused at ${done}/${view.options.examples} examples; everything done is kept. It resumes by itself when Zega is back.`, color: 0xfee75c }],
+        components: [],
+      });
+    },
+    onFinished: async (result) => {
+      const fineTuneTotal = result.training_stats.fine_tune_examples_total;
+      // The fine-tune round this run made due, if any (never throws: a failure is logged and shown).
+      const personal = await personalFor(ctx.runtime).fineTune.afterRun(view.ownerId);
+      const payload: ProgressPayload = { ...withFineTuneField(resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }), personal) };
+      try {
+        payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
+      } catch (err) {
+        ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
+        payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
+      }
+      await reporter.finish(payload);
+    },
+    onError: async (err) => {
+      ctx.logger.error({ err, user: view.ownerId }, 'training run failed');
+      await reporter.finish(runFailedMessage());
+    },
+  };
+}
+
+function runFailedMessage(): ProgressPayload {
+  return {
+    embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }],
+    components: [],
+  };
+}
+
+export function resumedMessage(done: number, total: number): string {
+  return `Zega restarted — resuming at ${done}/${total}.`;
+}
+
+/**
+ * The listener of a run resumed after a restart: its old progress message is edited with the
+ * bot's token (or reposted when it is gone) and says where the run picks up.
+ */
+export function resumedRunListener(ctx: CommandContext, client: Client, job: RunJob, done: number): RunListener {
+  const userId = job.options.userId;
+  const guild = job.options.guildId ? { guildId: job.options.guildId } : {};
+  const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
+  const reporter = new ProgressReporter({
+    client,
+    userId,
+    channelId: job.location?.channelId ?? null,
+    ...(job.location ? { message: { channelId: job.location.channelId, messageId: job.location.messageId } } : {}),
+    logger: ctx.logger,
+    timings: reporterTimings,
+    onMove: locationRecorder(ctx, job.runId, guild),
+  });
+  const view: RunView = { ownerId: userId, runToken: job.runId, options: job.options, teachers };
+  const note = resumedMessage(done, job.options.examples);
+  reporter.show(queuedMessage({ ...view, queuePosition: 1, note }));
+  return progressListener(ctx, reporter, view, note);
+}
+
+/** Keeps the queue told where the run's progress is shown (for links, and for a restart). */
+function locationRecorder(ctx: CommandContext, token: string, guild: { guildId?: string }): (location: ProgressLocation) => void {
+  return (location) => {
+    // A DM has no guild: its link is /channels/@me/…
+    ctx.runs
+      .setLocation(token, { channelId: location.channelId, messageId: location.messageId, via: location.via, ...(location.via === 'dm' ? {} : guild) })
+      .catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the progress message'));
+  };
+}
+
 /** Start pressed: the panel becomes the live progress message of a queued or running run. */
 async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: SetupState & { guildId?: string }, ctx: CommandContext): Promise<void> {
   const userId = interaction.user.id;
+  // Deleted before any await, so a double press finds no panel.
   setups.delete(setup.runToken);
-  if (ctx.runs.active(userId)) return replyPrivately(interaction, 'You already have a run in progress. Use `/autotrain status` to find it.');
   const token = setup.runToken;
   const guild = setup.guildId ? { guildId: setup.guildId } : {};
   const options: RunOptions = {
@@ -156,8 +265,7 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     voting: setup.voting,
   };
   const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
-  const view = { ownerId: userId, runToken: token, options, teachers };
-  const initialTotals = { done: 0, total: options.examples, successful: 0, failed: 0, storiesSaved: 0, averageQuality: 0, genreCounts: {}, elapsedMs: 0 };
+  const view: RunView = { ownerId: userId, runToken: token, options, teachers };
 
   const reporter = new ProgressReporter({
     interaction,
@@ -166,78 +274,40 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     channelId: interaction.channelId,
     logger: ctx.logger,
     timings: reporterTimings,
-    // Deliveries wait for the acknowledgment below, so `session` is set by the time this runs.
-    onMove: (location) => {
-      // A DM has no guild: its link is /channels/@me/…
-      session.location = { channelId: location.channelId, messageId: location.messageId, ...(location.via === 'dm' ? {} : guild) };
-      if (session.runId) recordMessage(ctx, session.runId, location);
-    },
+    onMove: locationRecorder(ctx, token, guild),
   });
-  let note: string | undefined;
-  let totals: RunTotals = initialTotals;
-  const showProgress = (status: 'running' | 'stopping') =>
-    reporter.show(progressMessage({ ...view, totals, status, ...(note ? { note } : {}) }));
+  // Whatever the listener shows before the panel is acknowledged waits for that acknowledgment.
+  let acknowledge!: (ack: Promise<unknown>) => void;
+  reporter.startAfter(new Promise<unknown>((resolve) => (acknowledge = resolve)));
 
-  // Submitted before the first await, so a double press cannot start two runs. Whatever the
-  // listeners show before the panel is acknowledged waits for that acknowledgment.
   let session: RunSession;
   try {
-    session = submit();
+    session = await ctx.runs.submit(token, { ...options }, progressListener(ctx, reporter, view));
   } catch (err) {
+    acknowledge(Promise.reject(new Error('the run was not queued')));
     if (err instanceof DailyQuotaError) return replyPrivately(interaction, quotaMessage(err.remaining, err.limit, err.availableAt));
-    throw err;
+    if (err instanceof ActiveRunError) return replyPrivately(interaction, 'You already have a run in progress. Use `/autotrain status` to find it.');
+    if (err instanceof QueueClosedError) return replyPrivately(interaction, 'Zega is restarting and takes no new runs for a moment. Please try again in a minute.');
+    // The run could not be queued (e.g. storage failed): the panel says so, as for a run that failed.
+    ctx.logger.error({ err, user: userId }, 'training run failed');
+    await interaction.update({ ...runFailedMessage(), allowedMentions: NO_MENTIONS });
+    return;
   }
-  function submit(): RunSession {
-    return ctx.runs.submit(token, options, {
-      onQueued: (position) => reporter.show(queuedMessage({ ...view, queuePosition: position })),
-      onStarted: () => showProgress('running'),
-      onEvent: (event) => {
-        if (event.type === 'started') recordMessage(ctx, event.runId, { ...(session.location ?? { channelId: interaction.channelId, messageId: interaction.message.id }), via: 'interaction' });
-        if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
-        if (event.type === 'example') totals = event.totals;
-        if (event.type === 'example' || event.type === 'teacher-unavailable') showProgress(session.stopping ? 'stopping' : 'running');
-      },
-      onStopping: () => showProgress('stopping'),
-      onLeftQueue: async () => {
-        await reporter.finish({ embeds: [{ title: 'Left the queue', description: 'This run never started. Start a new one with `/autotrain start`.', color: 0x99aab5 }], components: [] });
-      },
-      onFinished: async (result) => {
-        const fineTuneTotal = result.training_stats.fine_tune_examples_total;
-        // The fine-tune round this run made due, if any (never throws: a failure is logged and shown).
-        const personal = await personalFor(ctx.runtime).fineTune.afterRun(userId);
-        const payload: ProgressPayload = { ...withFineTuneField(resultsMessage({ ...view, result, fineTuneTotal, chartFileName: CHART_FILE_NAME }), personal) };
-        try {
-          payload.files = [{ attachment: await renderResultsChart(result), name: CHART_FILE_NAME }];
-        } catch (err) {
-          ctx.logger.warn({ err }, 'results chart could not be drawn; sending the results without it');
-          payload.embeds = payload.embeds.map((e) => ({ ...e, image: undefined }));
-        }
-        await reporter.finish(payload);
-      },
-      onError: async (err) => {
-        ctx.logger.error({ err, user: userId }, 'training run failed');
-        await reporter.finish({
-          embeds: [{ title: 'Training stopped', description: 'The run hit an error on my side. What was done is kept; please try again.', color: 0xed4245 }],
-          components: [],
-        });
-      },
-    });
-  }
-  session.location = { channelId: interaction.channelId, messageId: interaction.message.id, ...guild };
+  locationRecorder(ctx, token, guild)({ channelId: interaction.channelId, messageId: interaction.message.id, via: 'interaction' });
 
   // Acknowledge within 3 s by turning the panel into the progress (or queued) message.
   const first =
     reporter.takePending() ??
     (session.status === 'queued'
-      ? queuedMessage({ ...view, queuePosition: ctx.runs.queuePosition(token) ?? 1 })
-      : progressMessage({ ...view, totals: initialTotals, status: 'running' }));
+      ? queuedMessage({ ...view, queuePosition: (await ctx.runs.queuePosition(token)) ?? 1 })
+      : progressMessage({ ...view, totals: initialTotals(options), status: 'running' }));
   const acknowledged = interaction.update({ ...first, allowedMentions: NO_MENTIONS });
-  reporter.startAfter(acknowledged);
+  acknowledge(acknowledged);
   try {
     await acknowledged;
   } catch (err) {
     // Nobody sees this run: do not let it spend the teachers' quota.
-    ctx.runs.stop(token);
+    await ctx.runs.stop(token);
     throw err;
   }
 }
@@ -247,10 +317,6 @@ function quotaMessage(remaining: number, limit: number, availableAt?: number): s
   return remaining === 0
     ? `You have trained your ${limit} examples for the last 24 hours — this keeps the teachers' quota fair for everyone.${when}`
     : `You can train ${remaining} more examples in the next 24 hours (limit ${limit}). Ask for \`examples:${remaining}\` or fewer.${when}`;
-}
-
-function recordMessage(ctx: CommandContext, runId: string, location: ProgressLocation): void {
-  ctx.runtime.store.runs.setMessage(runId, { ...location }).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record the progress message'));
 }
 
 /** Progress timings; tests shorten the token lifetime to exercise the handover. */
@@ -281,7 +347,7 @@ export const autotrain: Command = {
 
   async component(interaction, id, ctx) {
     if (id.scope === 'run' && id.action === ACTIONS.run.stop) {
-      if (!ctx.runs.stop(id.token)) return replyPrivately(interaction, 'This run has already finished.');
+      if (!(await ctx.runs.stop(id.token))) return replyPrivately(interaction, 'This run has already finished.');
       // The reporter shows the stopping state; acknowledging is all this press needs.
       return interaction.deferUpdate().then(() => undefined);
     }
@@ -302,7 +368,7 @@ export const autotrain: Command = {
     const setup = setups.get(id.token);
     if (!setup) {
       // A second press on Start (or any control) after the run began finds no panel any more.
-      if (ctx.runs.session(id.token)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+      if (await ctx.runs.session(id.token)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
       return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
     }
     switch (id.action) {

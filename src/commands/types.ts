@@ -13,11 +13,11 @@ import type {
 import type { Logger } from 'pino';
 import type { ParsedCustomId } from '../discord/customId.ts';
 import type { Runtime } from '../app/runtime.ts';
-import type { RunManager } from '../bot/runManager.ts';
+import type { RunQueue } from '../runs/types.ts';
 
 export interface CommandContext {
   runtime: Runtime;
-  runs: RunManager;
+  runs: RunQueue;
   logger: Logger;
 }
 

@@ -48,8 +48,23 @@ export const envSchema = z.object({
   RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
   /** How many examples of one run are generated at once (each asks every teacher in parallel). */
   RUN_CONCURRENCY: positiveInt(3, 16),
-  /** Training runs at once for the whole bot; further runs wait in a queue. */
+  /** Training runs at once for the whole bot (the whole cluster when scaled); further runs wait in a queue. */
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
+  /**
+   * Redis (redis://host:port/db). Set: runs go through a BullMQ queue on it and are executed by
+   * worker processes; rate limits, budgets and progress are shared by every process.
+   */
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379' }).optional()),
+  /** Prefix of every Redis key Zega writes (several deployments, or test runs, can share one Redis). */
+  REDIS_PREFIX: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, ".", "_" or "-" (1–64 characters)').optional()).transform((v) => v ?? 'zega'),
+  /** Which parts `npm start` runs: everything in one process (all), Discord only (bot) or runs only (worker). */
+  ZEGA_ROLE: optionalString.pipe(z.enum(['all', 'bot', 'worker']).optional()).transform((v) => v ?? 'all'),
+  /** Runs one worker process executes at once (scaled mode; MAX_CONCURRENT_RUNS still caps the cluster). */
+  WORKER_CONCURRENCY: positiveInt(2, 50),
+  /** On SIGTERM/SIGINT: how long examples in flight may take to finish before they are abandoned. */
+  SHUTDOWN_GRACE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(600_000).optional()).transform((v) => v ?? 20_000),
+  /** Discord gateway shards: a number, or auto (Discord's recommendation from GET /gateway/bot). */
+  SHARD_COUNT: optionalString.pipe(z.union([z.literal('auto'), z.coerce.number<string>().int().min(1).max(1024)]).optional()).transform((v) => v ?? 'auto'),
   /** Examples one user may train per rolling 24 hours, so nobody can spend the bot's whole quota. */
   DAILY_EXAMPLES_PER_USER: positiveInt(2000, 1_000_000),
   /** Fine-tuning examples per fine-tune round (best parameters and personal model rebuilt). */

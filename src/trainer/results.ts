@@ -8,6 +8,7 @@ import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
 import {
   type BestParams,
   type ExampleRecord,
+  type FinishedExample,
   type ModelPerformance,
   type RunStatus,
   type RunTotals,
@@ -47,6 +48,8 @@ export class RunAccumulator {
   private fineTuneCollected = 0;
   private tokensIn = 0;
   private tokensOut = 0;
+  /** Examples finished by an earlier attempt of the run: they do not count in this attempt's speed. */
+  private resumed = 0;
 
   constructor(
     private readonly teachers: TeacherInfo[],
@@ -79,20 +82,31 @@ export class RunAccumulator {
   }
 
   addExample(example: ExampleRecord, storySaved: boolean): void {
+    this.fold({ ...example, storySaved });
+  }
+
+  /** Counts an example an earlier attempt of the run finished (one call per teacher outcome). */
+  addFinished(example: FinishedExample): void {
+    for (const o of example.outcomes) this.recordCall(o.teacherId, o.latencyMs, o.ok);
+    this.resumed += 1;
+    this.fold(example);
+  }
+
+  private fold(example: Omit<FinishedExample, 'index'>): void {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
-    if (example.status === 'failed' || !example.winner) {
+    const { winner } = example;
+    if (example.status === 'failed' || !winner) {
       this.failed += 1;
       return;
     }
-    const { winner } = example;
     this.successful += 1;
     this.qualitySum += winner.finalQuality;
-    if (storySaved) this.storiesSaved += 1;
+    if (example.storySaved) this.storiesSaved += 1;
     if (example.toFineTune) this.fineTuneCollected += 1;
     const t = this.tally(winner.teacherId);
     t.wins += 1;
     t.winQualitySum += winner.finalQuality;
-    this.wins.push({ teacherId: winner.teacherId, genre: example.genre, settings: winner.settings, finalQuality: winner.finalQuality, confidence: winner.confidence });
+    if (winner.settings) this.wins.push({ teacherId: winner.teacherId, genre: example.genre, settings: winner.settings, finalQuality: winner.finalQuality, confidence: winner.confidence });
     const byTeacher = this.candidateQuality.get(example.genre) ?? new Map<string, number[]>();
     for (const outcome of example.outcomes) {
       if (outcome.textQuality === undefined) continue;
@@ -124,7 +138,7 @@ export class RunAccumulator {
       leadingTeacher: leading,
       genreCounts: { ...this.genreCounts },
       elapsedMs,
-      etaMs: done === 0 ? undefined : Math.round((elapsedMs / done) * (this.total - done)),
+      etaMs: done - this.resumed <= 0 ? undefined : Math.round((elapsedMs / (done - this.resumed)) * (this.total - done)),
     };
   }
 

@@ -22,6 +22,7 @@ import {
   FINE_TUNE_THRESHOLD,
   SAVE_THRESHOLD,
   type ExampleRecord,
+  type FinishedExample,
   type RunOptions,
   type RunStatus,
   type TeacherOutcome,
@@ -43,14 +44,24 @@ export interface TrainerDeps {
   runId?: string;
   /** Fine-tuning examples per fine-tune round, for the countdown in the result (default 50). */
   fineTuneEvery?: number;
+  /**
+   * Examples an earlier attempt of this run (same runId, same seed) already finished: they are
+   * not asked again, and they count in the totals and the result as if this attempt had made them.
+   */
+  resume?: { finished: readonly FinishedExample[] };
 }
 
 export interface TrainingHandle {
   runId: string;
   /** Resolves with the result when the run ends, cancelled or not; never rejects for teacher failures. */
   done: Promise<TrainingResult>;
-  /** Stops starting examples, aborts calls in flight, keeps what is done. */
+  /** Stops starting examples, aborts calls in flight, keeps what is done (status `cancelled`). */
   cancel(): void;
+  /**
+   * Shutdown: starts no more examples, lets those in flight finish for up to `graceMs`, then
+   * aborts the rest; the run ends `interrupted` (resumable), unless it had nothing left to do.
+   */
+  interrupt(graceMs: number): void;
 }
 
 export class NoTeachersError extends Error {
@@ -70,11 +81,32 @@ export function startTraining(options: RunOptions, deps: TrainerDeps): TrainingH
   const controller = new AbortController();
   // Every call in flight (examples × teachers, plus queue waits) listens to the run's signal.
   setMaxListeners(Math.max(50, (deps.concurrency ?? 3) * deps.teachers.length * 4), controller.signal);
-  const done = executeRun(runId, validated, deps, controller.signal);
-  return { runId, done, cancel: () => controller.abort(new Error('run cancelled')) };
+  // Drawn here, not inside the run, so the plan stored with the run carries it and a resumed run
+  // draws the very same prompts.
+  const planned: RunOptions = { ...validated, seed: validated.seed ?? randomUUID() };
+  const stopping: StopState = { interrupted: false, stopStarting: () => undefined };
+  let graceTimer: NodeJS.Timeout | undefined;
+  const done = executeRun(runId, planned, deps, controller.signal, stopping).finally(() => clearTimeout(graceTimer));
+  return {
+    runId,
+    done,
+    cancel: () => controller.abort(new Error('run cancelled')),
+    interrupt: (graceMs) => {
+      if (stopping.interrupted || controller.signal.aborted) return;
+      stopping.interrupted = true;
+      stopping.stopStarting();
+      graceTimer = setTimeout(() => controller.abort(new Error('run interrupted: shutdown grace period over')), graceMs);
+    },
+  };
 }
 
-async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps, signal: AbortSignal): Promise<TrainingResult> {
+interface StopState {
+  interrupted: boolean;
+  /** Set by the run: drops the examples not started yet. */
+  stopStarting: () => void;
+}
+
+async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps, signal: AbortSignal, stopping: StopState): Promise<TrainingResult> {
   const now = deps.now ?? Date.now;
   const emit = (event: TrainingEvent) => {
     try {
@@ -85,27 +117,36 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   };
   const teacherInfos: TeacherInfo[] = deps.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
   const startedAt = now();
-  const seed = options.seed ?? randomUUID();
+  const seed = options.seed as string;
   const planner = createPromptPlanner({ genres: options.genres, random: createRandom(seed) });
   const accumulator = new RunAccumulator(teacherInfos, options.examples, startedAt);
   const availability = new TeacherAvailability();
   let fineTuneTotal = await deps.store.countFineTuneExamples(options.userId);
 
+  const finished = new Set<number>();
+  for (const prior of deps.resume?.finished ?? []) {
+    if (prior.index < 0 || prior.index >= options.examples || finished.has(prior.index)) continue;
+    finished.add(prior.index);
+    accumulator.addFinished(prior);
+  }
+
   await deps.store.startRun(runId, options, teacherInfos);
-  emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt });
+  emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt, ...(finished.size > 0 ? { resumedAt: finished.size } : {}) });
 
   const context: ExampleContext = { runId, options, deps, availability, accumulator, signal, seed, emit };
   const queue = new PQueue({ concurrency: deps.concurrency ?? 3 });
   signal.addEventListener('abort', () => queue.clear(), { once: true });
+  stopping.stopStarting = () => queue.clear();
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
   // whatever order the examples finish in.
   const plans: PlannedExample[] = Array.from({ length: options.examples }, () => planner.next());
   let storeFailures = 0;
 
   for (const [index, plan] of plans.entries()) {
+    if (finished.has(index)) continue;
     queue
       .add(async () => {
-        if (signal.aborted) return;
+        if (signal.aborted || stopping.interrupted) return;
         const record = await runExample(context, index, plan);
         if (!record) return; // cancelled mid-way: not counted, nothing half-written
         let storyId: string | undefined;
@@ -124,7 +165,14 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   }
   await queue.onIdle();
 
-  const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
+  const status: RunStatus =
+    stopping.interrupted && accumulator.done < options.examples
+      ? 'interrupted'
+      : signal.aborted && !stopping.interrupted
+        ? 'cancelled'
+        : storeFailures > 0 && storeFailures === accumulator.done - finished.size
+          ? 'failed'
+          : 'done';
   const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);

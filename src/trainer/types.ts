@@ -73,6 +73,21 @@ export interface ExampleRecord {
   storyId?: string;
 }
 
+/**
+ * An example an earlier attempt of a run finished, as the store keeps it: enough to count it in
+ * the resumed run's totals and result (per-call token counts are not kept, so they are not summed).
+ */
+export interface FinishedExample {
+  index: number;
+  genre: Genre;
+  status: 'ok' | 'failed';
+  /** `settings` may be missing from an older store: such a win counts, but not for best parameters. */
+  winner?: Pick<ExampleWinner, 'teacherId' | 'finalQuality' | 'confidence'> & { settings?: ExampleWinner['settings'] };
+  storySaved: boolean;
+  toFineTune: boolean;
+  outcomes: { teacherId: string; ok: boolean; latencyMs: number; textQuality?: number }[];
+}
+
 /** What the store reports back after persisting one example. */
 export interface ExamplePersisted {
   storyId?: string;
@@ -153,7 +168,8 @@ export interface RunTotals {
 }
 
 export type TrainingEvent =
-  | { type: 'started'; runId: string; options: RunOptions; teachers: TeacherInfo[]; startedAt: number }
+  /** `resumedAt`: examples an earlier attempt of this run had finished (it continues from there). */
+  | { type: 'started'; runId: string; options: RunOptions; teachers: TeacherInfo[]; startedAt: number; resumedAt?: number }
   | { type: 'example'; runId: string; example: ExampleRecord; totals: RunTotals }
   | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string }
   | { type: 'finished'; runId: string; result: TrainingResult };
