@@ -1,0 +1,48 @@
+/**
+ * The real Redis for tests: 127.0.0.1:6379 (or TEST_REDIS_URL), each test file under a fresh key
+ * prefix that is deleted afterwards. Unreachable: the tests say why they did not run, except in CI
+ * (CI=true), where that is a failure.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function reachable(): Promise<string | undefined> {
+  const probe = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await probe.connect();
+    await probe.ping();
+    return undefined;
+  } catch (err) {
+    return `Redis at ${TEST_REDIS_URL} is unreachable (${err instanceof Error ? err.message : String(err)})`;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Undefined when Redis answers; otherwise why not (and in CI, a thrown error). */
+export const redisUnavailable: string | undefined = await reachable();
+if (redisUnavailable) {
+  if (process.env.CI === 'true') throw new Error(`${redisUnavailable}: CI must run the Redis tests (.ci/run starts a server).`);
+  process.stderr.write(`skipping the Redis tests: ${redisUnavailable}\n`);
+}
+
+export function freshPrefix(): string {
+  return `zega-test-${randomBytes(5).toString('hex')}`;
+}
+
+/** Deletes every key under the prefix. */
+export async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The cluster's run queue on a real Redis: a bot-side BullRunQueue and RunWorkers in this process,
+ * sharing one store. The same RunQueue rules as the in-process queue, then what only a cluster
+ * has: a worker that shuts down puts its run back for another, and a bot adopts runs nobody
+ * observes.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { RedisBudget, UNLIMITED_BUDGET } from '../src/runs/budget.ts';
+import { BullRunQueue } from '../src/runs/bullQueue.ts';
+import { connectRedis } from '../src/runs/cluster.ts';
+import type { RunExecutorDeps } from '../src/runs/executor.ts';
+import { RunWorker } from '../src/runs/worker.ts';
+import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
+import type { Teacher } from '../src/teachers/types.ts';
+import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
+import { MemoryJournal } from './helpers/memoryJournal.ts';
+import { RecordingStore } from './helpers/recordingStore.ts';
+import { deletePrefix, freshPrefix, redisUnavailable, TEST_REDIS_URL } from './helpers/redis.ts';
+import { opts, runQueueContract, track, type QueueSettings } from './helpers/runQueueContract.ts';
+
+let sims: ProviderSimulators;
+let teachers: Teacher[];
+const prefixes: string[] = [];
+beforeAll(async () => {
+  sims = await startProviderSimulators();
+  for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 60 });
+  teachers = buildTeachers(
+    DEFAULT_ROSTER,
+    {
+      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
+      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
+      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
+      ollama: { baseUrl: sims.ollama.url },
+    },
+    { unlimited: true },
+  );
+});
+afterAll(async () => {
+  await sims?.close();
+  for (const prefix of prefixes) await deletePrefix(prefix);
+});
+
+interface Cluster {
+  queue: BullRunQueue;
+  workers: RunWorker[];
+  store: RecordingStore;
+  journal: MemoryJournal;
+  errors: unknown[];
+  addWorker(): Promise<RunWorker>;
+  close(): Promise<void>;
+}
+
+async function cluster(settings: QueueSettings & { workers?: number; workerConcurrency?: number }): Promise<Cluster> {
+  const prefix = freshPrefix();
+  prefixes.push(prefix);
+  const connections: Redis[] = [];
+  const connect = () => {
+    const c = connectRedis(TEST_REDIS_URL);
+    connections.push(c);
+    return c;
+  };
+  const redis = connect();
+  const budget = settings.dailyExamplesPerUser === undefined ? UNLIMITED_BUDGET : new RedisBudget(redis, prefix, settings.dailyExamplesPerUser, settings.now);
+  const store = new RecordingStore();
+  const journal = new MemoryJournal(store);
+  const errors: unknown[] = [];
+  const onError = (err: unknown) => void errors.push(err);
+  const deps: RunExecutorDeps = { teachers: () => teachers, store, journal, examplesConcurrency: 2, onError };
+  const queue = await BullRunQueue.open({ redis, subscriber: connect(), prefix, budget, journal, maxConcurrentRuns: settings.maxConcurrentRuns, onError, observerTtlMs: 1_500 });
+  const workers: RunWorker[] = [];
+  const addWorker = async () => {
+    const w = await RunWorker.start({ ...deps, redis: connect(), subscriber: connect(), prefix, budget, concurrency: settings.workerConcurrency ?? 5, maxConcurrentRuns: settings.maxConcurrentRuns, lockMs: 2_000 });
+    workers.push(w);
+    return w;
+  };
+  for (let i = 0; i < (settings.workers ?? 1); i++) await addWorker();
+  return {
+    queue,
+    workers,
+    store,
+    journal,
+    errors,
+    addWorker,
+    async close() {
+      for (const w of workers) await w.close(1_000);
+      await queue.close();
+      for (const c of connections) c.disconnect();
+    },
+  };
+}
+
+runQueueContract(
+  'BullMQ on Redis',
+  async (settings) => {
+    const c = await cluster(settings);
+    return { queue: c.queue, close: () => c.close() };
+  },
+  !redisUnavailable,
+);
+
+describe.runIf(!redisUnavailable)('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', () => {
+  it('caps the whole cluster at MAX_CONCURRENT_RUNS whatever the workers could take', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 2, workerConcurrency: 5 });
+    try {
+      const runs = ['1', '2', '3', '4', '5'].map((u) => ({ u, t: track() }));
+      for (const { u, t } of runs) await c.queue.submit(`${u}-r`, opts(u, 3), t.listener);
+      let most = 0;
+      const watch = setInterval(() => (most = Math.max(most, c.workers.reduce((n, w) => n + w.runningCount, 0))), 5);
+      const results = await Promise.all(runs.map(({ t }) => t.finished));
+      clearInterval(watch);
+      expect(results.map((r) => r.successful)).toEqual([3, 3, 3, 3, 3]);
+      expect(most).toBe(2);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a worker that shuts down puts its run back; another worker resumes it at the next unfinished example', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1 });
+    try {
+      const a = track();
+      const progress: unknown[] = [];
+      a.listener.onProgress = (p) => void progress.push(p);
+      await c.queue.submit('1-a', opts('1', 30), a.listener);
+      await vi.waitFor(() => expect(c.store.examples.length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
+      const [first] = c.workers;
+      await first?.close(5_000);
+      expect(a.interruptedAt).toBeGreaterThanOrEqual(4);
+      expect((await c.queue.session('1-a'))?.status).toBe('queued');
+      await c.addWorker();
+      const result = await a.finished;
+      expect(result.successful + result.failed).toBe(30);
+      expect(progress).toContainEqual({ type: 'started', runId: '1-a', resumedAt: a.interruptedAt });
+      const indexes = c.store.examples.map((e) => e.index).sort((x, y) => x - y);
+      expect(indexes).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect(await c.queue.active('1')).toBeUndefined();
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a bot adopts a run whose observer went away, and hears its end', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1 });
+    try {
+      const own = [connectRedis(TEST_REDIS_URL), connectRedis(TEST_REDIS_URL)] as const;
+      const first = await BullRunQueue.open({
+        redis: own[0],
+        subscriber: own[1],
+        prefix: (c.queue as unknown as { keys: { prefix: string } }).keys.prefix,
+        budget: UNLIMITED_BUDGET,
+        journal: c.journal,
+        maxConcurrentRuns: 2,
+        observerTtlMs: 1_500,
+      });
+      await first.submit('1-a', opts('1', 20), track().listener);
+      // Observed by `first`: nothing to adopt.
+      expect(await c.queue.adoptUnobserved(() => track().listener)).toEqual([]);
+      await first.close();
+      for (const connection of own) connection.disconnect();
+      const adopted = track();
+      let resumedAt = -1;
+      expect(await c.queue.adoptUnobserved((job, done) => ((resumedAt = done), adopted.listener))).toEqual(['1-a']);
+      expect(resumedAt).toBeGreaterThanOrEqual(0);
+      expect((await adopted.finished).successful).toBe(20);
+    } finally {
+      await c.close();
+    }
+  });
+});
