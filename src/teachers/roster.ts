@@ -11,6 +11,7 @@ import { createGroqTeacher } from './groq.ts';
 import { createHuggingFaceTeacher } from './huggingface.ts';
 import { createOllamaTeacher } from './ollama.ts';
 import { withRateLimit } from './rateLimit.ts';
+import { withSharedRate, type SharedRateWindow } from './sharedRate.ts';
 import { PROVIDERS, type Provider, type Teacher, type TeacherFactoryOptions } from './types.ts';
 
 const rosterEntrySchema = z.object({
@@ -103,6 +104,10 @@ export interface BuildTeachersOptions {
   concurrencyPerTeacher?: number;
   /** Ignore the roster's `rpm` (loopback simulators have no quota). */
   unlimited?: boolean;
+  /** Where the roster's `rpm` is counted when several processes share each quota (Redis); default: in this process. */
+  sharedRate?: SharedRateWindow;
+  /** Length of the rate window; one minute except in tests. */
+  rateWindowMs?: number;
 }
 
 /** The enabled teachers, in roster order (roster order breaks voting ties). */
@@ -121,7 +126,12 @@ export function buildTeachers(roster: RosterEntry[], connections: ProviderConnec
         timeoutMs: options.timeoutMs,
     });
     const rpm = options.unlimited ? undefined : entry.rpm;
-    return [withRateLimit(teacher, { rpm, concurrency: options.concurrencyPerTeacher ?? 4 })];
+    const concurrency = options.concurrencyPerTeacher ?? 4;
+    if (rpm !== undefined && options.sharedRate) {
+      // The quota is the cluster's: counted on the shared window; in flight stays a per-process limit.
+      return [withRateLimit(withSharedRate(teacher, options.sharedRate, rpm, options.rateWindowMs), { concurrency })];
+    }
+    return [withRateLimit(teacher, { rpm, concurrency, ...(options.rateWindowMs ? { windowMs: options.rateWindowMs } : {}) })];
   });
 }
 
