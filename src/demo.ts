@@ -5,7 +5,7 @@
  */
 import { createRuntime } from './app/runtime.ts';
 import { processIo } from './cli/io.ts';
-import { trainCommand } from './cli/train.ts';
+import { trainCommand, trainJob } from './cli/train.ts';
 import type { ExampleRecord } from './trainer/types.ts';
 import { startProviderSimulators } from './simulators/index.ts';
 
@@ -32,8 +32,9 @@ async function main(): Promise<void> {
   });
   let best: ExampleRecord | undefined;
   try {
+    const job = await trainJob(runtime, { options: { userId: DEMO_USER, examples: 20, genres: [], save: true, memory: true, voting: 'consensus' } });
     const result = await trainCommand(
-      { userId: DEMO_USER, examples: 20, genres: [], save: true, memory: true, voting: 'consensus' },
+      job,
       runtime,
       io,
       {

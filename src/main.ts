@@ -1,40 +1,42 @@
 /**
- * `npm start`: the real bot, configured from `.env`. A missing or invalid setting is reported by
- * name with where to get it, never as a stack trace.
+ * `npm start` (ZEGA_ROLE, default all), `npm run bot` and `npm run worker`: Zega's long-running
+ * processes, configured from `.env`. A missing or invalid setting is reported by name with where to
+ * get it, never as a stack trace.
+ *
+ * - all, without REDIS_URL: the embedded default — the bot and its runs in this one process.
+ * - all, with REDIS_URL: bot and worker in one process, on the cluster's queue.
+ * - bot: Discord only (shards through ShardingManager); runs go to the workers via Redis.
+ * - worker: executes runs from the Redis queue; any number, on any machine.
+ *
+ * SIGTERM/SIGINT: nothing new is taken, examples in flight finish within SHUTDOWN_GRACE_MS, runs
+ * end `interrupted` (resumed at the next start, or by another worker), exit 0.
  */
 import 'dotenv/config';
-import { ConfigError, loadConfig, requireSettings } from './config/env.ts';
-import { createRuntime } from './app/runtime.ts';
-import { createBot } from './bot/client.ts';
-import { missingTeachersMessage } from './teachers/roster.ts';
+import { ConfigError, loadConfig, type Config } from './config/env.ts';
 import { StorageError } from './storage/index.ts';
+import { runBotProcess } from './bot/main.ts';
+import { runShardManager } from './bot/shards.ts';
+import { runWorkerProcess } from './worker/main.ts';
+
+const ROLES = ['all', 'bot', 'worker'] as const;
+type Role = (typeof ROLES)[number];
+
+function roleOf(config: Config, argv: string[]): Role {
+  const asked = argv[2];
+  if (asked === undefined) return config.ZEGA_ROLE;
+  if ((ROLES as readonly string[]).includes(asked)) return asked as Role;
+  throw new ConfigError([`unknown role "${asked}": use all, bot or worker (or set ZEGA_ROLE)`]);
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  requireSettings(config, ['DISCORD_TOKEN']);
-  const runtime = await createRuntime();
-  if (runtime.teachers.length === 0) runtime.logger.warn(missingTeachersMessage(runtime.roster));
-  const bot = createBot(runtime, config.DISCORD_API_URL ? { restApi: config.DISCORD_API_URL } : {});
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    runtime.logger.info({ signal }, 'shutting down: stopping runs and keeping what is done');
-    await bot.stop();
-    await runtime.close();
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-
-  try {
-    await bot.login(config.DISCORD_TOKEN as string);
-  } catch (err) {
-    await runtime.close();
-    const code = (err as { code?: string }).code;
-    if (code === 'TokenInvalid') throw new ConfigError(['DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal → Bot → Reset Token, and put the new one in .env']);
-    throw err;
-  }
+  const role = roleOf(config, process.argv);
+  if (role !== 'all' && !config.REDIS_URL)
+    throw new ConfigError([`ZEGA_ROLE=${role} needs REDIS_URL (the queue bots and workers share); without it, run everything in one process with ZEGA_ROLE=all`]);
+  if (role === 'worker') return runWorkerProcess();
+  // A shard child (spawned by the manager below) runs the bot itself.
+  if (role === 'bot' && !process.env.SHARDING_MANAGER) return runShardManager(config);
+  return runBotProcess({ withWorker: role === 'all' });
 }
 
 main().catch((err: unknown) => {

@@ -155,12 +155,12 @@ describe.runIf(!redisUnavailable)('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown
       });
       await first.submit('1-a', opts('1', 20), track().listener);
       // Observed by `first`: nothing to adopt.
-      expect(await c.queue.adoptUnobserved(() => track().listener)).toEqual([]);
+      expect(await c.queue.adoptUnfinished(() => track().listener)).toEqual([]);
       await first.close();
       for (const connection of own) connection.disconnect();
       const adopted = track();
       let resumedAt = -1;
-      expect(await c.queue.adoptUnobserved((job, done) => ((resumedAt = done), adopted.listener))).toEqual(['1-a']);
+      expect(await c.queue.adoptUnfinished((job, done) => ((resumedAt = done), adopted.listener))).toEqual(['1-a']);
       expect(resumedAt).toBeGreaterThanOrEqual(0);
       expect((await adopted.finished).successful).toBe(20);
     } finally {

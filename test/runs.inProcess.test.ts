@@ -70,13 +70,13 @@ describe('in-process queue: shutdown and resume', () => {
     // The next start: same store and journal, a new queue.
     const second = queue({ maxConcurrentRuns: 1 }, first.store, first.journal);
     const resumed = new Map<string, ReturnType<typeof track> & { progress: RunProgress[] }>();
-    const sessions = await second.runs.resumeUnfinished((job, done) => {
+    const sessions = await second.runs.adoptUnfinished((job, done) => {
       const t = Object.assign(track(), { progress: [] as RunProgress[], done });
       t.listener.onProgress = (p) => void t.progress.push(p);
       resumed.set(job.runId, t);
       return t.listener;
     });
-    expect(sessions.map((s) => s.token)).toEqual(['1-a', '2-b']);
+    expect(sessions).toEqual(['1-a', '2-b']);
     const resultA = await resumed.get('1-a')?.finished;
     const resultB = await resumed.get('2-b')?.finished;
     expect(resultA).toMatchObject({ status: 'done', requested: 40 });

@@ -18,6 +18,8 @@ export interface BotOptions {
   commands?: readonly Command[];
   /** The cluster's queue (scaled mode); default: an in-process queue that runs the runs here. */
   runs?: RunQueue;
+  /** How often to look for runs no bot reports on (cluster); default: once, at start. */
+  adoptEveryMs?: number;
   /** This process's shards (ShardingManager); default: one process, every shard Discord asks for. */
   shards?: { ids: number[]; count: number };
 }
@@ -45,15 +47,23 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
   const ctx: CommandContext = { runtime, runs, logger };
   const route = createRouter(options.commands ?? COMMANDS, ctx);
 
+  let adoptTimer: NodeJS.Timeout | undefined;
+  const adopt = () =>
+    runs
+      .adoptUnfinished((job, done) => resumedRunListener(ctx, client, job, done))
+      .then((adopted) => {
+        if (adopted.length > 0) logger.info({ runs: adopted }, 'reporting on runs left by a stopped process');
+      })
+      .catch((err: unknown) => logger.error({ err }, 'could not take over the unfinished runs'));
   client.once(Events.ClientReady, (ready) => {
     logger.info({ user: ready.user.tag, guilds: ready.guilds.cache.size, teachers: runtime.teachers.map((t) => t.id) }, 'Zega is online');
-    // Runs a stopped process left unfinished resume here, their old progress message updated.
-    local
-      ?.resumeUnfinished((job, done) => resumedRunListener(ctx, client, job, done))
-      .then((resumed) => {
-        if (resumed.length > 0) logger.info({ runs: resumed.map((s) => s.token) }, 'resuming interrupted runs');
-      })
-      .catch((err: unknown) => logger.error({ err }, 'could not resume the interrupted runs'));
+    // Runs a stopped process left unfinished resume here, their old progress message updated. In a
+    // cluster a bot can go away any time: its runs are looked for again and again.
+    void adopt();
+    if (options.adoptEveryMs) {
+      adoptTimer = setInterval(() => void adopt(), options.adoptEveryMs);
+      adoptTimer.unref();
+    }
   });
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
@@ -66,6 +76,7 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
       await client.login(token);
     },
     async stop(graceMs = runtime.config.SHUTDOWN_GRACE_MS) {
+      clearInterval(adoptTimer);
       // The cluster's queue belongs to whoever made it; this process's own queue stops here.
       await local?.close(graceMs);
       await client.destroy();

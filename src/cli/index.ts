@@ -10,7 +10,8 @@ import { createRuntime } from '../app/runtime.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
-import { parseTrainArgs, trainCommand } from './train.ts';
+import { parseTrainArgs, trainCommand, trainJob } from './train.ts';
+import { runsCommand } from './runs.ts';
 import { storiesCommand } from './stories.ts';
 import { DATASET_USAGE, datasetCommand } from './dataset.ts';
 import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
@@ -26,6 +27,11 @@ Commands:
   train --examples N [--genres a,b] [--save] [--memory] [--user ID]
         [--voting consensus|jury] [--seed S] [--json]
                         run a training session against the configured teachers
+                        (SIGTERM or Ctrl-C: finishes the examples in flight, ends it interrupted)
+  train --resume RUN_ID [--json]
+                        continue an interrupted run where it stopped
+  runs --user ID [--limit N] [--json]
+                        a user's runs with status and progress (and how to resume interrupted ones)
   score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
   vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
   stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
@@ -57,15 +63,30 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
             voting: { type: 'string' },
             seed: { type: 'string' },
             json: { type: 'boolean' },
+            resume: { type: 'string' },
           },
         });
-        const options = parseTrainArgs(values);
+        const { resume, json, ...planArgs } = values;
+        if (resume !== undefined && Object.keys(planArgs).length > 0)
+          throw new UsageError('--resume continues a stored run with its own plan: give no other option than --json');
+        const request = resume !== undefined ? { resume } : { options: parseTrainArgs(planArgs) };
         const runtime = await createRuntime({ env });
         try {
-          const result = await trainCommand(options, runtime, io, { json: values.json ?? false });
+          const job = await trainJob(runtime, request);
+          const result = await trainCommand(job, runtime, io, { json: json ?? false });
+          // Interrupted (SIGTERM, Ctrl-C) is a clean stop: exit 0, the run resumes with --resume.
           return result.status === 'failed' ? 1 : 0;
         } finally {
           await runtime.close();
+        }
+      }
+      case 'runs': {
+        const { values } = parseArgs({ args: rest, strict: true, options: { user: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } } });
+        const store = await createStoreOnly(env);
+        try {
+          return await runsCommand(values, store, io);
+        } finally {
+          await store.close();
         }
       }
       case 'stories':

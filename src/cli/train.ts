@@ -1,11 +1,15 @@
-/** `cli train`: one training run from the terminal, with a progress bar or pure JSON. */
+/** `cli train`: one training run from the terminal, with a progress bar or pure JSON; `--resume` continues one. */
+import { randomUUID } from 'node:crypto';
 import { parseGenreList } from '../trainer/genres.ts';
-import { startTraining } from '../trainer/run.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
 import { roundSummary } from '../personal/views.ts';
 import type { Runtime } from '../app/runtime.ts';
+import { onShutdownSignal } from '../app/shutdown.ts';
+import { executorDeps } from '../runs/index.ts';
+import { planJob, startJob } from '../runs/executor.ts';
+import type { RunJob } from '../runs/types.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
 
@@ -39,44 +43,65 @@ export function parseTrainArgs(args: TrainArgs): RunOptions {
   };
 }
 
+/** The command that continues an interrupted run. */
+export function resumeCommand(runId: string): string {
+  return `npm run cli -- train --resume ${runId}`;
+}
+
 export interface TrainCommandOptions {
   json: boolean;
   /** Extra listener (the demo keeps the best example to show it). */
   onEvent?: (event: TrainingEvent) => void;
 }
 
-export async function trainCommand(options: RunOptions, runtime: Runtime, io: CliIo, { json, onEvent }: TrainCommandOptions): Promise<TrainingResult> {
+/** A new run's job (planned and recorded), or the stored job of the run to resume. */
+export async function trainJob(runtime: Runtime, request: { options: RunOptions } | { resume: string }): Promise<RunJob> {
+  const journal = executorDeps(runtime, () => undefined).journal;
+  if ('options' in request) {
+    const job = planJob(randomUUID(), request.options);
+    await journal.plan(job);
+    return job;
+  }
+  const stored = await journal.job(request.resume);
+  if (!stored) throw new UsageError(`There is no run ${request.resume} to resume (\`cli runs --user ID\` lists a user's runs).`);
+  if (stored.status !== 'interrupted' && stored.status !== 'queued' && stored.status !== 'running')
+    throw new UsageError(`Run ${request.resume} is ${stored.status}: only an interrupted run can be resumed.`);
+  return { runId: stored.runId, options: stored.options };
+}
+
+export async function trainCommand(job: RunJob, runtime: Runtime, io: CliIo, { json, onEvent }: TrainCommandOptions): Promise<TrainingResult> {
   if (runtime.teachers.length === 0) throw new UsageError(missingTeachersMessage(runtime.roster));
-  const handle = startTraining(options, {
-    teachers: runtime.teachers,
-    store: runtime.store.trainerStore(),
-    concurrency: runtime.config.RUN_CONCURRENCY,
-    fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
-    onError: (err, context) => runtime.logger.error({ err }, `trainer: ${context}`),
-    onEvent: (event) => {
-      onEvent?.(event);
-      if (json) return;
-      if (event.type === 'started')
-        io.error(`Training ${event.options.examples} examples with ${event.teachers.length} teachers (${event.teachers.map((t) => t.id).join(', ')})`);
-      if (event.type === 'teacher-unavailable') io.error(`\n${event.teacherId} is out of this run: ${event.reason}`);
-      if (event.type === 'example') {
-        if (io.progress) io.progress(progressLine(event.totals));
-        else if (event.totals.done % 10 === 0 || event.totals.done === event.totals.total) io.error(progressLine(event.totals));
-      }
-    },
+  const deps = executorDeps(runtime, (err, context) => runtime.logger.error({ err }, `trainer: ${context}`));
+  const handle = await startJob(job, deps, (event) => {
+    onEvent?.(event);
+    if (json) return;
+    if (event.type === 'started') {
+      io.error(`Training ${event.options.examples} examples with ${event.teachers.length} teachers (${event.teachers.map((t) => t.id).join(', ')}) · run ${event.runId}`);
+      if (event.resumedAt) io.error(`Resuming at ${event.resumedAt}/${event.options.examples}: the examples already done are kept, not asked again.`);
+    }
+    if (event.type === 'teacher-unavailable') io.error(`\n${event.teacherId} is out of this run: ${event.reason}`);
+    if (event.type === 'example') {
+      if (io.progress) io.progress(progressLine(event.totals));
+      else if (event.totals.done % 10 === 0 || event.totals.done === event.totals.total) io.error(progressLine(event.totals));
+    }
   });
-  // Ctrl-C stops the run and keeps what is done; a second Ctrl-C exits at once.
-  const onSigint = () => {
-    process.off('SIGINT', onSigint);
-    io.error('\nStopping: finishing the examples in flight…');
-    handle.cancel();
-  };
-  process.on('SIGINT', onSigint);
-  const result = await handle.done.finally(() => process.off('SIGINT', onSigint));
-  // The fine-tune round this run made due, if any (never throws). On stderr: --json keeps stdout to the result.
-  const personal = await personalFor(runtime).fineTune.afterRun(options.userId);
-  if (personal.round) io.error(roundSummary(personal.round));
-  if (personal.error) io.error(`Fine-tune round failed (retried after the next run): ${personal.error}`);
+  // SIGTERM or Ctrl-C: the examples in flight finish (within SHUTDOWN_GRACE_MS), the run ends
+  // interrupted and resumable; a second signal exits at once.
+  const graceMs = runtime.config.SHUTDOWN_GRACE_MS;
+  const removeSignals = onShutdownSignal(
+    async () => {
+      io.error(`\nStopping: finishing the examples in flight (up to ${Math.round(graceMs / 1000)} s)…`);
+      handle.interrupt(graceMs);
+    },
+    { exit: false },
+  );
+  const result = await handle.done.finally(removeSignals);
+  if (result.status !== 'interrupted') {
+    // The fine-tune round this run made due, if any (never throws). On stderr: --json keeps stdout to the result.
+    const personal = await personalFor(runtime).fineTune.afterRun(job.options.userId);
+    if (personal.round) io.error(roundSummary(personal.round));
+    if (personal.error) io.error(`Fine-tune round failed (retried after the next run): ${personal.error}`);
+  }
   if (json) io.out(JSON.stringify(result));
   else {
     if (io.progress) io.error('');
@@ -86,5 +111,6 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     io.out('');
     io.out(formatGenres(result));
   }
+  if (result.status === 'interrupted') io.error(`\nRun ${result.run_id} is interrupted at ${result.successful + result.failed}/${result.requested}. Resume it with: ${resumeCommand(result.run_id)}`);
   return result;
 }

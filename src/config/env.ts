@@ -61,6 +61,8 @@ export const envSchema = z.object({
   ZEGA_ROLE: optionalString.pipe(z.enum(['all', 'bot', 'worker']).optional()).transform((v) => v ?? 'all'),
   /** Runs one worker process executes at once (scaled mode; MAX_CONCURRENT_RUNS still caps the cluster). */
   WORKER_CONCURRENCY: positiveInt(2, 50),
+  /** How long a worker holds a run without renewing its lock: a dead worker's run moves to another after about this long. */
+  RUN_LOCK_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(500).max(600_000).optional()).transform((v) => v ?? 30_000),
   /** On SIGTERM/SIGINT: how long examples in flight may take to finish before they are abandoned. */
   SHUTDOWN_GRACE_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(600_000).optional()).transform((v) => v ?? 20_000),
   /** Discord gateway shards: a number, or auto (Discord's recommendation from GET /gateway/bot). */

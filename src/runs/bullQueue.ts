@@ -184,7 +184,7 @@ export class BullRunQueue implements RunQueue {
    * Adopts the runs of the cluster that no live bot observes (their bot stopped): each gets a
    * listener from `attach` (e.g. one that edits the run's stored message). Returns the adopted ones.
    */
-  async adoptUnobserved(attach: (job: RunJob, done: number) => RunListener): Promise<string[]> {
+  async adoptUnfinished(attach: (job: RunJob, done: number) => RunListener): Promise<string[]> {
     if (this.closed) return [];
     const adopted: string[] = [];
     const jobs = [...(await this.queue.getActive()), ...(await this.queue.getWaiting(0, -1))];

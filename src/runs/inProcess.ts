@@ -109,12 +109,12 @@ export class InProcessRunQueue implements RunQueue {
    * At start: queues again the runs a stopped process left unfinished (their budget was reserved
    * when they were first queued). `attach` gives each its listener (e.g. its Discord message).
    */
-  async resumeUnfinished(attach: (job: RunJob, done: number) => RunListener): Promise<RunSession[]> {
-    const sessions: RunSession[] = [];
+  async adoptUnfinished(attach: (job: RunJob, done: number) => RunListener): Promise<string[]> {
+    const sessions: string[] = [];
     for (const { done, ...job } of await this.options.journal.unfinished()) {
       if (this.closing || this.byToken.has(job.runId) || this.activeByUser.has(job.options.userId)) continue;
       this.activeByUser.set(job.options.userId, job.runId);
-      sessions.push(this.enqueue(job, attach(job, done), done));
+      sessions.push(this.enqueue(job, attach(job, done), done).token);
     }
     return sessions;
   }

@@ -5,7 +5,7 @@
  * it with the same rules: one active run per user, at most `maxConcurrentRuns` at once, FIFO
  * positions, a daily example budget per user.
  */
-import type { FinishedExample, RunOptions, RunTotals, TrainingEvent, TrainingResult } from '../trainer/types.ts';
+import type { FinishedExample, RunOptions, RunStatus, RunTotals, TrainingEvent, TrainingResult } from '../trainer/types.ts';
 
 /** What a run tells its observers: compact enough to travel between processes. */
 export type RunProgress =
@@ -87,6 +87,8 @@ export interface RunJob {
 export interface RunJournal {
   /** Records a queued run's plan (status `queued`). */
   plan(job: RunJob): Promise<void>;
+  /** A stored run's plan, status and examples done (undefined when there is no such run). */
+  job(runId: string): Promise<(RunJob & { done: number; status: RunStatus }) | undefined>;
   /** The examples of the run that are stored, by index (empty for a new run). */
   finished(runId: string): Promise<FinishedExample[]>;
   /** A run that left the queue before it started, or one that could not start. */
@@ -117,6 +119,12 @@ export interface RunQueue {
   setLocation(token: string, location: RunLocation): Promise<void>;
   /** Stops a queued or running run, wherever it runs; what is done is kept. False when there is nothing to stop. */
   stop(token: string): Promise<boolean>;
+  /**
+   * Takes over the runs nobody reports on: at start, the runs a stopped process left (embedded),
+   * or the cluster's runs whose bot went away. `attach` gives each its listener (its Discord
+   * message). Returns their tokens.
+   */
+  adoptUnfinished(attach: (job: RunJob, done: number) => RunListener): Promise<string[]>;
   /**
    * Shutdown: takes no new runs, lets the examples in flight finish within `graceMs`, ends the
    * runs `interrupted` (they resume at the next start), waits for the listeners' last messages.

@@ -35,6 +35,10 @@ export function createRunJournal(runs: RunRepository, interruptedAtOpen: readonl
       await runs.create(job.runId, job.options);
       if (job.location) await runs.setMessage(job.runId, { ...job.location });
     },
+    async job(runId) {
+      const run = await runs.get(runId);
+      return run?.options.seed ? { ...jobOf(run), status: run.status } : undefined;
+    },
     async finished(runId) {
       return (await runs.examples(runId)).map(
         (e): FinishedExample => ({

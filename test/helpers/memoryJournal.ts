@@ -3,7 +3,7 @@
  * trainer handed the store. Zega's own interface, kept in memory for the queue tests.
  */
 import type { RunJob, RunJournal, RunLocation } from '../../src/runs/types.ts';
-import type { FinishedExample } from '../../src/trainer/types.ts';
+import type { FinishedExample, RunStatus } from '../../src/trainer/types.ts';
 import type { RecordingStore } from './recordingStore.ts';
 
 export class MemoryJournal implements RunJournal {
@@ -13,6 +13,13 @@ export class MemoryJournal implements RunJournal {
 
   async plan(job: RunJob): Promise<void> {
     this.plans.set(job.runId, { ...structuredClone(job), status: 'queued' });
+  }
+
+  async job(runId: string): Promise<(RunJob & { done: number; status: RunStatus }) | undefined> {
+    const plan = this.plans.get(runId);
+    if (!plan) return undefined;
+    const done = new Set(this.store.examples.filter((e) => e.runId === runId).map((e) => e.index)).size;
+    return { runId, options: plan.options, ...(plan.location ? { location: plan.location } : {}), done, status: (this.status(runId) ?? 'queued') as RunStatus };
   }
 
   async finished(runId: string): Promise<FinishedExample[]> {
