@@ -604,3 +604,34 @@ describe('Discord OpenAPI validator', () => {
     expect(sim.violations[0]?.errors[0]).toMatch(/title must NOT have more than 256 characters/);
   });
 });
+
+describe('loopback Discord: shards', () => {
+  it('recommends its shard count, sends the guild to its own shard and DMs to shard 0, and lets a test pick the shard', async () => {
+    const sim = await startDiscordSimulator({ shards: 2 });
+    cleanups.push(() => sim.close());
+    const rest = new REST({ api: sim.restApi }).setToken(sim.token);
+    expect(((await rest.get(Routes.gatewayBot())) as { shards: number }).shards).toBe(2);
+    const received: [number, string][][] = [[], []];
+    const clients = await Promise.all(
+      [0, 1].map(async (id) => {
+        const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: sim.restApi }, shards: [id], shardCount: 2 });
+        cleanups.push(() => client.destroy());
+        client.on(Events.InteractionCreate, (interaction) => {
+          received[id]?.push([id, interaction.guildId ?? 'dm']);
+          if (interaction.isRepliable()) void interaction.reply({ content: `shard ${id}` });
+        });
+        const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+        await client.login(sim.token);
+        await ready;
+        return client;
+      }),
+    );
+    const owner = sim.shardOf(sim.guild.id, 2);
+    // Only the owning shard has the guild.
+    expect(clients.map((c) => c.guilds.cache.has(sim.guild.id))).toEqual([owner === 0, owner === 1]);
+    expect((await sim.sendInteraction(slashCommand({ name: 'ping' })).waitForOriginal()).content).toBe(`shard ${owner}`);
+    expect((await sim.sendInteraction(slashCommand({ name: 'ping', guildId: null })).waitForOriginal()).content).toBe('shard 0');
+    expect((await sim.sendInteraction(slashCommand({ name: 'ping', shard: 1 - owner })).waitForOriginal()).content).toBe(`shard ${1 - owner}`);
+    expect(received.flat().map(([id]) => id).sort()).toEqual([0, 0, 1]);
+  });
+});

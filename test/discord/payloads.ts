@@ -157,6 +157,8 @@ export interface InteractionBase {
   /** Default: the guild's text channel (or the DM channel when guildId is null). */
   channelId?: string;
   locale?: string;
+  /** The gateway shard that receives it; default: the one Discord would pick (the guild's, shard 0 for DMs). */
+  shard?: number;
   /** Fields merged last into the raw INTERACTION_CREATE payload (for odd cases). */
   raw?: JsonObject;
 }
@@ -259,6 +261,7 @@ function base(init: InteractionBase): InteractionBase {
   if (init.guildId !== undefined) out.guildId = init.guildId;
   if (init.channelId) out.channelId = init.channelId;
   if (init.locale) out.locale = init.locale;
+  if (init.shard !== undefined) out.shard = init.shard;
   if (init.raw) out.raw = init.raw;
   return out;
 }

@@ -148,6 +148,8 @@ interface InteractionRecord {
 
 interface Session {
   id: string;
+  /** [shard id, shard count] from IDENTIFY. */
+  shard: [number, number];
   socket: WebSocket | null;
   seq: number;
   identified: boolean;
@@ -279,6 +281,8 @@ class Simulator implements DiscordSimulator {
   private clockOffset = 0;
   private seqCounter = 0;
   private current: Session | null = null;
+  /** The latest session of each shard id (several bot processes, one shard each). */
+  private readonly shardSessions = new Map<number, Session>();
   private closed = false;
 
   constructor(options: DiscordSimulatorOptions) {
@@ -291,6 +295,7 @@ class Simulator implements DiscordSimulator {
       attachmentSizeLimit: options.attachmentSizeLimit ?? TEN_MIB,
       rejectInvalidBodies: options.rejectInvalidBodies ?? false,
       restLatencyMs: options.restLatencyMs ?? 0,
+      shards: options.shards ?? 1,
       rateLimit: {
         enforce: options.rateLimit?.enforce ?? true,
         editLimit: options.rateLimit?.editLimit ?? 5,
@@ -415,7 +420,7 @@ class Simulator implements DiscordSimulator {
   addChannel(channel: { name: string; type?: number }): SimChannel {
     const simChannel: SimChannel = { id: snowflake(this.now()), name: channel.name, type: channel.type ?? 0, guildId: this.guild.id };
     this.channels.set(simChannel.id, simChannel);
-    if (this.current?.identified) this.dispatch('CHANNEL_CREATE', { ...this.apiChannel(simChannel), guild_id: this.guild.id });
+    if (this.current?.identified) this.dispatch('CHANNEL_CREATE', { ...this.apiChannel(simChannel), guild_id: this.guild.id }, { guildId: this.guild.id });
     return simChannel;
   }
 
@@ -430,7 +435,7 @@ class Simulator implements DiscordSimulator {
     if (forbidden) this.forbidden.add(channelId);
     else this.forbidden.delete(channelId);
     const channel = this.channels.get(channelId);
-    if (channel?.guildId && this.current?.identified) this.dispatch('CHANNEL_UPDATE', { ...this.apiChannel(channel), guild_id: this.guild.id });
+    if (channel?.guildId && this.current?.identified) this.dispatch('CHANNEL_UPDATE', { ...this.apiChannel(channel), guild_id: this.guild.id }, { guildId: this.guild.id });
   }
 
   blockDirectMessages(userId: string, blocked = true): void {
@@ -590,15 +595,23 @@ class Simulator implements DiscordSimulator {
             ws.close(4013, 'Invalid intent(s).');
             return;
           }
-          session = { id: randomBytes(16).toString('hex'), socket: ws, seq: 0, identified: true, sent: [] };
+          const shard: [number, number] =
+            Array.isArray(identify.shard) && typeof identify.shard[0] === 'number' && typeof identify.shard[1] === 'number' ? [identify.shard[0], identify.shard[1]] : [0, 1];
+          if (shard[1] < 1 || shard[0] < 0 || shard[0] >= shard[1]) {
+            ws.close(4010, 'Invalid shard.');
+            return;
+          }
+          session = { id: randomBytes(16).toString('hex'), shard, socket: ws, seq: 0, identified: true, sent: [] };
           this.sessions.set(session.id, session);
           this.current = session;
-          const shard = Array.isArray(identify.shard) ? identify.shard : [0, 1];
+          this.shardSessions.set(shard[0], session);
+          // Discord sends a guild only to the shard that owns it: (guild_id >> 22) % shard_count.
+          const ownsGuild = this.shardOf(this.guild.id, shard[1]) === shard[0];
           this.sendDispatch(session, 'READY', {
             v: 10,
             user: { ...apiUser(this.botUser), verified: true, mfa_enabled: false, email: null },
             user_settings: {},
-            guilds: [{ id: this.guild.id, unavailable: true }],
+            guilds: ownsGuild ? [{ id: this.guild.id, unavailable: true }] : [],
             presences: [],
             relationships: [],
             private_channels: [],
@@ -613,7 +626,7 @@ class Simulator implements DiscordSimulator {
             _trace: ['["zega-loopback-gateway"]'],
           });
           // Promptly, or discord.js holds every event (interactions included) back for up to 15 s.
-          this.sendDispatch(session, 'GUILD_CREATE', this.guildCreatePayload());
+          if (ownsGuild) this.sendDispatch(session, 'GUILD_CREATE', this.guildCreatePayload());
           this.notify();
           return;
         }
@@ -630,6 +643,7 @@ class Simulator implements DiscordSimulator {
           if (known.socket && known.socket !== ws) known.socket.close(4000, 'Resumed elsewhere');
           known.socket = ws;
           this.current = known;
+          this.shardSessions.set(known.shard[0], known);
           const after = typeof resume.seq === 'number' ? resume.seq : 0;
           for (const missed of known.sent.filter((e) => e.s > after)) send({ op: 0, s: missed.s, t: missed.t, d: missed.d });
           this.sendDispatch(known, 'RESUMED', { _trace: ['["zega-loopback-gateway"]'] });
@@ -671,8 +685,21 @@ class Simulator implements DiscordSimulator {
     if (socket && socket.readyState === socket.OPEN) socket.send(JSON.stringify({ op: 0, ...event }));
   }
 
-  dispatch(event: string, data: unknown): void {
-    const session = this.current;
+  /** The shard a guild's events go to (DMs go to shard 0). */
+  shardOf(guildId: string | null | undefined, shardCount: number): number {
+    return guildId ? Number((BigInt(guildId) >> 22n) % BigInt(shardCount)) : 0;
+  }
+
+  /** The session an event for this guild (or DM) goes to: its shard's when the bot is sharded. */
+  private sessionFor(guildId: string | null | undefined, shard?: number): Session | null {
+    if (shard !== undefined) return this.shardSessions.get(shard) ?? null;
+    const count = this.current?.shard[1] ?? 1;
+    if (count <= 1) return this.current;
+    return this.shardSessions.get(this.shardOf(guildId, count)) ?? null;
+  }
+
+  dispatch(event: string, data: unknown, target?: { guildId?: string | null; shard?: number }): void {
+    const session = target ? this.sessionFor(target.guildId, target.shard) : this.current;
     if (!session || !session.socket || session.socket.readyState !== session.socket.OPEN) {
       throw new Error('Discord simulator: no gateway session is connected; log the client in and await Events.ClientReady first');
     }
@@ -783,18 +810,18 @@ class Simulator implements DiscordSimulator {
     if (componentMessage) record.componentMessageId = componentMessage.id;
     this.interactions.set(id, record);
     this.byToken.set(token, record);
-    this.dispatch('INTERACTION_CREATE', payload);
+    this.dispatch('INTERACTION_CREATE', payload, { guildId, ...(spec.shard !== undefined ? { shard: spec.shard } : {}) });
     this.notify();
     return this.handle(record);
   }
 
-  click(messageId: string, customId: string, user?: SimUser): InteractionHandle {
+  click(messageId: string, customId: string, user?: SimUser, options: { shard?: number } = {}): InteractionHandle {
     const message = this.store.get(messageId);
     if (!message || message.deleted) throw new Error(`Discord simulator: no message ${messageId}`);
     const component = findComponent(message.components, customId);
     if (!component || component.type !== ComponentType.Button) throw new Error(`Discord simulator: message ${messageId} has no button ${JSON.stringify(customId)}`);
     if (component.disabled === true) throw new Error(`Discord simulator: button ${JSON.stringify(customId)} is disabled`);
-    return this.sendInteraction(button({ customId, message: messageId, ...this.interactionPlace(message, user) }));
+    return this.sendInteraction(button({ customId, message: messageId, ...this.interactionPlace(message, user), ...options }));
   }
 
   select(messageId: string, customId: string, values: string[], user?: SimUser): InteractionHandle {
@@ -1108,7 +1135,7 @@ class Simulator implements DiscordSimulator {
     add('GET', '/gateway', false, byRoute('gateway'), () => ({ status: 200, body: { url: this.gatewayUrl } }));
     add('GET', '/gateway/bot', true, byRoute('gateway/bot'), () => ({
       status: 200,
-      body: { url: this.gatewayUrl, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } },
+      body: { url: this.gatewayUrl, shards: this.opts.shards, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } },
     }));
     add('GET', '/users/@me', true, byRoute('users/@me'), () => ({ status: 200, body: { ...apiUser(this.botUser), verified: true, mfa_enabled: false, locale: 'en-US', email: null } }));
     add('GET', '/users/:userId', true, byRoute('users'), ({ params }) => {

@@ -45,6 +45,8 @@ export interface DiscordSimulatorOptions {
   rejectInvalidBodies?: boolean;
   /** Delay before each REST answer (real ms). Default 0. */
   restLatencyMs?: number;
+  /** Shards recommended in GET /gateway/bot. Default 1. */
+  shards?: number;
 }
 
 export interface UploadedFile {
@@ -215,8 +217,10 @@ export interface DiscordSimulator {
   readonly identifies: JsonObject[];
 
   sendInteraction(spec: InteractionSpec): InteractionHandle;
-  /** Clicks a button on a stored message (throws if it is missing or disabled). */
-  click(messageId: string, customId: string, user?: SimUser): InteractionHandle;
+  /** Clicks a button on a stored message (throws if it is missing or disabled); `shard` picks the gateway shard that receives it. */
+  click(messageId: string, customId: string, user?: SimUser, options?: { shard?: number }): InteractionHandle;
+  /** The shard a guild's events go to for this many shards (DMs: shard 0). */
+  shardOf(guildId: string | null | undefined, shardCount: number): number;
   select(messageId: string, customId: string, values: string[], user?: SimUser): InteractionHandle;
   /** Sends a raw gateway dispatch to the connected client. */
   dispatch(event: string, data: unknown): void;
