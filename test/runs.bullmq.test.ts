@@ -5,7 +5,7 @@
  * observes.
  */
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { RedisBudget, UNLIMITED_BUDGET } from '../src/runs/budget.ts';
 import { BullRunQueue } from '../src/runs/bullQueue.ts';
 import { connectRedis } from '../src/runs/cluster.ts';
@@ -16,7 +16,7 @@ import type { Teacher } from '../src/teachers/types.ts';
 import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { MemoryJournal } from './helpers/memoryJournal.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
-import { deletePrefix, freshPrefix, redisUnavailable, TEST_REDIS_URL } from './helpers/redis.ts';
+import { deletePrefix, describeWithRedis, freshPrefix, TEST_REDIS_URL } from './helpers/redis.ts';
 import { opts, runQueueContract, track, type QueueSettings } from './helpers/runQueueContract.ts';
 
 let sims: ProviderSimulators;
@@ -96,10 +96,10 @@ runQueueContract(
     const c = await cluster(settings);
     return { queue: c.queue, close: () => c.close() };
   },
-  !redisUnavailable,
+  describeWithRedis,
 );
 
-describe.runIf(!redisUnavailable)('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', () => {
+describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', () => {
   it('caps the whole cluster at MAX_CONCURRENT_RUNS whatever the workers could take', async () => {
     const c = await cluster({ maxConcurrentRuns: 2, workers: 2, workerConcurrency: 5 });
     try {

@@ -32,6 +32,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   const teachers = buildTeachers(roster, connectionsFromConfig(config, ollamaReachable), {
     timeoutMs: config.TEACHER_TIMEOUT_MS,
     unlimited: config.RATE_LIMITS === 'off',
+    rateWindowMs: config.RATE_WINDOW_MS,
     ...options,
   });
   const store = await openStore(config.STORAGE_URL, { logger });

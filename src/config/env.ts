@@ -46,6 +46,8 @@ export const envSchema = z.object({
   TEACHER_TIMEOUT_MS: positiveInt(60_000, 600_000),
   /** `off` ignores the roster's requests-per-minute limits (self-hosted gateways, loopback simulators). */
   RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
+  /** Length of the providers' rate window for the roster's `rpm` (default one minute; simulators and benchmarks shorten it). */
+  RATE_WINDOW_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(100).max(3_600_000).optional()).transform((v) => v ?? 60_000),
   /** How many examples of one run are generated at once (each asks every teacher in parallel). */
   RUN_CONCURRENCY: positiveInt(3, 16),
   /** Training runs at once for the whole bot (the whole cluster when scaled); further runs wait in a queue. */

@@ -80,7 +80,11 @@ export const sessions = {
       ...(location ? { location } : {}),
     };
   },
-  async set(redis: Redis, keys: ClusterKeys, token: string, fields: { status?: 'queued' | 'running'; totals?: RunTotals; stopping?: boolean; location?: RunLocation }): Promise<void> {
+  /** The worker executing a run (host:pid), for operators and tests. */
+  async worker(redis: Redis, keys: ClusterKeys, token: string): Promise<string | undefined> {
+    return (await redis.hget(keys.session(token), 'worker')) ?? undefined;
+  },
+  async set(redis: Redis, keys: ClusterKeys, token: string, fields: { status?: 'queued' | 'running'; totals?: RunTotals; stopping?: boolean; location?: RunLocation; worker?: string }): Promise<void> {
     const key = keys.session(token);
     // Only an existing session is updated: a late write must not revive a finished run.
     if (!(await redis.exists(key))) return;
@@ -89,6 +93,7 @@ export const sessions = {
     if (fields.totals) out.totals = JSON.stringify(fields.totals);
     if (fields.stopping !== undefined) out.stopping = fields.stopping ? '1' : '0';
     if (fields.location) out.location = JSON.stringify(fields.location);
+    if (fields.worker) out.worker = fields.worker;
     if (Object.keys(out).length > 0) await redis.hset(key, out);
   },
 };

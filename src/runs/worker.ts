@@ -7,6 +7,7 @@
  * A dead worker's runs: BullMQ's lock on the job expires after `lockMs` and the stalled-job check
  * of a live worker moves it back to the queue.
  */
+import { hostname } from 'node:os';
 import { Queue, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { TrainingHandle } from '../trainer/run.ts';
@@ -15,6 +16,9 @@ import type { BudgetLedger } from './budget.ts';
 import { ClusterKeys, deleteIfEquals, QUEUE_NAME, sessions, type ClusterEvent } from './cluster.ts';
 import { startJob, type RunExecutorDeps } from './executor.ts';
 import { toProgress, type RunJob } from './types.ts';
+
+/** This process, as the session of the runs it executes names it. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 export interface RunWorkerOptions extends RunExecutorDeps {
   redis: Redis;
@@ -94,7 +98,7 @@ export class RunWorker {
     const { redis } = this.options;
     const data = job.data;
     const token = data.runId;
-    await sessions.set(redis, this.keys, token, { status: 'running' });
+    await sessions.set(redis, this.keys, token, { status: 'running', worker: WORKER_ID });
     await this.publish({ token: '', kind: 'queue-moved' });
     let handle: TrainingHandle;
     try {

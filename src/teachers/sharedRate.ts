@@ -28,6 +28,15 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
 
+/**
+ * Calls are counted over a slightly longer window than the provider's: between the admission here
+ * and the request's arrival there is a network and an event loop, and two calls admitted exactly a
+ * window apart must not land inside one window of the provider.
+ */
+export function windowWithMargin(windowMs: number): number {
+  return Math.round(windowMs * 1.05) + 50;
+}
+
 export class RedisRateWindow implements SharedRateWindow {
   constructor(
     private readonly redis: Redis,
@@ -39,7 +48,7 @@ export class RedisRateWindow implements SharedRateWindow {
     const member = `${randomBytes(6).toString('hex')}:`;
     for (;;) {
       if (signal?.aborted) return false;
-      const wait = Number(await this.redis.eval(ACQUIRE, 1, key, windowMs, rpm, member));
+      const wait = Number(await this.redis.eval(ACQUIRE, 1, key, windowWithMargin(windowMs), rpm, member));
       if (wait === 0) return true;
       // A little spread, so the workers waiting for the same slot do not all ask at once.
       if (!(await sleep(wait + Math.floor(Math.random() * 15), signal))) return false;

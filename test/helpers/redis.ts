@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { describe, it } from 'vitest';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -21,11 +22,26 @@ async function reachable(): Promise<string | undefined> {
   }
 }
 
-/** Undefined when Redis answers; otherwise why not (and in CI, a thrown error). */
+/** Undefined when Redis answers; otherwise why not. */
 export const redisUnavailable: string | undefined = await reachable();
-if (redisUnavailable) {
-  if (process.env.CI === 'true') throw new Error(`${redisUnavailable}: CI must run the Redis tests (.ci/run starts a server).`);
-  process.stderr.write(`skipping the Redis tests: ${redisUnavailable}\n`);
+
+/**
+ * `describe` for suites that need Redis (and, with `postgres`, PostgreSQL): where a server cannot be
+ * reached they say why they did not run; with CI=true they fail instead.
+ */
+export function describeWithServers(title: string, needs: { unavailable: (string | undefined)[] }, suite: () => void): void {
+  const missing = needs.unavailable.filter((reason): reason is string => reason !== undefined);
+  describe(title, () => {
+    if (missing.length === 0) return suite();
+    if (process.env.CI === 'true') it('needs its servers in CI', () => {
+      throw new Error(missing.join('; '));
+    });
+    else it.skip(`did not run: ${missing.join('; ')}`, () => undefined);
+  });
+}
+
+export function describeWithRedis(title: string, suite: () => void): void {
+  describeWithServers(title, { unavailable: [redisUnavailable] }, suite);
 }
 
 export function freshPrefix(): string {
@@ -34,6 +50,7 @@ export function freshPrefix(): string {
 
 /** Deletes every key under the prefix. */
 export async function deletePrefix(prefix: string): Promise<void> {
+  if (redisUnavailable) return;
   const redis = new Redis(TEST_REDIS_URL);
   try {
     let cursor = '0';

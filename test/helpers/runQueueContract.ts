@@ -51,8 +51,9 @@ export function track() {
 
 const DAY = 24 * 60 * 60_000;
 
-export function runQueueContract(name: string, make: (settings: QueueSettings) => Promise<QueueUnderTest>, enabled = true): void {
-  describe.runIf(enabled)(`${name}: the RunQueue rules`, () => {
+/** `wrap` declares the suite (e.g. one that skips with a reason when its server is missing). */
+export function runQueueContract(name: string, make: (settings: QueueSettings) => Promise<QueueUnderTest>, wrap: (title: string, suite: () => void) => void = describe): void {
+  wrap(`${name}: the RunQueue rules`, () => {
     const opened: QueueUnderTest[] = [];
     const open = async (settings: QueueSettings) => {
       const q = await make(settings);
