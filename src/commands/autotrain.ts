@@ -234,7 +234,8 @@ export function resumedRunListener(ctx: CommandContext, client: Client, job: Run
   });
   const view: RunView = { ownerId: userId, runToken: job.runId, options: job.options, teachers };
   const note = resumedMessage(done, job.options.examples);
-  reporter.show(queuedMessage({ ...view, queuePosition: 1, note }));
+  // At once, so a message that said "running" before the restart does not go on saying it.
+  reporter.show(progressMessage({ ...view, totals: { ...initialTotals(job.options), done }, status: 'running', note }));
   return progressListener(ctx, reporter, view, note);
 }
 
