@@ -1,11 +1,11 @@
 /**
  * A teacher's per-minute quota shared by every process that calls it (the workers of a cluster):
- * a sliding-window log on Redis (one sorted set per teacher, the server's clock), so N workers
- * together send at most `rpm` requests in any window, with no burst at the turn of a minute. A
- * fixed-window counter (rate-limiter-flexible's RateLimiterRedis) would let twice the quota
- * through across a window boundary, which a provider counting a sliding minute answers with 429s.
+ * one schedule per teacher on Redis (the server's clock), each call reserving the next start slot,
+ * `window / rpm` after the previous one. N workers together so send at most `rpm` requests in any
+ * window, evenly — no burst at the turn of a minute, which a provider counting a sliding minute
+ * would answer with 429s (rate-limiter-flexible's Redis limiter counts fixed windows, which lets
+ * twice the quota through across a window boundary).
  */
-import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { GenerateOutcome, Teacher } from './types.ts';
 
@@ -14,27 +14,23 @@ export interface SharedRateWindow {
   acquire(teacherId: string, rpm: number, windowMs: number, signal?: AbortSignal): Promise<boolean>;
 }
 
-/** Returns 0 when the call may start now (and records it), else how many ms until the oldest call leaves the window. */
-const ACQUIRE = `
+/** Reserves the next start of the teacher's schedule; returns how many ms until it. */
+const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1]); local limit = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3] .. now)
-  redis.call('PEXPIRE', KEYS[1], window)
-  return 0
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)`;
+local spacing = tonumber(ARGV[1])
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1e15')
+local start = math.max(now, last + spacing)
+redis.call('SET', KEYS[1], start, 'PX', math.ceil(start - now + spacing) + 1000)
+return math.ceil(start - now)`;
 
 /**
- * Calls are counted over a slightly longer window than the provider's: between the admission here
- * and the request's arrival there is a network and an event loop, and two calls admitted exactly a
- * window apart must not land inside one window of the provider.
+ * The schedule spreads `rpm` calls over a slightly longer window than the provider's: between the
+ * start slot here and the request's arrival there is a network and an event loop, and calls must
+ * not bunch up inside one window of the provider.
  */
 export function windowWithMargin(windowMs: number): number {
-  return Math.round(windowMs * 1.05) + 50;
+  return Math.round(windowMs * 1.05) + 250;
 }
 
 export class RedisRateWindow implements SharedRateWindow {
@@ -44,19 +40,16 @@ export class RedisRateWindow implements SharedRateWindow {
   ) {}
 
   async acquire(teacherId: string, rpm: number, windowMs: number, signal?: AbortSignal): Promise<boolean> {
-    const key = `${this.prefix}:rate:${teacherId}`;
-    const member = `${randomBytes(6).toString('hex')}:`;
-    for (;;) {
-      if (signal?.aborted) return false;
-      const wait = Number(await this.redis.eval(ACQUIRE, 1, key, windowWithMargin(windowMs), rpm, member));
-      if (wait === 0) return true;
-      // A little spread, so the workers waiting for the same slot do not all ask at once.
-      if (!(await sleep(wait + Math.floor(Math.random() * 15), signal))) return false;
-    }
+    if (signal?.aborted) return false;
+    const spacing = windowWithMargin(windowMs) / rpm;
+    const wait = Number(await this.redis.eval(RESERVE, 1, `${this.prefix}:rate:${teacherId}`, spacing));
+    // A call cancelled while it waits leaves its slot unused: the quota is never exceeded, only not fully used.
+    return sleep(wait, signal);
   }
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(!signal?.aborted);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {
       clearTimeout(timer);

@@ -29,6 +29,8 @@ import { startProviderSimulators, type ProviderSimulators } from '../../src/simu
 
 export interface BotHarnessOptions {
   discord?: DiscordSimulatorOptions;
+  /** A loopback Discord the test already runs (e.g. a bot restarted against the same one): not closed by the harness. */
+  sim?: DiscordSimulator;
   /** Enable the 7 default teachers against the loopback provider simulators (default false: no teachers). */
   teachers?: boolean;
   /**
@@ -67,8 +69,8 @@ export async function startBotHarness(options: BotHarnessOptions = {}): Promise<
     while (closers.length) await closers.pop()?.().catch(() => undefined);
   };
   try {
-    const sim = await startDiscordSimulator(options.discord);
-    closers.push(() => sim.close());
+    const sim = options.sim ?? (await startDiscordSimulator(options.discord));
+    if (!options.sim) closers.push(() => sim.close());
     const logs: string[] = [];
     const logger = pino({ level: options.logLevel ?? 'warn' }, { write: (line: string) => void logs.push(line) });
 

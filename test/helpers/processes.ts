@@ -64,13 +64,14 @@ export function start(command: string, args: string[], env: Record<string, strin
   };
 }
 
-/** Direct child processes of `pid`. */
-export function childrenOf(pid: number): number[] {
+/** Direct child processes of `pid` whose command line contains `matching` (all without it). */
+export function childrenOf(pid: number, matching = ''): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
       .split('\n')
-      .map((l) => Number(l.trim()))
-      .filter((n) => n > 0);
+      .map((l) => /^\s*(\d+)\s+(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && m[2]?.includes(matching) === true)
+      .map((m) => Number(m[1]));
   } catch {
     return [];
   }
