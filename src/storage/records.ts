@@ -196,7 +196,7 @@ export const runOptionsSchema = z.object({
   genres: z.array(genreSchema),
   save: z.boolean(),
   memory: z.boolean(),
-  voting: z.enum(['consensus', 'jury']),
+  voting: z.enum(['consensus', 'mbr', 'jury']),
   seed: z.string().optional(),
 });
 

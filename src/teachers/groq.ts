@@ -6,7 +6,7 @@
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
-import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+import type { GenerateOutcome, GenerationSettings, ResponseFormat, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -47,6 +47,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             // `max_tokens` is deprecated in the SDK types in favour of this name.
             max_completion_tokens: request.settings.maxTokens,
             stream: false,
+            ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
         );
@@ -59,6 +60,11 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       }
     },
   };
+}
+
+/** OpenAI-style structured output, as Groq and Hugging Face (TGI, the router) take it. */
+export function openAiResponseFormat(format: ResponseFormat): { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: boolean } } {
+  return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } };
 }
 
 function readGeneration(completion: ChatCompletion, settings: GenerationSettings, latencyMs: number): GenerateOutcome {
