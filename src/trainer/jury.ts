@@ -93,12 +93,14 @@ function jsonOf(answer: string): unknown {
 /**
  * Reads a juror's ranking: `{"ranking": [...]}` (or a bare array) of known labels, each at most
  * once, at least one — labels compared without case and an optional "Story " prefix. Anything
- * else in JSON (an unknown or repeated label, another shape) is unreadable. An answer that is not
+ * else in JSON (an unknown or repeated label, another shape, JSON cut off) is unreadable. An answer that is not
  * JSON at all counts when it names exactly one label (parseJuryAnswer): a ranking of one.
  * Returns the labels best first, or undefined when the ballot cannot be read.
  */
 export function parseJuryRanking(answer: string, labels: readonly string[]): string[] | undefined {
   const json = jsonOf(answer);
+  // A cut-off or broken JSON answer is unreadable: its labels are no choice, only fragments.
+  if (json === undefined && /^\s*(?:[[{]|```)/.test(answer)) return undefined;
   if (json === undefined) {
     const single = parseJuryAnswer(answer, labels);
     return single === undefined ? undefined : [single];
