@@ -97,6 +97,7 @@ function result(opts: { teachers: TeacherInfo[]; status?: RunStatus; genres?: Pa
     run_id: 'run-0123456789abcdef',
     user_id: OWNER,
     status: opts.status ?? 'done',
+    average_story_quality: 6.4,
     requested: 1000,
     successful: 990,
     failed: 10,
