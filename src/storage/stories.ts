@@ -40,6 +40,7 @@ export interface NewStory {
   text: string;
   finalQuality: number;
   textQuality: number;
+  storyQuality?: number;
   confidence: number;
   winner: { teacherId: string; settings: GenerationSettings };
   runId: string;
@@ -344,6 +345,7 @@ export class StoryRepository {
       text: input.text.length > MAX_TEXT ? input.text.slice(0, MAX_TEXT) : input.text,
       finalQuality: checkFinite('final quality', input.finalQuality),
       textQuality: checkFinite('text quality', input.textQuality),
+      ...(input.storyQuality !== undefined ? { storyQuality: checkFinite('story quality', input.storyQuality) } : {}),
       confidence: checkFinite('confidence', input.confidence),
       winner: { teacherId: input.winner.teacherId, settings: { ...input.winner.settings } },
       runId: input.runId,
