@@ -176,3 +176,8 @@ export function parseJuryAnswer(answer: string, labels: readonly string[]): stri
   }
   return single(found);
 }
+
+/** "2 of 7 ballots unreadable" (the progress and result displays share this wording). */
+export function unreadableBallotsText(jury: { ballots: number; unreadable: number }): string {
+  return `${jury.unreadable} of ${jury.ballots} ballot${jury.ballots === 1 ? '' : 's'} unreadable`;
+}
