@@ -37,7 +37,7 @@ describe('statistics', () => {
 });
 
 describe('fitting the story model', () => {
-  const signals = (length: number, repetition: number): StorySignals => ({ length, completeness: 1, repetition, relevance: undefined, agreement: undefined });
+  const signals = (length: number, repetition: number): StorySignals => ({ length, completeness: 1, repetition, vocabulary: undefined, relevance: undefined, agreement: undefined });
 
   it('solves a small linear system', () => {
     expect(solveLinear([[2, 1], [1, 3]], [3, 5]).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([0.8, 1.4]);

@@ -10,6 +10,7 @@ export const SIGNAL_DIRECTION: Record<StorySignalName, 1 | -1> = {
   length: 1,
   completeness: 1,
   repetition: -1,
+  vocabulary: 1,
   relevance: 1,
   agreement: 1,
 };

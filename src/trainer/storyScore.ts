@@ -14,7 +14,7 @@
 import { tokenizeWords } from './scoring.ts';
 import { similarityMatrix } from './similarity.ts';
 
-export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'relevance', 'agreement'] as const;
+export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'vocabulary', 'relevance', 'agreement'] as const;
 export type StorySignalName = (typeof STORY_SIGNAL_NAMES)[number];
 
 /** Measured signals of one story; `undefined` when it cannot be measured. */
@@ -42,11 +42,12 @@ export interface StoryModel {
 export const STORY_MODEL: StoryModel = {
   intercept: 2.4336,
   signals: {
-    length: { mean: 5.2955, sd: 0.5279, weight: 0.1358 },
+    length: { mean: 5.2955, sd: 0.5279, weight: 0.1062 },
     completeness: { mean: 0.3354, sd: 0.4721, weight: 0 },
-    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0569 },
-    relevance: { mean: 0.1552, sd: 0.1432, weight: 0.0653 },
-    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0553 },
+    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0375 },
+    vocabulary: { mean: 3.9202, sd: 0.3427, weight: 0.0571 },
+    relevance: { mean: 0.1552, sd: 0.1432, weight: 0.0564 },
+    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0825 },
   },
 };
 
@@ -83,6 +84,11 @@ export function repetitionOf(words: readonly string[]): number {
   return repeats / (words.length - 2);
 }
 
+/** Mean letters per word: a plain proxy of vocabulary (and of the "complexity" people rate). */
+export function vocabularyOf(words: readonly string[]): number {
+  return words.length === 0 ? 0 : words.reduce((sum, w) => sum + [...w].length, 0) / words.length;
+}
+
 const stem = (word: string) => word.slice(0, STEM_LETTERS);
 
 /** Content words of a prompt (no function words, at least 3 characters), each once. */
@@ -111,6 +117,7 @@ export function storySignals(text: string, context: SignalContext = {}): StorySi
     length: Math.log1p(Math.min(words.length, LENGTH_CAP_WORDS)),
     completeness: words.length > 0 && COMPLETE_END_RE.test(text.trim()) ? 1 : 0,
     repetition: repetitionOf(words),
+    vocabulary: vocabularyOf(words),
     relevance: relevanceOf(words, context.prompt),
     agreement: context.agreement,
   };
