@@ -220,7 +220,10 @@ describe('jury voting', () => {
     for (const r of gemini) {
       const config = (r.body as { generationConfig: Record<string, unknown> }).generationConfig;
       expect(config.responseMimeType).toBe('application/json');
-      const schema = (config.responseSchema ?? config.responseJsonSchema) as { properties: { ranking: { items: { enum: string[] } } } };
+      // Gemini's own schema dialect: upper-case types, item counts as strings.
+      const schema = config.responseSchema as { type: string; properties: { ranking: { type: string; items: { enum: string[] }; minItems: string } } };
+      expect(schema.type).toBe('OBJECT');
+      expect(schema.properties.ranking).toMatchObject({ type: 'ARRAY', minItems: '6' });
       expect(schema.properties.ranking.items.enum).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
     }
     for (const sim of [sims.groq, sims.huggingface]) {
@@ -248,6 +251,10 @@ describe('jury voting', () => {
       expect(ballots.every((o) => o.votedFor !== o.teacherId)).toBe(true);
       expect(example.winner!.confidence).toBe(example.winner!.votes[example.winner!.teacherId]! / 7);
       expect(example.winner!.storyQuality).toBe(example.outcomes.find((o) => o.teacherId === example.winner!.teacherId)!.storyQuality);
+      // The simulated jurors rank longest first, so every juror who sees the longest story puts it first: Borda picks it.
+      const longest = [...example.outcomes].sort((a, b) => (b.text?.length ?? 0) - (a.text?.length ?? 0));
+      expect(longest[0]!.text!.length).toBeGreaterThan(longest[1]!.text!.length);
+      expect(example.winner!.teacherId).toBe(longest[0]!.teacherId);
     }
   });
 
