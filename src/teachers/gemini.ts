@@ -3,7 +3,8 @@
  * that one `generate` is exactly one HTTP request: no `retryOptions` (Zega retries itself, and
  * the SDK's retries would ignore the server's RetryInfo) and no automatic continuation.
  */
-import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse, type Schema, type Type } from '@google/genai';
+import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
+import { geminiSchema } from './responseFormat.ts';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -57,24 +58,6 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
       }
     },
   };
-}
-
-/**
- * Gemini's `responseSchema` is an OpenAPI subset whose types are upper-case enum values (`OBJECT`,
- * `ARRAY`, `STRING`) and which has no `additionalProperties`; the rest of the JSON Schema carries over.
- */
-export function geminiSchema(schema: Record<string, unknown>): Schema {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'additionalProperties') continue;
-    if (key === 'type' && typeof value === 'string') out.type = value.toUpperCase() as Type;
-    else if (key === 'items' && typeof value === 'object' && value !== null) out.items = geminiSchema(value as Record<string, unknown>);
-    else if (key === 'properties' && typeof value === 'object' && value !== null) {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, Record<string, unknown>>).map(([name, sub]) => [name, geminiSchema(sub)]));
-    } else if ((key === 'minItems' || key === 'maxItems') && typeof value === 'number') out[key] = String(value);
-    else out[key] = value;
-  }
-  return out as Schema;
 }
 
 /** Gemini has no system role: system text goes to `systemInstruction`, the assistant is `model`. */

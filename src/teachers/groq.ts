@@ -6,7 +6,8 @@
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
-import type { GenerateOutcome, GenerationSettings, ResponseFormat, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+import { openAiResponseFormat } from './responseFormat.ts';
+import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -60,11 +61,6 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       }
     },
   };
-}
-
-/** OpenAI-style structured output, as Groq and Hugging Face (TGI, the router) take it. */
-export function openAiResponseFormat(format: ResponseFormat): { type: 'json_schema'; json_schema: { name: string; schema: Record<string, unknown>; strict: boolean } } {
-  return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, strict: true } };
 }
 
 function readGeneration(completion: ChatCompletion, settings: GenerationSettings, latencyMs: number): GenerateOutcome {

@@ -23,7 +23,7 @@ import {
   InferenceClientRoutingError,
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
-import { openAiResponseFormat } from './groq.ts';
+import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
