@@ -48,6 +48,7 @@ describe('parseJuryRanking', () => {
     expect(parseJuryRanking('{"ranking": ["B", "C", "A"]}', labels)).toEqual(['B', 'C', 'A']);
     expect(parseJuryRanking('["c", "Story A"]', labels)).toEqual(['C', 'A']);
     expect(parseJuryRanking('```json\n{"ranking": ["A", "B", "C"]}\n```', labels)).toEqual(['A', 'B', 'C']);
+    expect(parseJuryRanking('Here is my ranking: {"ranking": ["C", "B", "A"]} — C is the most vivid.', labels)).toEqual(['C', 'B', 'A']);
   });
 
   it('treats unknown or repeated labels, empty rankings and other shapes as unreadable', () => {

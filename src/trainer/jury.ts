@@ -79,15 +79,27 @@ export function buildJuryRequest(prompt: string, options: readonly JuryOption[])
   };
 }
 
-/** The JSON inside an answer: the whole answer, or a fenced ```json block. */
-function jsonOf(answer: string): unknown {
-  const trimmed = answer.trim();
-  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
+function parseOrUndefined(text: string): unknown {
   try {
-    return JSON.parse(fenced ? (fenced[1] as string) : trimmed);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The JSON inside an answer: the whole answer, a fenced ```json block, or — for a model that
+ * wraps its object in a sentence ("Here is my ranking: {…}") — the text from the first `{` to the
+ * last `}`.
+ */
+function jsonOf(answer: string): unknown {
+  const trimmed = answer.trim();
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
+  const whole = parseOrUndefined(fenced ? (fenced[1] as string) : trimmed);
+  if (whole !== undefined) return whole;
+  const start = trimmed.indexOf('{');
+  const end = trimmed.lastIndexOf('}');
+  return start >= 0 && end > start ? parseOrUndefined(trimmed.slice(start, end + 1)) : undefined;
 }
 
 /**
