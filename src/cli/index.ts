@@ -25,15 +25,15 @@ const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
 Commands:
   train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|jury] [--seed S] [--json]
+        [--voting consensus|mbr|jury] [--seed S] [--json]
                         run a training session against the configured teachers
                         (SIGTERM or Ctrl-C: finishes the examples in flight, ends it interrupted)
   train --resume RUN_ID [--json]
                         continue an interrupted run where it stopped
   runs --user ID [--limit N] [--json]
                         a user's runs with status and progress (and how to resume interrupted ones)
-  score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
-  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
+  score [--input FILE]  text and story quality of JSON lines {"id","text"[,"prompt"]} (stdin by default)
+  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id"[,"prompt"],"candidates":[{"model","text"}]}
   stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
                         list a user's saved stories
   stories show ID --user ID

@@ -6,7 +6,7 @@
 import type { Teacher } from '../teachers/types.ts';
 import { startTraining, type TrainingHandle } from '../trainer/run.ts';
 import { randomUUID } from 'node:crypto';
-import type { RunOptions, TrainerStore, TrainingEvent } from '../trainer/types.ts';
+import type { QualityScore, RunOptions, TrainerStore, TrainingEvent } from '../trainer/types.ts';
 import type { RunJob, RunJournal } from './types.ts';
 
 export interface RunExecutorDeps {
@@ -16,6 +16,8 @@ export interface RunExecutorDeps {
   /** Examples of one run generated at once. */
   examplesConcurrency: number;
   fineTuneEvery?: number;
+  /** Which score decides the thresholds (QUALITY_SCORE; default seed). */
+  qualityScore?: QualityScore;
   onError?: (error: unknown, context: string) => void;
 }
 
@@ -32,6 +34,7 @@ export async function startJob(job: RunJob, deps: RunExecutorDeps, onEvent: (eve
     runId: job.runId,
     concurrency: deps.examplesConcurrency,
     ...(deps.fineTuneEvery ? { fineTuneEvery: deps.fineTuneEvery } : {}),
+    ...(deps.qualityScore ? { qualityScore: deps.qualityScore } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
     onEvent,
     ...(finished.length > 0 ? { resume: { finished } } : {}),

@@ -22,6 +22,7 @@ export function executorDeps(runtime: Runtime, onError: OnError): RunExecutorDep
     journal: createRunJournal(runtime.store.runs, runtime.store.interruptedRuns),
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
+    qualityScore: runtime.config.QUALITY_SCORE,
     onError,
   };
 }

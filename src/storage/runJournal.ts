@@ -45,7 +45,8 @@ export function createRunJournal(runs: RunRepository, interruptedAtOpen: readonl
           index: e.i,
           genre: e.genre as FinishedExample['genre'],
           status: e.status,
-          ...(e.winner !== undefined ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0 } } : {}),
+          // Stored before story scores were kept: the final quality stands in for it.
+          ...(e.winner !== undefined ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0, storyQuality: e.q ?? 0 } } : {}),
           storySaved: e.storyId !== undefined,
           toFineTune: e.fineTune,
           outcomes: e.teachers.map((t) => ({ teacherId: t.id, ok: t.ok, latencyMs: t.ms, ...(t.tq !== undefined ? { textQuality: t.tq } : {}) })),
