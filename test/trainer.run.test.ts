@@ -153,6 +153,49 @@ describe('a 30-example run through all 7 simulated teachers', () => {
     expect(other).not.toEqual(first.map((l) => l.split('|')[1]));
   });
 
+  it('interrupted, then resumed from its stored examples, ends as the same run would have uninterrupted', async () => {
+    const whole = new RecordingStore();
+    const uninterrupted = await startTraining(options({ examples: 16, seed: 'resume' }), { teachers: teachers(), store: whole, runId: 'r-whole', concurrency: 2 }).done;
+
+    const store = new RecordingStore();
+    const first = startTraining(options({ examples: 16, seed: 'resume' }), {
+      teachers: teachers(),
+      store,
+      runId: 'r-split',
+      concurrency: 2,
+      onEvent: (e) => {
+        if (e.type === 'example' && e.totals.done === 5) first.interrupt(10_000);
+      },
+    });
+    const paused = await first.done;
+    expect(paused.status).toBe('interrupted');
+    const kept = store.examples.length;
+    expect(kept).toBeGreaterThanOrEqual(5);
+    expect(kept).toBeLessThan(16);
+
+    const finished = store.examples.map((e) => ({ index: e.index, genre: e.genre, status: e.status, ...(e.winner ? { winner: e.winner } : {}), storySaved: e.saveStory, toFineTune: e.toFineTune, outcomes: e.outcomes }));
+    const events: string[] = [];
+    const resumed = await startTraining(options({ examples: 16, seed: 'resume' }), {
+      teachers: teachers(),
+      store,
+      runId: 'r-split',
+      concurrency: 2,
+      resume: { finished },
+      onEvent: (e) => void events.push(e.type === 'started' ? `started@${e.resumedAt}` : e.type),
+    }).done;
+    expect(events[0]).toBe(`started@${kept}`);
+    // Only the missing examples were asked; every index once, across both attempts.
+    expect(store.examples.map((e) => e.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(events.filter((e) => e === 'example')).toHaveLength(16 - kept);
+    // The same prompts and winners, the same figures.
+    const line = (e: { index: number; promptId: string; winner?: { teacherId: string } }) => `${e.index}|${e.promptId}|${e.winner?.teacherId}`;
+    expect(store.examples.map(line).sort()).toEqual(whole.examples.map(line).sort());
+    for (const key of ['status', 'requested', 'successful', 'failed', 'stories_saved', 'average_quality', 'genre_distribution', 'model_performance'] as const) {
+      const pick = (r: typeof resumed) => (key === 'model_performance' ? Object.fromEntries(Object.entries(r.model_performance).map(([id, p]) => [id, { wins: p.wins, calls: p.calls, failures: p.failures }])) : r[key]);
+      expect(pick(resumed), key).toEqual(pick(uninterrupted));
+    }
+  });
+
   it('keeps only the selected genres', async () => {
     const store = new RecordingStore();
     const result = await startTraining(options({ examples: 10, genres: ['Horror', 'Poetry'] }), { teachers: teachers(), store }).done;
