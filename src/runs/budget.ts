@@ -4,7 +4,6 @@
  * did not use when it ends. Kept where it survives a restart: keyv (SQLite, PostgreSQL or Redis
  * behind it) in one process, Redis with an atomic script when several processes share it.
  */
-import type Keyv from 'keyv';
 import type { Redis } from 'ioredis';
 import { DailyQuotaError } from './types.ts';
 
@@ -48,6 +47,15 @@ export const UNLIMITED_BUDGET: BudgetLedger = {
   settle: async () => undefined,
 };
 
+/** Key-value state with a lifetime (the store's keyv state, or a plain keyv). */
+export interface BudgetState {
+  get(key: string): Promise<unknown>;
+  set(key: string, value: unknown, ttlMs?: number): Promise<unknown>;
+}
+
+/** The key of a user's ledger: under `ledger:<user>:`, where forgetting a user finds it. */
+export const ledgerKey = (userId: string): string => `ledger:${userId}:`;
+
 /**
  * The ledger on keyv, one record per user that expires a day after its last reservation. Reads
  * and writes of one process go one at a time, so two quick submissions cannot both pass.
@@ -56,13 +64,13 @@ export class KeyvBudget implements BudgetLedger {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly kv: Keyv,
+    private readonly kv: BudgetState,
     private readonly limit: number,
     private readonly now: () => number = Date.now,
   ) {}
 
   private key(userId: string): string {
-    return `budget:${userId}`;
+    return ledgerKey(userId);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
