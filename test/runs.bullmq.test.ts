@@ -18,6 +18,7 @@ import { MemoryJournal } from './helpers/memoryJournal.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 import { deletePrefix, describeWithRedis, freshPrefix, TEST_REDIS_URL } from './helpers/redis.ts';
 import { opts, runQueueContract, track, type QueueSettings } from './helpers/runQueueContract.ts';
+import { start } from './helpers/processes.ts';
 
 let sims: ProviderSimulators;
 let teachers: Teacher[];
@@ -47,7 +48,8 @@ interface Cluster {
   store: RecordingStore;
   journal: MemoryJournal;
   errors: unknown[];
-  addWorker(): Promise<RunWorker>;
+  prefix: string;
+  addWorker(options?: { maxStalledCount?: number; lockMs?: number }): Promise<RunWorker>;
   close(): Promise<void>;
 }
 
@@ -69,8 +71,8 @@ async function cluster(settings: QueueSettings & { workers?: number; workerConcu
   const deps: RunExecutorDeps = { teachers: () => teachers, store, journal, examplesConcurrency: 2, onError };
   const queue = await BullRunQueue.open({ redis, subscriber: connect(), prefix, budget, journal, maxConcurrentRuns: settings.maxConcurrentRuns, onError, observerTtlMs: 1_500 });
   const workers: RunWorker[] = [];
-  const addWorker = async () => {
-    const w = await RunWorker.start({ ...deps, redis: connect(), subscriber: connect(), prefix, budget, concurrency: settings.workerConcurrency ?? 5, maxConcurrentRuns: settings.maxConcurrentRuns, lockMs: 2_000 });
+  const addWorker = async (options: { maxStalledCount?: number; lockMs?: number } = {}) => {
+    const w = await RunWorker.start({ ...deps, redis: connect(), subscriber: connect(), prefix, budget, concurrency: settings.workerConcurrency ?? 5, maxConcurrentRuns: settings.maxConcurrentRuns, lockMs: 2_000, ...options });
     workers.push(w);
     return w;
   };
@@ -81,6 +83,7 @@ async function cluster(settings: QueueSettings & { workers?: number; workerConcu
     store,
     journal,
     errors,
+    prefix,
     addWorker,
     async close() {
       for (const w of workers) await w.close(1_000);
@@ -147,7 +150,7 @@ describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', 
       const first = await BullRunQueue.open({
         redis: own[0],
         subscriber: own[1],
-        prefix: (c.queue as unknown as { keys: { prefix: string } }).keys.prefix,
+        prefix: c.prefix,
         budget: UNLIMITED_BUDGET,
         journal: c.journal,
         maxConcurrentRuns: 2,
@@ -167,4 +170,34 @@ describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', 
       await c.close();
     }
   });
+
+  it('a run whose worker died once too often is failed, and its user is told', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 0 });
+    const child = start(process.execPath, ['--import', 'tsx', 'src/main.ts', 'worker'], {
+      ...sims.env,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: c.prefix,
+      STORAGE_URL: 'memory://',
+      RUN_LOCK_MS: '1000',
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await child.waitFor(/worker ready/);
+      const errors: unknown[] = [];
+      let started = false;
+      const listener = { ...track().listener, onStarted: () => void (started = true), onError: (err: unknown) => void errors.push(err) };
+      await c.queue.submit('1-a', opts('1', 200), listener);
+      await vi.waitFor(() => expect(started).toBe(true), { timeout: 15_000 });
+      child.child.kill('SIGKILL');
+      await child.exited;
+      // The worker left standing checks for stalled runs; this run may not be handed on again.
+      await c.addWorker({ maxStalledCount: 0, lockMs: 1_000 });
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 15_000 });
+      expect(String(errors[0])).toMatch(/stopped too many times/);
+      await vi.waitFor(async () => expect(await c.queue.active('1')).toBeUndefined());
+    } finally {
+      if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+      await c.close();
+    }
+  }, 60_000);
 });

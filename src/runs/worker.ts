@@ -32,12 +32,15 @@ export interface RunWorkerOptions extends RunExecutorDeps {
   maxConcurrentRuns: number;
   /** How long a job stays locked to a worker without renewal: a dead worker's run moves on after about this long. */
   lockMs?: number;
+  /** How many times a run may lose its worker before it is failed rather than handed on again (default 5). */
+  maxStalledCount?: number;
 }
 
 export class RunWorker {
   private readonly keys: ClusterKeys;
   private readonly handles = new Map<string, TrainingHandle>();
   private worker: Worker | undefined;
+  private queue: Queue | undefined;
   private closing: { graceMs: number } | undefined;
 
   private constructor(private readonly options: RunWorkerOptions) {
@@ -64,13 +67,16 @@ export class RunWorker {
       lockDuration: lockMs,
       stalledInterval: lockMs,
       // A run whose workers keep dying is given up after this many moves, not retried forever.
-      maxStalledCount: 5,
+      maxStalledCount: options.maxStalledCount ?? 5,
     });
     w.worker.on('error', (err) => options.onError?.(err, 'run worker'));
+    // A run whose workers died once too often is failed by BullMQ when a worker next takes it, without running it.
+    w.worker.on('failed', (job) => {
+      if (job?.deferredFailure) void w.onGivenUp(job as Job<RunJob>).catch((err: unknown) => options.onError?.(err, 'stalled run'));
+    });
     await w.worker.waitUntilReady();
-    const queue = new Queue(QUEUE_NAME, { connection: options.redis, prefix: w.keys.bull });
-    await queue.setGlobalConcurrency(options.maxConcurrentRuns);
-    await queue.close();
+    w.queue = new Queue(QUEUE_NAME, { connection: options.redis, prefix: w.keys.bull });
+    await w.queue.setGlobalConcurrency(options.maxConcurrentRuns);
     return w;
   }
 
@@ -87,7 +93,21 @@ export class RunWorker {
     this.closing ??= { graceMs };
     for (const handle of this.handles.values()) handle.interrupt(graceMs);
     await this.worker?.close();
+    await this.queue?.close();
     await this.options.subscriber.unsubscribe(this.keys.control).catch(() => undefined);
+  }
+
+  /**
+   * A run whose worker stopped answering goes back to the queue and another worker resumes it; when
+   * that happened too often BullMQ fails it instead. Then nobody else would tell its user.
+   */
+  private async onGivenUp(job: Job<RunJob>): Promise<void> {
+    const data = job.data;
+    const reason = 'The workers running this run stopped too many times; it was given up (what was done is kept).';
+    await this.end(data, (await this.options.journal.finished(data.runId)).length);
+    await this.options.journal.setStatus(data.runId, 'failed', reason).catch((err: unknown) => this.options.onError?.(err, 'journal'));
+    await this.publish({ token: data.runId, kind: 'error', message: reason });
+    await this.publish({ token: '', kind: 'queue-moved' });
   }
 
   private async publish(event: ClusterEvent): Promise<void> {
