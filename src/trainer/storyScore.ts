@@ -13,6 +13,7 @@
  */
 import { tokenizeWords } from './scoring.ts';
 import { similarityMatrix } from './similarity.ts';
+import { wordRarity } from './wordFrequency.ts';
 
 export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'vocabulary', 'relevance', 'agreement'] as const;
 export type StorySignalName = (typeof STORY_SIGNAL_NAMES)[number];
@@ -42,12 +43,12 @@ export interface StoryModel {
 export const STORY_MODEL: StoryModel = {
   intercept: 2.4336,
   signals: {
-    length: { mean: 5.2955, sd: 0.5279, weight: 0.1062 },
+    length: { mean: 5.2955, sd: 0.5279, weight: 0.1071 },
     completeness: { mean: 0.3354, sd: 0.4721, weight: 0 },
-    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0375 },
-    vocabulary: { mean: 3.9202, sd: 0.3427, weight: 0.0571 },
-    relevance: { mean: 0.1552, sd: 0.1432, weight: 0.0564 },
-    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0825 },
+    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0399 },
+    vocabulary: { mean: 3.9202, sd: 0.3427, weight: 0.0521 },
+    relevance: { mean: 0.1368, sd: 0.1436, weight: 0.0745 },
+    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0833 },
   },
 };
 
@@ -96,12 +97,32 @@ export function promptContentWords(prompt: string): string[] {
   return [...new Set(tokenizeWords(prompt).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)))];
 }
 
-/** Share of the prompt's content words that the story uses (compared on their first letters); undefined without any. */
+/**
+ * How much a prompt word counts for relevance: its rarity in English squared (wordFrequency.ts),
+ * so the words that say what the prompt is about ("lighthouse", "memories") weigh far more than
+ * the ones any story uses ("day", "people"). Squared rather than plain because plain rarity still
+ * let common words carry a third of the weight; see docs/scoring.md for the figures.
+ */
+export function promptWordWeight(word: string): number {
+  return wordRarity(word) ** 2;
+}
+
+/**
+ * Rarity-weighted share of the prompt's content words that the story uses (compared on their
+ * first letters): Σ weight of the words found ÷ Σ weight of all of them. Undefined without any.
+ */
 export function relevanceOf(words: readonly string[], prompt: string | undefined): number | undefined {
   const wanted = prompt === undefined ? [] : promptContentWords(prompt);
   if (wanted.length === 0) return undefined;
   const stems = new Set(words.map(stem));
-  return wanted.filter((w) => stems.has(stem(w))).length / wanted.length;
+  let found = 0;
+  let total = 0;
+  for (const word of wanted) {
+    const weight = promptWordWeight(word);
+    total += weight;
+    if (stems.has(stem(word))) found += weight;
+  }
+  return found / total;
 }
 
 export interface SignalContext {
