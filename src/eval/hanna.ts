@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { textQuality, tokenizeWords } from '../trainer/scoring.ts';
 import { similarityMatrix } from '../trainer/similarity.ts';
 import { agreementOf, overallToQuality, predictedOverall, STORY_MODEL, storySignals, type StoryModel, type StorySignals } from '../trainer/storyScore.ts';
-import { consensusVote, mbrVote, type Candidate } from '../trainer/voting.ts';
+import { consensusVote, mbrUtilities, mbrVote, type Candidate } from '../trainer/voting.ts';
 import { fitStoryModel } from './fit.ts';
 import { argmaxAll, kendallTauB, selectionFigures, type PromptPick } from './stats.ts';
 
@@ -140,7 +140,11 @@ export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): H
     scoreMethod('longest', prompts, prompts.map((p) => p.candidates.map((c) => tokenizeWords(c.text).length))),
     scoreMethod('TF-IDF centre', prompts, prepared.map((p) => p.centrality)),
     voteMethod('consensus', consensusVote, (v, id) => (v.votes[id] ?? 0) + (v.winner === id ? 0.5 : 0)),
-    voteMethod('mbr', mbrVote, (v, id) => (v.centrality[id] ?? 0) * (v.storyQuality[id] ?? 0)),
+    voteMethod('mbr', mbrVote, (v, id) => {
+      const ids = Object.keys(v.centrality);
+      const utility = mbrUtilities(ids.map((k) => v.centrality[k] as number), ids.map((k) => v.storyQuality[k] as number));
+      return utility[ids.indexOf(id)] as number;
+    }),
     scoreMethod(`story score (${folds}-fold CV)`, prompts, story),
     scoreMethod('story score (shipped weights, in-sample)', prompts, prepared.map((p) => p.signals.map((s) => overallToQuality(predictedOverall(s, STORY_MODEL))))),
   ];
