@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fitStoryModel, solveLinear } from '../src/eval/fit.ts';
-import { crossValidatedScores, evaluateHanna, formatHannaReport, loadHanna, prepare } from '../src/eval/hanna.ts';
+import { crossValidatedScores, dealByPromptId, dealSpread, evaluateHanna, formatHannaReport, loadHanna, prepare, randomDeal } from '../src/eval/hanna.ts';
 import { runEval } from '../src/eval/index.ts';
 import { argmaxAll, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
 import type { StorySignals } from '../src/trainer/storyScore.ts';
@@ -95,6 +95,23 @@ describe('HANNA evaluation', () => {
     const after = crossValidatedScores(changed.map(prepare), 4);
     expect(after[0]).toEqual(before[0]);
     expect(after.slice(1)).not.toEqual(before.slice(1));
+  });
+
+  it('deals prompts into folds: by prompt id, or at random from a seed, in folds of equal size', async () => {
+    const prepared = (await loadHanna(MINI)).map(prepare);
+    expect(dealByPromptId(prepared, 2)).toEqual([0, 1, 0, 1]);
+    const deal = randomDeal(48, 8, 'x');
+    expect(randomDeal(48, 8, 'x')).toEqual(deal);
+    expect(randomDeal(48, 8, 'y')).not.toEqual(deal);
+    for (let fold = 0; fold < 8; fold++) expect(deal.filter((f) => f === fold)).toHaveLength(6);
+    expect(crossValidatedScores(prepared, 2, dealByPromptId(prepared, 2))).toEqual(crossValidatedScores(prepared, 2));
+    // Another deal trains on other prompts, so the held-out scores change.
+    expect(crossValidatedScores(prepared, 2, [0, 0, 1, 1])).not.toEqual(crossValidatedScores(prepared, 2));
+    const spread = dealSpread(prepared, 2, 5);
+    expect(spread.deals).toBe(5);
+    expect(spread.tau.min).toBeLessThanOrEqual(spread.tau.mean);
+    expect(spread.tau.mean).toBeLessThanOrEqual(spread.tau.max);
+    expect(formatHannaReport(evaluateHanna(await loadHanna(MINI), 2))).toMatch(/over 20 random deals of the prompts into folds: τ mean -?\d\.\d{3} \(/);
   });
 
   it('npm run eval -- hanna --data DIR prints the table; bad usage and bad data are clear errors', async () => {

@@ -16,6 +16,7 @@ import { textQuality, tokenizeWords } from '../trainer/scoring.ts';
 import { similarityMatrix } from '../trainer/similarity.ts';
 import { agreementOf, overallToQuality, predictedOverall, STORY_MODEL, storySignals, type StoryModel, type StorySignals } from '../trainer/storyScore.ts';
 import { consensusVote, mbrUtilities, mbrVote, type Candidate } from '../trainer/voting.ts';
+import { createRandom } from '../trainer/random.ts';
 import { fitStoryModel } from './fit.ts';
 import { argmaxAll, kendallTauB, selectionFigures, type PromptPick } from './stats.ts';
 
@@ -74,6 +75,8 @@ export interface HannaReport {
   methods: MethodFigures[];
   /** The story model fitted on every prompt (what STORY_MODEL should hold). */
   fitted: StoryModel;
+  /** The story score's CV figures over random deals of the prompts into folds. */
+  spread: DealSpread;
 }
 
 interface Prepared {
@@ -94,26 +97,65 @@ export function prepare(prompt: HannaPrompt): Prepared {
 
 export const FOLDS = 8;
 
-/** Story score of every candidate, each from a model fitted without its prompt's fold. */
-export function crossValidatedScores(prepared: readonly Prepared[], folds = FOLDS): number[][] {
+/** The fixed deal: prompts sorted by id, dealt round the folds (prompt i of that order → fold i mod folds). */
+export function dealByPromptId(prepared: readonly Prepared[], folds = FOLDS): number[] {
   const order = prepared.map((p, i) => [p.prompt.promptId, i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const foldOf = new Map(order.map(([, index], rank) => [index, rank % folds]));
+  const deal = new Array<number>(prepared.length).fill(0);
+  order.forEach(([, index], rank) => (deal[index] = rank % folds));
+  return deal;
+}
+
+/** A seeded random deal of the prompts into folds of (nearly) equal size. */
+export function randomDeal(count: number, folds: number, seed: string): number[] {
+  const deal = new Array<number>(count).fill(0);
+  createRandom(seed)
+    .shuffle(Array.from({ length: count }, (_, i) => i))
+    .forEach((index, rank) => (deal[index] = rank % folds));
+  return deal;
+}
+
+/** Story score of every candidate, each from a model fitted without its prompt's fold (deal[i] = fold of prompt i). */
+export function crossValidatedScores(prepared: readonly Prepared[], folds = FOLDS, deal: readonly number[] = dealByPromptId(prepared, folds)): number[][] {
   const scores: number[][] = prepared.map(() => []);
   for (let fold = 0; fold < folds; fold++) {
-    const training = prepared.filter((_, i) => foldOf.get(i) !== fold);
+    const training = prepared.filter((_, i) => deal[i] !== fold);
     if (training.length === prepared.length || training.length === 0) continue;
     const model = fitStoryModel(training.flatMap((p) => p.signals.map((signals, k) => ({ signals, human: (p.prompt.candidates[k] as { human: number }).human }))));
     prepared.forEach((p, i) => {
-      if (foldOf.get(i) === fold) scores[i] = p.signals.map((s) => overallToQuality(predictedOverall(s, model)));
+      if (deal[i] === fold) scores[i] = p.signals.map((s) => overallToQuality(predictedOverall(s, model)));
     });
   }
   return scores;
 }
 
+/** How much a cross-validated figure owes to one particular deal of prompts into folds. */
+export interface DealSpread {
+  deals: number;
+  tau: { mean: number; min: number; max: number };
+  gain: { mean: number; min: number; max: number };
+}
+
+/** Random deals used for the spread; seeded, so the figures are re-made exactly. */
+export const SPREAD_DEALS = 20;
+
+function spreadOf(values: readonly number[]) {
+  return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** The story score's cross-validated τ and gain over `deals` seeded random deals of the prompts into folds. */
+export function dealSpread(prepared: readonly Prepared[], folds = FOLDS, deals = SPREAD_DEALS): DealSpread {
+  const human = prepared.flatMap((p) => p.prompt.candidates.map((c) => c.human));
+  const figuresOfDeals = Array.from({ length: deals }, (_, k) => {
+    const scores = crossValidatedScores(prepared, folds, randomDeal(prepared.length, folds, `hanna-deal-${k}`));
+    return scoreMethod('deal', prepared.map((p) => p.prompt), scores, human);
+  });
+  return { deals, tau: spreadOf(figuresOfDeals.map((f) => f.tau)), gain: spreadOf(figuresOfDeals.map((f) => f.gain)) };
+}
+
 /** Figures of a method given each prompt's per-candidate score (its pick is the highest score). */
-function scoreMethod(method: string, prompts: readonly HannaPrompt[], scores: readonly (readonly number[])[]): MethodFigures {
+function scoreMethod(method: string, prompts: readonly HannaPrompt[], scores: readonly (readonly number[])[], human = prompts.flatMap((p) => p.candidates.map((c) => c.human))): MethodFigures {
   const picks: PromptPick[] = prompts.map((p, i) => ({ human: p.candidates.map((c) => c.human), picked: argmaxAll(scores[i] as number[]) }));
-  return figures(method, picks, scores.flat(), prompts.flatMap((p) => p.candidates.map((c) => c.human)));
+  return figures(method, picks, scores.flat(), human);
 }
 
 function figures(method: string, picks: readonly PromptPick[], scores: readonly number[], human: readonly number[]): MethodFigures {
@@ -149,8 +191,10 @@ export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): H
     scoreMethod('story score (shipped weights, in-sample)', prompts, prepared.map((p) => p.signals.map((s) => overallToQuality(predictedOverall(s, STORY_MODEL))))),
   ];
   const fitted = fitStoryModel(prepared.flatMap((p) => p.signals.map((signals, k) => ({ signals, human: (p.prompt.candidates[k] as { human: number }).human }))));
-  return { prompts: prompts.length, stories: human.length, random: selection.random, oracle: selection.oracle, methods, fitted };
+  return { prompts: prompts.length, stories: human.length, random: selection.random, oracle: selection.oracle, methods, fitted, spread: dealSpread(prepared, folds) };
 }
+
+const range = (s: { mean: number; min: number; max: number }) => `mean ${s.mean.toFixed(3)} (${s.min.toFixed(3)} to ${s.max.toFixed(3)})`;
 
 export function formatHannaReport(report: HannaReport): string {
   const rows = report.methods.map((m) => `| ${m.method} | ${m.gain.toFixed(3)} | ${m.tau.toFixed(3)} | ${(m.top3 * 100).toFixed(0)} % |`);
@@ -160,5 +204,7 @@ export function formatHannaReport(report: HannaReport): string {
     '| method | gain | Kendall τ-b | top-3 |',
     '| --- | --- | --- | --- |',
     ...rows,
+    '',
+    `Story score (CV) over ${report.spread.deals} random deals of the prompts into folds: τ ${range(report.spread.tau)}; gain ${range(report.spread.gain)}`,
   ].join('\n');
 }
