@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { fitStoryModel, solveLinear } from '../src/eval/fit.ts';
 import { crossValidatedScores, dealByPromptId, dealSpread, evaluateHanna, formatHannaReport, loadHanna, prepare, randomDeal } from '../src/eval/hanna.ts';
 import { runEval } from '../src/eval/index.ts';
-import { argmaxAll, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
+import { argmaxAll, gainInterval, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
+import { createRandom } from '../src/trainer/random.ts';
 import type { StorySignals } from '../src/trainer/storyScore.ts';
 
 const MINI = fileURLToPath(new URL('./fixtures/hanna-mini', import.meta.url));
@@ -33,6 +34,22 @@ describe('statistics', () => {
     expect(figures.gain).toBeCloseTo((3 - 2.625) / (4.5 - 2.625));
     expect(figures.top3).toBe(1);
     expect(argmaxAll([1, 3, 3])).toEqual([1, 2]);
+  });
+
+  it('the gain interval resamples prompts: narrow when every prompt agrees, wide when they disagree', () => {
+    const random = createRandom('t');
+    const same = gainInterval([{ human: [1, 2, 3], picked: [2] }, { human: [2, 4, 6], picked: [1] }], random.next);
+    // A resample of the first prompt twice has gain 1, of the second twice gain 0: the interval spans both.
+    expect(same.low).toBe(0);
+    expect(same.high).toBe(1);
+    const steady = gainInterval(Array.from({ length: 10 }, () => ({ human: [1, 2, 3], picked: [1] })), random.next);
+    expect(steady.low).toBeCloseTo(0);
+    expect(steady.high).toBeCloseTo(0);
+    const mixed = gainInterval(Array.from({ length: 40 }, (_, i) => ({ human: [1, 2, 3], picked: [i % 2 === 0 ? 2 : 1] })), random.next);
+    expect(mixed.low).toBeGreaterThan(0.25);
+    expect(mixed.high).toBeLessThan(0.75);
+    expect(mixed.low).toBeLessThan(0.5);
+    expect(mixed.high).toBeGreaterThan(0.5);
   });
 });
 
@@ -83,8 +100,8 @@ describe('HANNA evaluation', () => {
     expect(by.longest?.gain).toBeCloseTo(1);
     expect(report.random).toBeCloseTo((4 + 2.5 + 1.3) / 3);
     const table = formatHannaReport(report);
-    expect(table).toContain('| method | gain | Kendall τ-b | top-3 |');
-    expect(table).toContain('| oracle | 1.000 | 1.000 | 100 % |');
+    expect(table).toContain('| method | gain | gain, 95 % interval | Kendall τ-b | top-3 |');
+    expect(table).toContain('| oracle | 1.000 | 1.00 to 1.00 | 1.000 | 100 % |');
   });
 
   it('cross-validation scores a prompt with a model that never saw its ratings', async () => {

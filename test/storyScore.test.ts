@@ -14,6 +14,7 @@ import {
   storyQuality,
   storyScoreBreakdown,
   storySignals,
+  storyWords,
 } from '../src/trainer/storyScore.ts';
 import { similarityMatrix } from '../src/trainer/similarity.ts';
 import { tokenizeWords } from '../src/trainer/scoring.ts';
@@ -37,6 +38,18 @@ describe('story signals', () => {
     expect(storySignals('').completeness).toBe(0);
     const huge = 'word '.repeat(LENGTH_CAP_WORDS * 3);
     expect(storySignals(huge).length).toBeCloseTo(Math.log1p(LENGTH_CAP_WORDS));
+  });
+
+  it('joins contractions a tokenizer split off, so the quirk changes neither length nor letters per word', () => {
+    expect(storyWords("He did n't know the captain 's name; they 're gone and I 'm here.")).toEqual(
+      tokenizeWords("He didn't know the captain's name; they're gone and I'm here."),
+    );
+    // Quotes and a possessive-looking start of a quotation are left alone.
+    expect(storyWords("She said 'stop' and he said 'so what'.")).toEqual(['she', 'said', 'stop', 'and', 'he', 'said', 'so', 'what']);
+    const split = storySignals("The keeper did n't sleep . The captain 's boat was n't coming back .");
+    const joined = storySignals("The keeper didn't sleep. The captain's boat wasn't coming back.");
+    expect(split.length).toBe(joined.length);
+    expect(split.vocabulary).toBe(joined.vocabulary);
   });
 
   it('repetition is the share of repeated word trigrams: 0 for fresh text, near 1 for a loop', () => {

@@ -18,7 +18,7 @@ import { agreementOf, overallToQuality, predictedOverall, STORY_MODEL, storySign
 import { consensusVote, mbrUtilities, mbrVote, type Candidate } from '../trainer/voting.ts';
 import { createRandom } from '../trainer/random.ts';
 import { fitStoryModel } from './fit.ts';
-import { argmaxAll, kendallTauB, selectionFigures, type PromptPick } from './stats.ts';
+import { argmaxAll, gainInterval, kendallTauB, selectionFigures, type PromptPick } from './stats.ts';
 
 const storyLine = z.object({ id: z.string(), human: z.object({ overall: z.number() }).passthrough() }).passthrough();
 const candidatesLine = z.object({
@@ -63,6 +63,9 @@ export async function loadHanna(dir: string): Promise<HannaPrompt[]> {
 export interface MethodFigures {
   method: string;
   gain: number;
+  /** 95 % bootstrap interval of the gain over prompts. */
+  gainLow: number;
+  gainHigh: number;
   tau: number;
   top3: number;
 }
@@ -160,7 +163,8 @@ function scoreMethod(method: string, prompts: readonly HannaPrompt[], scores: re
 
 function figures(method: string, picks: readonly PromptPick[], scores: readonly number[], human: readonly number[]): MethodFigures {
   const s = selectionFigures(picks);
-  return { method, gain: s.gain, tau: kendallTauB(scores, human), top3: s.top3 };
+  const interval = gainInterval(picks, createRandom(`hanna-bootstrap-${method}`).next);
+  return { method, gain: s.gain, gainLow: interval.low, gainHigh: interval.high, tau: kendallTauB(scores, human), top3: s.top3 };
 }
 
 export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): HannaReport {
@@ -176,7 +180,7 @@ export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): H
   };
   const selection = selectionFigures(prompts.map((p) => ({ human: p.candidates.map((c) => c.human), picked: [0] })));
   const methods: MethodFigures[] = [
-    { method: 'random', gain: 0, tau: 0, top3: 3 / Math.max(...prompts.map((p) => p.candidates.length)) },
+    { method: 'random', gain: 0, gainLow: 0, gainHigh: 0, tau: 0, top3: 3 / Math.max(...prompts.map((p) => p.candidates.length)) },
     scoreMethod('oracle', prompts, prompts.map((p) => p.candidates.map((c) => c.human))),
     scoreMethod('seed formula (text_quality)', prompts, prompts.map((p) => p.candidates.map((c) => textQuality(c.text)))),
     scoreMethod('longest', prompts, prompts.map((p) => p.candidates.map((c) => tokenizeWords(c.text).length))),
@@ -197,12 +201,12 @@ export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): H
 const range = (s: { mean: number; min: number; max: number }) => `mean ${s.mean.toFixed(3)} (${s.min.toFixed(3)} to ${s.max.toFixed(3)})`;
 
 export function formatHannaReport(report: HannaReport): string {
-  const rows = report.methods.map((m) => `| ${m.method} | ${m.gain.toFixed(3)} | ${m.tau.toFixed(3)} | ${(m.top3 * 100).toFixed(0)} % |`);
+  const rows = report.methods.map((m) => `| ${m.method} | ${m.gain.toFixed(3)} | ${m.gainLow.toFixed(2)} to ${m.gainHigh.toFixed(2)} | ${m.tau.toFixed(3)} | ${(m.top3 * 100).toFixed(0)} % |`);
   return [
     `HANNA: ${report.prompts} prompts, ${report.stories} generated stories; human overall: random ${report.random.toFixed(3)}, oracle ${report.oracle.toFixed(3)}`,
     '',
-    '| method | gain | Kendall τ-b | top-3 |',
-    '| --- | --- | --- | --- |',
+    '| method | gain | gain, 95 % interval | Kendall τ-b | top-3 |',
+    '| --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Story score (CV) over ${report.spread.deals} random deals of the prompts into folds: τ ${range(report.spread.tau)}; gain ${range(report.spread.gain)}`,
