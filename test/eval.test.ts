@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fitStoryModel, solveLinear } from '../src/eval/fit.ts';
-import { crossValidatedScores, dealByPromptId, dealSpread, evaluateHanna, formatHannaReport, loadHanna, prepare, randomDeal } from '../src/eval/hanna.ts';
+import { crossValidatedScores, dealByPromptId, dealSpread, evaluateHanna, formatHannaReport, loadHanna, prepare, randomDeal, withinSystemTau } from '../src/eval/hanna.ts';
 import { runEval } from '../src/eval/index.ts';
 import { argmaxAll, gainInterval, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
 import { createRandom } from '../src/trainer/random.ts';
@@ -129,6 +129,26 @@ describe('HANNA evaluation', () => {
     expect(spread.tau.min).toBeLessThanOrEqual(spread.tau.mean);
     expect(spread.tau.mean).toBeLessThanOrEqual(spread.tau.max);
     expect(formatHannaReport(evaluateHanna(await loadHanna(MINI), 2))).toMatch(/over 20 random deals of the prompts into folds: τ mean -?\d\.\d{3} \(/);
+  });
+
+  it('τ within each generation system: stories of one system ranked against each other only', async () => {
+    // Two systems over three prompts; system A is always rated above B, and within each the ratings vary.
+    const ratings = [
+      [4.0, 2.0],
+      [3.0, 1.5],
+      [3.5, 1.0],
+    ];
+    const prompts = ratings.map((pair, i) => ({
+      promptId: `p${i}`,
+      prompt: 'x',
+      candidates: pair.map((human, k) => ({ id: `s${i}${k}`, model: k === 0 ? 'A' : 'B', text: 't', human })),
+    }));
+    expect(withinSystemTau(prompts, ratings)).toEqual({ mean: 1, min: 1, max: 1 });
+    // A score that only tells systems apart (one constant per system) ranks nothing within one…
+    expect(withinSystemTau(prompts, ratings.map(() => [2, 1])).mean).toBe(0);
+    // …and one reversed within system A only shows it.
+    expect(withinSystemTau(prompts, [[1, 3], [3, 2], [2, 1]])).toEqual({ mean: 0, min: -1, max: 1 });
+    expect(formatHannaReport(evaluateHanna(await loadHanna(MINI), 2))).toMatch(/τ within each generation system: mean/);
   });
 
   it('npm run eval -- hanna --data DIR prints the table; bad usage and bad data are clear errors', async () => {

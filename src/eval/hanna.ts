@@ -80,6 +80,8 @@ export interface HannaReport {
   fitted: StoryModel;
   /** The story score's CV figures over random deals of the prompts into folds. */
   spread: DealSpread;
+  /** The story score's (CV) τ within each generation system. */
+  withinSystem: { mean: number; min: number; max: number };
 }
 
 interface Prepared {
@@ -136,6 +138,23 @@ export interface DealSpread {
   deals: number;
   tau: { mean: number; min: number; max: number };
   gain: { mean: number; min: number; max: number };
+}
+
+/**
+ * Kendall τ-b of the scores with human overall within each generation system's stories (the
+ * `model` field of the data), so a score that only told systems apart would show ~0 here.
+ */
+export function withinSystemTau(prompts: readonly HannaPrompt[], scores: readonly (readonly number[])[]): { mean: number; min: number; max: number } {
+  const bySystem = new Map<string, { scores: number[]; human: number[] }>();
+  prompts.forEach((p, i) =>
+    p.candidates.forEach((c, k) => {
+      const entry = bySystem.get(c.model) ?? { scores: [], human: [] };
+      entry.scores.push((scores[i] as number[])[k] as number);
+      entry.human.push(c.human);
+      bySystem.set(c.model, entry);
+    }),
+  );
+  return spreadOf([...bySystem.values()].map((e) => kendallTauB(e.scores, e.human)));
 }
 
 /** Random deals used for the spread; seeded, so the figures are re-made exactly. */
@@ -195,7 +214,7 @@ export function evaluateHanna(prompts: readonly HannaPrompt[], folds = FOLDS): H
     scoreMethod('story score (shipped weights, in-sample)', prompts, prepared.map((p) => p.signals.map((s) => overallToQuality(predictedOverall(s, STORY_MODEL))))),
   ];
   const fitted = fitStoryModel(prepared.flatMap((p) => p.signals.map((signals, k) => ({ signals, human: (p.prompt.candidates[k] as { human: number }).human }))));
-  return { prompts: prompts.length, stories: human.length, random: selection.random, oracle: selection.oracle, methods, fitted, spread: dealSpread(prepared, folds) };
+  return { prompts: prompts.length, stories: human.length, random: selection.random, oracle: selection.oracle, methods, fitted, spread: dealSpread(prepared, folds), withinSystem: withinSystemTau(prompts, story) };
 }
 
 const range = (s: { mean: number; min: number; max: number }) => `mean ${s.mean.toFixed(3)} (${s.min.toFixed(3)} to ${s.max.toFixed(3)})`;
@@ -210,5 +229,6 @@ export function formatHannaReport(report: HannaReport): string {
     ...rows,
     '',
     `Story score (CV) over ${report.spread.deals} random deals of the prompts into folds: τ ${range(report.spread.tau)}; gain ${range(report.spread.gain)}`,
+    `Story score (CV) τ within each generation system: ${range(report.withinSystem)}`,
   ].join('\n');
 }
