@@ -9,6 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import type { TrainingResult } from '../src/trainer/types.ts';
 import { alive, childrenOf, start } from './helpers/processes.ts';
+import { customId } from '../src/discord/customId.ts';
+import { startDiscordSimulator } from './discord/server.ts';
+import { slashCommand } from './discord/payloads.ts';
 
 let sims: ProviderSimulators;
 let env: Record<string, string>;
@@ -88,4 +91,31 @@ describe('cli train: SIGTERM and SIGKILL', () => {
     const [after] = await runsOf('sigkill-user');
     expect(after).toMatchObject({ status: 'done', done: 30 });
   });
+});
+
+describe('npm start (the embedded bot): SIGTERM', () => {
+  it('reaches the bot: its run ends interrupted with a note on its message, npm exits 0, nothing is left running', async () => {
+    const discord = await startDiscordSimulator();
+    try {
+      const npm = start('npm', ['start'], { ...env, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.restApi, LOG_LEVEL: 'info' });
+      await npm.waitFor(/Zega is online/);
+      const cmd = discord.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'start', options: { examples: 200 } }));
+      const panel = await cmd.waitForOriginal();
+      const token = /setup:[a-z]+:(\d+-[A-Za-z0-9_-]+)/.exec(JSON.stringify(panel.components))?.[1] as string;
+      await cmd.click(customId('setup', 'start', token)).waitForResponse();
+      const done = (m: { embeds: unknown[] }) => Number(/\*\*(\d+) \/ 200\*\* examples done/.exec(JSON.stringify(m.embeds))?.[1] ?? -1);
+      await discord.waitForMessage((m) => m.id === panel.id && done(m) >= 2 && done(m) < 150, 60_000);
+      const pid = npm.child.pid as number;
+      const bots = childrenOf(pid, 'src/main.ts');
+      expect(bots).toHaveLength(1);
+      process.kill(pid, 'SIGTERM');
+      expect(await npm.exited).toBe(0);
+      expect(alive(bots[0] as number)).toBe(false);
+      const paused = discord.message(panel.id);
+      expect(JSON.stringify(paused?.embeds)).toMatch(/Zega is restarting.*paused at \d+\/40 examples/);
+      expect(paused?.components).toEqual([]);
+    } finally {
+      await discord.close();
+    }
+  }, 120_000);
 });
