@@ -112,7 +112,7 @@ describe('npm start (the embedded bot): SIGTERM', () => {
       expect(await npm.exited).toBe(0);
       expect(alive(bots[0] as number)).toBe(false);
       const paused = discord.message(panel.id);
-      expect(JSON.stringify(paused?.embeds)).toMatch(/Zega is restarting.*paused at \d+\/40 examples/);
+      expect(JSON.stringify(paused?.embeds)).toMatch(/Zega is restarting.*paused at \d+\/200 examples/);
       expect(paused?.components).toEqual([]);
     } finally {
       await discord.close();
