@@ -2,9 +2,9 @@
  * Zega's command line: `npm run --silent cli -- <command>`. Exit codes: 0 ok, 1 some input
  * was bad (the rest was processed), 2 usage or configuration error.
  */
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
+import { loadEnvFile } from '../config/envFile.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
 import { processIo, UsageError, type CliIo } from './io.ts';
@@ -107,13 +107,17 @@ if (isMain) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  runCli(process.argv.slice(2)).then(
+  (async () => {
+    // Only when run as a program: importing runCli (the tests do) must not read a developer's .env.
+    loadEnvFile();
+    return runCli(process.argv.slice(2));
+  })().then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
       process.stderr.write(`zega: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
     },
   );
 }
