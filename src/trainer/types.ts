@@ -39,6 +39,10 @@ export interface TeacherOutcome {
   failure?: { kind: TeacherFailureKind; message: string; status?: number };
   /** Whom this teacher voted for (consensus or jury), if it voted. */
   votedFor?: string;
+  /** Not asked at all (e.g. no quota left): counted as skipped, never as a call or a failure. */
+  skipped?: boolean;
+  /** Human-aligned quality 0–10 of this candidate, once judged. */
+  storyQuality?: number;
 }
 
 export interface ExampleWinner {
@@ -49,6 +53,8 @@ export interface ExampleWinner {
   confidence: number;
   finalQuality: number;
   votes: Record<string, number>;
+  /** Human-aligned quality 0–10 of the winning story, once judged. */
+  storyQuality?: number;
 }
 
 export interface ExampleRecord {
@@ -124,6 +130,8 @@ export interface TrainingResult {
   run_id: string;
   user_id: string;
   status: RunStatus;
+  /** Why the run failed (status `failed`), in words a user can act on. */
+  error?: string;
   requested: number;
   successful: number;
   failed: number;
