@@ -58,7 +58,7 @@ async function insertChunked<T extends keyof Database>(db: Kysely<Database>, tab
 
 /** Story: v0 (prototype: quality, model, flat settings) and v1 shapes. */
 function story(o: Obj, key: string): Database['stories'] {
-  const [, , userFromKey, idFromKey] = key.split(':');
+  const [, userFromKey, idFromKey] = key.split(':');
   const text = reqStr(o, 'text');
   const quality = num(o.finalQuality ?? o.quality, Number.NaN);
   if (!Number.isFinite(quality)) throw new Unreadable('no final quality');
@@ -67,8 +67,8 @@ function story(o: Obj, key: string): Database['stories'] {
   const createdAt = num(o.createdAt, 0);
   const prompt = str(o.prompt, '');
   return {
-    id: str(o.id, need(idFromKey, 'story id')),
-    user_id: str(o.userId, need(userFromKey, 'user id')),
+    id: typeof o.id === 'string' ? o.id : need(idFromKey, 'story id'),
+    user_id: typeof o.userId === 'string' ? o.userId : need(userFromKey, 'user id'),
     guild_id: optStr(o.guildId),
     title: clip(str(o.title, '') || prompt || 'Untitled story', 100),
     genre: reqStr(o, 'genre'),
@@ -164,7 +164,7 @@ interface StatsRows {
 
 /** One v1 statistics record (`stats:global|user:<id>|guild:<id>`): buckets of counters and settings tallies. */
 function stats(o: Obj, key: string, out: StatsRows): void {
-  const [, , kind, id] = key.split(':');
+  const [, kind, id] = key.split(':');
   const scope = kind === 'global' ? 'global' : kind === 'user' ? 'user' : kind === 'guild' ? 'guild' : undefined;
   if (!scope) throw new Unreadable(`unknown statistics scope ${kind}`);
   const guildId = scope === 'guild' ? need(id, 'guild id') : '';
