@@ -286,6 +286,22 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
   };
 }
 
+/** PostgreSQL's deadlock and serialization failures: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+
+async function retryConflicts<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = ((error as { cause?: { code?: unknown } }).cause?.code ?? (error as { code?: unknown }).code) as string | undefined;
+      if (n >= MAX_ATTEMPTS || code === undefined || !RETRYABLE.has(code)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * n + Math.random() * 10 * n));
+    }
+  }
+}
+
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
@@ -318,7 +334,7 @@ async function openPostgres(spec: StorageSpec & { kind: 'postgres' }, options: O
     dialect: 'postgres',
     location,
     readOnly,
-    write: (work) => db.transaction().execute(work),
+    write: (work) => retryConflicts(() => db.transaction().execute(work)),
     checkIdentity: () => undefined,
     close: async () => {
       if (closed) return;

@@ -77,6 +77,8 @@ export interface ExampleStatsInput {
   status: 'ok' | 'failed';
   outcomes: TeacherOutcome[];
   winner?: { teacherId: string; finalQuality: number; settings: GenerationSettings; storyQuality?: number };
+  /** The winner was saved to the library in the same transaction (counts in `stories`). */
+  storySaved?: boolean;
   at?: number;
 }
 
@@ -122,12 +124,21 @@ const zero = (): Counters => ({ wins: 0, quality_sum: 0, story_quality_sum: 0, s
 const STATS_KEY = ['scope', 'guild_id', 'user_id', 'genre', 'teacher_id'] as const;
 const SETTINGS_KEY = [...STATS_KEY, 'settings_key'] as const;
 
+/**
+ * Rows in one global order, so concurrent transactions lock counter rows in the same order and
+ * never deadlock each other (PostgreSQL locks upserted rows in the order given).
+ */
+function inKeyOrder<T extends object>(rows: T[], key: readonly (keyof T)[]): T[] {
+  const id = (row: T) => key.map((k) => String(row[k])).join('\u0000');
+  return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+}
+
 /** Adds rows' counters to what is stored (insert, or add on conflict). */
 async function upsertStats(db: Kysely<Database>, rows: ModelStatsTable[]): Promise<void> {
   if (rows.length === 0) return;
   await db
     .insertInto('model_stats')
-    .values(rows)
+    .values(inKeyOrder(rows, STATS_KEY))
     .onConflict((oc) =>
       oc.columns([...STATS_KEY]).doUpdateSet((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(`model_stats.${c}`, '+', eb.ref(`excluded.${c}`))])) as never),
     )
@@ -138,7 +149,7 @@ async function upsertSettings(db: Kysely<Database>, rows: SettingsStatsTable[]):
   if (rows.length === 0) return;
   await db
     .insertInto('settings_stats')
-    .values(rows)
+    .values(inKeyOrder(rows, SETTINGS_KEY))
     .onConflict((oc) =>
       oc.columns([...SETTINGS_KEY]).doUpdateSet((eb) => ({
         wins: eb('settings_stats.wins', '+', eb.ref('excluded.wins')),
@@ -203,6 +214,7 @@ export class ModelStatsRepository {
         c.story_quality_sum += winner.storyQuality;
         c.story_quality_count += 1;
       }
+      if (input.storySaved && !isPersonalModelId(winner.teacherId)) c.stories += 1;
     }
     const scopes = scopesOf(input.userId, input.guildId);
     const stats: ModelStatsTable[] = [];
@@ -221,12 +233,14 @@ export class ModelStatsRepository {
       await upsertSettings(db, settings);
       if (input.guildId) {
         const successful = winner ? 1 : 0;
+        const stories = winner && input.storySaved && !isPersonalModelId(winner.teacherId) ? 1 : 0;
         await db
           .insertInto('guild_trainers')
-          .values({ guild_id: input.guildId, user_id: input.userId, examples: 1, successful, quality_sum: winner?.finalQuality ?? 0, stories: 0, last_at: at })
+          .values({ guild_id: input.guildId, user_id: input.userId, examples: 1, successful, quality_sum: winner?.finalQuality ?? 0, stories, last_at: at })
           .onConflict((oc) =>
             oc.columns(['guild_id', 'user_id']).doUpdateSet((eb) => ({
               examples: eb('guild_trainers.examples', '+', 1),
+              stories: eb('guild_trainers.stories', '+', stories),
               successful: eb('guild_trainers.successful', '+', successful),
               quality_sum: eb('guild_trainers.quality_sum', '+', winner?.finalQuality ?? 0),
               last_at: sql<number>`case when guild_trainers.last_at > ${at} then guild_trainers.last_at else ${at} end`,

@@ -256,10 +256,15 @@ export class StoryRepository {
     };
   }
 
-  async save(input: NewStory): Promise<Story> {
+  /**
+   * Saves a new story. `countInStats: false` leaves the leaderboards' `stories` counters to the
+   * caller (the trainer counts it with the example's other statistics, in one upsert).
+   */
+  async save(input: NewStory, options: { countInStats?: boolean } = {}): Promise<Story> {
     const row = StoryRepository.newRow(input);
     await this.context.write(async (trx) => {
       await trx.insertInto('stories').values(row).execute();
+      if (options.countInStats === false) return;
       await new ModelStatsRepository(bind(this.context, trx)).adjustStories(
         { userId: row.user_id, ...(row.guild_id !== null ? { guildId: row.guild_id } : {}), genre: input.genre, teacherId: row.teacher_id },
         1,
