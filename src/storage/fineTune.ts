@@ -1,7 +1,7 @@
 /**
  * The fine-tuning dataset of each user (`fine_tune_examples`, with the losing candidates of each
  * example in `fine_tune_candidates`): every example of final quality ≥ 7.0 as (system, prompt,
- * story) with its quality, genre, winning teacher and settings. One row per (run, example index).
+ * story) with its quality, genre, winning teacher and settings. One row per (user, run, example index).
  * Exported as chat-format JSON lines. The countdown to fine-tune rounds lives in src/personal.
  *
  * Also the user's fine-tune rounds (`fine_tune_rounds`, see src/personal/fineTuneRounds.ts): one
@@ -242,7 +242,7 @@ export class FineTuneRepository {
   }
 
   /**
-   * Adds one example with its losing candidates (best first); one per (run, example index): a
+   * Adds one example with its losing candidates (best first); one per (user, run, example index): a
    * repeated add returns the stored one. Returns it and the user's total after it.
    */
   async add(input: NewFineTuneExample): Promise<{ example: FineTuneExample; total: number }> {
@@ -270,7 +270,7 @@ export class FineTuneRepository {
           max_tokens: Math.round(input.settings.maxTokens),
           created_at: input.createdAt ?? Date.now(),
         })
-        .onConflict((oc) => oc.columns(['run_id', 'idx']).doNothing())
+        .onConflict((oc) => oc.columns(['user_id', 'run_id', 'idx']).doNothing())
         .returning('id')
         .executeTakeFirst();
       if (inserted && rejected.length > 0) {
@@ -279,7 +279,13 @@ export class FineTuneRepository {
           .values(rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: r.teacherId, text: r.text, text_quality: r.textQuality, story_quality: r.storyQuality ?? null })))
           .execute();
       }
-      const row = await db.selectFrom('fine_tune_examples').selectAll().where('run_id', '=', input.runId).where('idx', '=', input.index).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('fine_tune_examples')
+        .selectAll()
+        .where('user_id', '=', input.userId)
+        .where('run_id', '=', input.runId)
+        .where('idx', '=', input.index)
+        .executeTakeFirstOrThrow();
       const [example] = await this.withCandidates(db, [row]);
       const total = await this.countIn(db, input.userId);
       return { example: example as FineTuneExample, total };

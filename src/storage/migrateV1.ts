@@ -326,7 +326,7 @@ export async function importV1KeyValueData(db: Kysely<Database>, context: Migrat
           ...s,
           created_at: num(o.createdAt, 0),
         })
-        .onConflict((oc) => oc.columns(['run_id', 'idx']).doNothing())
+        .onConflict((oc) => oc.columns(['user_id', 'run_id', 'idx']).doNothing())
         .returning('id')
         .executeTakeFirst();
       const rejected = Array.isArray(o.rejected) ? o.rejected.filter(isObj) : [];

@@ -196,7 +196,7 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('top_p', t.real, (c) => c.notNull())
     .addColumn('max_tokens', t.int, (c) => c.notNull())
     .addColumn('created_at', t.int, (c) => c.notNull())
-    .addUniqueConstraint('fine_tune_examples_one_per_example', ['run_id', 'idx'])
+    .addUniqueConstraint('fine_tune_examples_one_per_example', ['user_id', 'run_id', 'idx'])
     .execute();
   await s.createIndex('fine_tune_examples_by_user').on('fine_tune_examples').columns(['user_id', 'id']).execute();
   await s.createIndex('fine_tune_examples_by_story').on('fine_tune_examples').columns(['story_id']).execute();
