@@ -96,7 +96,10 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - start;
 }
 
-/** Bytes this process handed to write() so far (SQLite's WAL appends and checkpoints included). */
+/**
+ * Bytes this process handed to write() so far (SQLite's WAL appends and checkpoints included, but
+ * also the loopback HTTP of the simulated teachers: the memory:// run's figure is subtracted).
+ */
 function bytesWritten(): number {
   const io = readFileSync('/proc/self/io', 'utf8');
   return Number(/^wchar:\s*(\d+)/m.exec(io)?.[1] ?? 0);
@@ -208,14 +211,16 @@ export async function runStorageBench(options: StorageBenchOptions = {}): Promis
     // 1. A training run per backend.
     log(`  training run, ${examples} examples × 7 teachers, save + memory`);
     await (await trainingRun('memory://', 20, sims)).store.close(); // warm-up: JIT, connection pools
+    const memoryBefore = bytesWritten();
     const memory = await trainingRun('memory://', examples, sims);
     await memory.store.close();
+    const memoryWritten = bytesWritten() - memoryBefore;
     log(`    memory://   ${(memory.ms / 1000).toFixed(1)} s`);
     const file = join(dir, 'training.sqlite');
     const before = bytesWritten();
     const sqlite = await trainingRun(`sqlite://${file}`, examples, sims);
     await sqlite.store.close();
-    const written = bytesWritten() - before;
+    const written = Math.max(0, bytesWritten() - before - memoryWritten);
     const size = fileBytes(file);
     log(`    sqlite://   ${(sqlite.ms / 1000).toFixed(1)} s, ${(written / 1e6).toFixed(1)} MB written, ${(size / 1e6).toFixed(1)} MB on disk`);
     const pgUrl = await freshPostgres();

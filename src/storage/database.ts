@@ -238,6 +238,11 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
     throw describeFileError(error, location, 'opening');
   }
   try {
+    // A new database gets 1 KiB pages: every page a transaction touches goes to the WAL whole, and
+    // one example touches ~30 pages (rows, indexes, counters, full-text segments), so small pages
+    // write ~3× fewer bytes than the default 4 KiB (measured by bench/storage.ts). No effect on an
+    // existing file.
+    raw.pragma('page_size = 1024');
     if (!readOnly && spec.kind === 'sqlite') {
       // WAL: readers never block the writer and a commit is an append. synchronous=NORMAL is safe
       // against a crash of the process; a power loss may lose the last commits, not the file.
@@ -245,6 +250,9 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
       raw.pragma('synchronous = NORMAL');
     }
     raw.pragma('foreign_keys = ON');
+    // A bigger page cache and memory-mapped reads: lists and searches of a large library stay in memory.
+    raw.pragma('cache_size = -65536');
+    if (spec.kind === 'sqlite') raw.pragma('mmap_size = 268435456');
     if (spec.kind === 'sqlite') {
       // Touches the pages: a damaged file fails here, not in the middle of a run.
       const verdict = raw.pragma('quick_check(1)', { simple: true });

@@ -121,14 +121,14 @@ export class MemoryRepository {
 
   private async searchSqlite(userId: string, terms: string[], limit: number): Promise<(MemoryRow & { score: number })[]> {
     // Column filters keep the user id apart from the words: `user_id : "u" AND {prompt text genre} : (...)`.
+    // The top k are chosen inside FTS5 (rank = the weighted bm25 set at migration), then joined.
     const match = `user_id : "${userId}" AND {prompt text genre} : (${terms.map((t) => `"${t}"`).join(' OR ')})`;
     const result = await sql<MemoryRow & { score: number }>`
-      select m.id, m.user_id, m.run_id, m.story_id, m.genre, m.prompt, m.text, m.quality, m.teacher_id, m.created_at,
-             -bm25(memory_fts, 0.0, 1.5, 1.0, 1.2) as score
-      from memory_fts join memory m on m.id = memory_fts.rowid
-      where memory_fts match ${match} and m.user_id = ${userId}
-      order by bm25(memory_fts, 0.0, 1.5, 1.0, 1.2), m.id desc
-      limit ${limit}`.execute(this.context.db);
+      select m.id, m.user_id, m.run_id, m.story_id, m.genre, m.prompt, m.text, m.quality, m.teacher_id, m.created_at, -f.rank as score
+      from (select rowid, rank from memory_fts where memory_fts match ${match} order by rank limit ${limit}) f
+      join memory m on m.id = f.rowid
+      where m.user_id = ${userId}
+      order by f.rank, m.id desc`.execute(this.context.db);
     return result.rows;
   }
 

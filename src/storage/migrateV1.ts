@@ -169,7 +169,8 @@ function stats(o: Obj, key: string, out: StatsRows): void {
   if (!scope) throw new Unreadable(`unknown statistics scope ${kind}`);
   const guildId = scope === 'guild' ? need(id, 'guild id') : '';
   const userId = scope === 'user' ? need(id, 'user id') : '';
-  const buckets: [string, unknown][] = [['', o.all], ...(isObj(o.genres) ? Object.entries(o.genres) : [])];
+  // v1 kept an `all` bucket beside the genres; here figures over all genres are sums of the genres.
+  const buckets: [string, unknown][] = isObj(o.genres) ? Object.entries(o.genres) : [];
   for (const [genre, bucket] of buckets) {
     if (!isObj(bucket)) continue;
     for (const [teacherId, c] of Object.entries(isObj(bucket.teachers) ? bucket.teachers : {})) {

@@ -29,6 +29,8 @@ function types(dialect: SqlDialect) {
   return {
     int: 'bigint',
     real: dialect === 'postgres' ? 'double precision' : 'real',
+    // SQLite: INTEGER PRIMARY KEY is the rowid (ascending); no AUTOINCREMENT, whose sqlite_sequence
+    // row would be rewritten by every insert.
     id: dialect === 'postgres' ? 'bigserial' : 'integer',
   } as const;
 }
@@ -36,6 +38,10 @@ function types(dialect: SqlDialect) {
 async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext): Promise<void> {
   const t = types(dialect);
   const s = db.schema;
+  // Every page a transaction touches is written to the WAL once per commit, so the schema keeps
+  // that number small: counter tables and example rows are WITHOUT ROWID on SQLite (rows live in
+  // primary-key order: the counters one example moves sit on one page, and no separate key index
+  // is written), and rows found by story (memory, dataset) are looked up through the user's index.
 
   await s
     .createTable('stories')
@@ -65,10 +71,11 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('updated_at', t.int, (c) => c.notNull())
     .addCheckConstraint('stories_quality_range', sql`final_quality >= 0 and final_quality <= 10`)
     .execute();
+  // Lists read these backwards (newest / best first); every order ends on id so pages are stable.
   await s.createIndex('stories_by_user_newest').on('stories').columns(['user_id', 'created_at', 'id']).execute();
-  await s.createIndex('stories_by_user_best').on('stories').columns(['user_id', 'final_quality', 'created_at']).execute();
-  await s.createIndex('stories_by_user_genre').on('stories').columns(['user_id', 'genre', 'created_at']).execute();
-  await s.createIndex('stories_by_example').on('stories').columns(['run_id', 'example_index']).execute();
+  await s.createIndex('stories_by_user_best').on('stories').columns(['user_id', 'final_quality', 'created_at', 'id']).execute();
+  await s.createIndex('stories_by_user_genre').on('stories').columns(['user_id', 'genre', 'created_at', 'id']).execute();
+  await s.createIndex('stories_by_user_genre_best').on('stories').columns(['user_id', 'genre', 'final_quality', 'id']).execute();
 
   await s
     .createTable('runs')
@@ -122,9 +129,9 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('reasons', 'text')
     .addColumn('finished_at', t.int, (c) => c.notNull())
     .addPrimaryKeyConstraint('run_examples_pk', ['run_id', 'idx'])
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
     .addCheckConstraint('run_examples_known_status', sql`status in ('ok', 'failed')`)
     .execute();
-  await s.createIndex('run_examples_by_user').on('run_examples').columns(['user_id']).execute();
 
   await s
     .createTable('model_stats')
@@ -143,9 +150,9 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('latency_sum', t.real, (c) => c.notNull().defaultTo(0))
     .addColumn('stories', t.int, (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('model_stats_pk', ['scope', 'guild_id', 'user_id', 'genre', 'teacher_id'])
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
     .addCheckConstraint('model_stats_known_scope', sql`scope in ('global', 'guild', 'user', 'member')`)
     .execute();
-  await s.createIndex('model_stats_by_user').on('model_stats').columns(['user_id']).execute();
 
   await s
     .createTable('settings_stats')
@@ -161,8 +168,8 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('wins', t.int, (c) => c.notNull().defaultTo(0))
     .addColumn('quality_sum', t.real, (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('settings_stats_pk', ['scope', 'guild_id', 'user_id', 'genre', 'teacher_id', 'settings_key'])
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
     .execute();
-  await s.createIndex('settings_stats_by_user').on('settings_stats').columns(['user_id']).execute();
 
   await s
     .createTable('guild_trainers')
@@ -174,12 +181,12 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('stories', t.int, (c) => c.notNull().defaultTo(0))
     .addColumn('last_at', t.int, (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('guild_trainers_pk', ['guild_id', 'user_id'])
+    .$call((b) => (dialect === 'sqlite' ? b.modifyEnd(sql`without rowid`) : b))
     .execute();
-  await s.createIndex('guild_trainers_by_user').on('guild_trainers').columns(['user_id']).execute();
 
   await s
     .createTable('fine_tune_examples')
-    .addColumn('id', t.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('idx', t.int, (c) => c.notNull())
@@ -199,7 +206,6 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addUniqueConstraint('fine_tune_examples_one_per_example', ['user_id', 'run_id', 'idx'])
     .execute();
   await s.createIndex('fine_tune_examples_by_user').on('fine_tune_examples').columns(['user_id', 'id']).execute();
-  await s.createIndex('fine_tune_examples_by_story').on('fine_tune_examples').columns(['story_id']).execute();
 
   await s
     .createTable('fine_tune_candidates')
@@ -224,7 +230,7 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
 
   await s
     .createTable('memory')
-    .addColumn('id', t.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('run_id', 'text', (c) => c.notNull())
     .addColumn('story_id', 'text')
@@ -236,8 +242,6 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .addColumn('created_at', t.int, (c) => c.notNull())
     .execute();
   await s.createIndex('memory_by_user').on('memory').columns(['user_id', 'id']).execute();
-  await s.createIndex('memory_by_story').on('memory').columns(['story_id']).execute();
-  await s.createIndex('memory_by_run').on('memory').columns(['run_id']).execute();
 
   if (dialect === 'sqlite') {
     // The full-text index of memory: FTS5 over the rows of `memory` (external content), kept in
@@ -246,6 +250,8 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     await sql`create trigger memory_fts_insert after insert on memory begin
       insert into memory_fts(rowid, user_id, prompt, text, genre) values (new.id, new.user_id, new.prompt, new.text, new.genre);
     end`.execute(db);
+    // ORDER BY rank uses these weights: user id 0, prompt 1.5, text 1, genre 1.2.
+    await sql`insert into memory_fts(memory_fts, rank) values ('rank', 'bm25(0.0, 1.5, 1.0, 1.2)')`.execute(db);
     await sql`create trigger memory_fts_delete after delete on memory begin
       insert into memory_fts(memory_fts, rowid, user_id, prompt, text, genre) values ('delete', old.id, old.user_id, old.prompt, old.text, old.genre);
     end`.execute(db);
@@ -258,7 +264,7 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
 
   await s
     .createTable('unreadable_rows')
-    .addColumn('id', t.id, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('id', t.id, (c) => c.primaryKey())
     .addColumn('source', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('reason', 'text', (c) => c.notNull())

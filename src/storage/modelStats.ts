@@ -220,12 +220,11 @@ export class ModelStatsRepository {
     const stats: ModelStatsTable[] = [];
     const settings: SettingsStatsTable[] = [];
     for (const scope of scopes) {
-      for (const genre of ['', input.genre]) {
-        for (const [teacher_id, c] of perTeacher) stats.push({ ...scope, genre, teacher_id, ...c });
-        if (winner) {
-          const s = winner.settings;
-          settings.push({ ...scope, genre, teacher_id: winner.teacherId, settings_key: settingsKey(s), temperature: s.temperature, top_p: s.topP, max_tokens: Math.round(s.maxTokens), wins: 1, quality_sum: winner.finalQuality });
-        }
+      const genre = input.genre;
+      for (const [teacher_id, c] of perTeacher) stats.push({ ...scope, genre, teacher_id, ...c });
+      if (winner) {
+        const s = winner.settings;
+        settings.push({ ...scope, genre, teacher_id: winner.teacherId, settings_key: settingsKey(s), temperature: s.temperature, top_p: s.topP, max_tokens: Math.round(s.maxTokens), wins: 1, quality_sum: winner.finalQuality });
       }
     }
     await this.context.write(async (db) => {
@@ -255,9 +254,7 @@ export class ModelStatsRepository {
   async adjustStories(story: StoryStatsInput, delta: 1 | -1): Promise<void> {
     if (isPersonalModelId(story.teacherId)) return;
     const rows: ModelStatsTable[] = [];
-    for (const scope of scopesOf(story.userId, story.guildId)) {
-      for (const genre of ['', story.genre]) rows.push({ ...scope, genre, teacher_id: story.teacherId, ...zero(), stories: delta });
-    }
+    for (const scope of scopesOf(story.userId, story.guildId)) rows.push({ ...scope, genre: story.genre, teacher_id: story.teacherId, ...zero(), stories: delta });
     await this.context.write(async (db) => {
       await upsertStats(db, rows);
       if (story.guildId) {
@@ -270,19 +267,20 @@ export class ModelStatsRepository {
     });
   }
 
-  /** Teachers of a scope, by wins, then average quality of the wins, then id. */
+  /** Teachers of a scope, by wins, then average quality of the wins, then id (all genres summed unless one is asked). */
   async leaderboard(query: LeaderboardQuery): Promise<LeaderboardRow[]> {
     const scope = this.scopeOf(query.scope, query.id);
-    const rows = await this.context.db
+    let q = this.context.db
       .selectFrom('model_stats')
-      .selectAll()
+      .select((eb) => ['teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c))])
       .where('scope', '=', scope.scope)
       .where('guild_id', '=', scope.guild_id)
-      .where('user_id', '=', scope.user_id)
-      .where('genre', '=', query.genre ?? '')
-      .execute();
-    const decided = rows.reduce((sum, c) => sum + c.wins, 0);
-    const board: LeaderboardRow[] = rows.map((c) => ({
+      .where('user_id', '=', scope.user_id);
+    if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
+    const rows = (await q.groupBy('teacher_id').execute()) as unknown as ({ teacher_id: string } & Counters)[];
+    const counts = rows.map((r) => ({ teacher_id: r.teacher_id, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) }) as { teacher_id: string } & Counters);
+    const decided = counts.reduce((sum, c) => sum + c.wins, 0);
+    const board: LeaderboardRow[] = counts.map((c) => ({
       rank: 0,
       teacherId: c.teacher_id,
       wins: c.wins,
@@ -353,10 +351,18 @@ export class ModelStatsRepository {
       byGroup.set(key, list);
     }
     const out: BestSettings = { perTeacher: {}, perGenre: {} };
-    for (const [key, list] of byGroup) {
-      const [genre, teacherId] = key.split('\u0000') as [string, string];
-      if (genre !== '') continue;
-      const choice = choose(list);
+    // Per teacher: each setting's tallies summed over the genres.
+    const perTeacher = new Map<string, Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }>>();
+    for (const t of tallies) {
+      const bySettings = perTeacher.get(t.teacher_id) ?? new Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }>();
+      const sum = bySettings.get(t.settings_key) ?? { settings: { temperature: t.temperature, topP: t.top_p, maxTokens: t.max_tokens }, wins: 0, qualitySum: 0 };
+      sum.wins += t.wins;
+      sum.qualitySum += t.quality_sum;
+      bySettings.set(t.settings_key, sum);
+      perTeacher.set(t.teacher_id, bySettings);
+    }
+    for (const [teacherId, bySettings] of [...perTeacher].sort(([a], [b]) => a.localeCompare(b))) {
+      const choice = choose([...bySettings.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, tally]) => tally));
       if (choice) out.perTeacher[teacherId] = choice;
     }
     const genres = new Map<string, typeof teachers>();

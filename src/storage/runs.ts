@@ -460,7 +460,7 @@ export class RunRepository {
   async forgetUser(userId: string): Promise<number> {
     checkId('user id', userId);
     return this.context.write(async (db) => {
-      await db.deleteFrom('run_examples').where('user_id', '=', userId).execute();
+      // Their examples go with them (foreign key, on delete cascade).
       const runs = await db.deleteFrom('runs').where('user_id', '=', userId).executeTakeFirst();
       return Number(runs.numDeletedRows);
     });

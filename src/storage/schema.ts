@@ -94,7 +94,7 @@ export interface ModelStatsTable {
   scope: string;
   guild_id: string;
   user_id: string;
-  /** '' = all genres. */
+  /** Per genre only: figures over all genres are sums. */
   genre: string;
   teacher_id: string;
   wins: number;

@@ -289,8 +289,9 @@ export class StoryRepository {
     const total = await this.count(query.userId, query.genre);
     let q = this.context.db.selectFrom('stories').select(SUMMARY_COLUMNS).where('user_id', '=', query.userId);
     if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
-    q = query.sort === 'best' ? q.orderBy('final_quality', 'desc').orderBy('created_at', 'desc') : q.orderBy('created_at', 'desc');
-    const rows = await q.orderBy('id').limit(pageSize).offset((page - 1) * pageSize).execute();
+    // One direction throughout, so the index is walked backwards instead of sorting the library.
+    q = query.sort === 'best' && query.genre === undefined ? q.orderBy('final_quality', 'desc').orderBy('created_at', 'desc') : query.sort === 'best' ? q.orderBy('final_quality', 'desc') : q.orderBy('created_at', 'desc');
+    const rows = await q.orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
     const items: StorySummary[] = [];
     for (const row of rows) {
       const item = this.read(row, () => ({ ...fromRow(row), excerpt: row.excerpt, words: row.words }));
@@ -374,9 +375,9 @@ export class StoryRepository {
       let q = this.context.db.selectFrom('stories').selectAll().where('user_id', '=', userId);
       if (after) {
         const { createdAt, id } = after;
-        q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+        q = q.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
       }
-      const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(100).execute();
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(100).execute();
       if (rows.length === 0) return;
       let out = '';
       for (const row of rows) {
