@@ -33,7 +33,7 @@ export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts, Run
 export type { MigrationStatus } from './migrations.ts';
 export type { ForgetReport } from './forget.ts';
 export { describeForget } from './forget.ts';
-export { DailyLedger, stateKeys, type KeyValueState } from './state.ts';
+export { keyvLedgerStore, stateKeys, type KeyValueState, type LedgerEntryRecord } from './state.ts';
 export { StoryRepository } from './stories.ts';
 export { RunRepository } from './runs.ts';
 export { ModelStatsRepository } from './modelStats.ts';

@@ -22,6 +22,8 @@ export interface KeyValueState {
   delete(key: string): Promise<boolean>;
   /** Deletes every key that starts with `prefix` (e.g. `draft:<user>:`); returns how many. */
   deletePrefix(prefix: string): Promise<number>;
+  /** Every live key starting with `prefix`, with its value. */
+  entries(prefix: string): Promise<[string, unknown][]>;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,13 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
     keyv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
     return keyv;
   };
+  const list = async (kv: Keyv, prefix: string): Promise<[string, unknown][]> => {
+    const out: [string, unknown][] = [];
+    if (kv.iterator) {
+      for await (const [key, value] of kv.iterator(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) out.push([key, value]);
+    }
+    return out;
+  };
   const guard = async <T>(action: string, work: (kv: Keyv) => Promise<T>): Promise<T> => {
     try {
       return await work(open());
@@ -66,13 +75,11 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
     delete: (key: string) => guard('writing to', (kv) => kv.delete(key)),
     deletePrefix: (prefix: string) =>
       guard('writing to', async (kv) => {
-        const doomed: string[] = [];
-        if (kv.iterator) {
-          for await (const [key] of kv.iterator(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) doomed.push(key);
-        }
+        const doomed = (await list(kv, prefix)).map(([key]) => key);
         if (doomed.length > 0) await kv.deleteMany(doomed);
         return doomed.length;
       }),
+    entries: (prefix: string) => guard('reading', (kv) => list(kv, prefix)),
     close: async () => {
       if (keyv) await keyv.disconnect().catch(() => undefined);
       keyv = undefined;
@@ -80,31 +87,38 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
   };
 }
 
+/** One user's ledger entries as the run manager keeps them. */
+export interface LedgerEntryRecord {
+  token: string;
+  at: number;
+  examples: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
 /**
- * Examples a user trained in the last 24 hours, kept in keyv so the daily cap survives restarts
- * and holds across processes. Each reservation is its own key with a 24-hour lifetime.
+ * The daily example ledger in keyv (`ledger:<user>:`), one key per user that expires a day after its
+ * last change; read back whole when a bot starts.
  */
-export class DailyLedger {
-  constructor(
-    private readonly state: KeyValueState,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  private async entries(userId: string): Promise<{ token: string; at: number; examples: number }[]> {
-    return (await this.state.get<{ token: string; at: number; examples: number }[]>(`${stateKeys.ledger(userId)}all`)) ?? [];
-  }
-
-  /** Examples used in the last `windowMs`. */
-  async used(userId: string, windowMs = 24 * 60 * 60_000): Promise<number> {
-    const since = this.now() - windowMs;
-    return (await this.entries(userId)).filter((e) => e.at > since).reduce((sum, e) => sum + e.examples, 0);
-  }
-
-  /** Records (or replaces) a reservation of `examples` for `token`. */
-  async reserve(userId: string, token: string, examples: number, windowMs = 24 * 60 * 60_000): Promise<void> {
-    const since = this.now() - windowMs;
-    const kept = (await this.entries(userId)).filter((e) => e.at > since && e.token !== token);
-    if (examples > 0) kept.push({ token, at: this.now(), examples });
-    await this.state.set(`${stateKeys.ledger(userId)}all`, kept, windowMs);
-  }
+export function keyvLedgerStore(state: KeyValueState, now: () => number = Date.now) {
+  return {
+    async load(): Promise<Map<string, LedgerEntryRecord[]>> {
+      const out = new Map<string, LedgerEntryRecord[]>();
+      const since = now() - DAY_MS;
+      for (const [key, value] of await state.entries('ledger:')) {
+        const userId = key.split(':')[1];
+        if (!userId || !Array.isArray(value)) continue;
+        const entries = (value as LedgerEntryRecord[]).filter((e) => typeof e?.token === 'string' && typeof e.at === 'number' && typeof e.examples === 'number' && e.at > since);
+        if (entries.length > 0) out.set(userId, entries);
+      }
+      return out;
+    },
+    async save(userId: string, entries: LedgerEntryRecord[]): Promise<void> {
+      if (entries.length === 0) {
+        await state.delete(stateKeys.ledger(userId));
+        return;
+      }
+      await state.set(stateKeys.ledger(userId), entries, DAY_MS);
+    },
+  };
 }
