@@ -115,14 +115,6 @@ function fileBytes(file: string): number {
   }, 0);
 }
 
-interface Backend {
-  name: 'memory' | 'sqlite' | 'postgres';
-  url: string;
-  /** The SQLite file, for its size. */
-  file?: string;
-  drop?: () => Promise<void>;
-}
-
 async function trainingRun(url: string, examples: number, sims: Awaited<ReturnType<typeof startProviderSimulators>>): Promise<{ ms: number; store: ZegaStore }> {
   const store = await openStore(url);
   const teachers = buildTeachers(

@@ -8,7 +8,7 @@
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import KeyvPostgres from '@keyv/postgres';
-import { describeFileError, describePgError, StorageError } from './errors.ts';
+import { describeFileError, describePgError, type StorageError } from './errors.ts';
 import type { StorageSpec } from './url.ts';
 import type { StorageLogger } from './context.ts';
 
