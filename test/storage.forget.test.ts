@@ -29,7 +29,7 @@ function example(runId: string, userId: string, index: number, winner: string, q
     prompt: `A ${genre.toLowerCase()} tale about a ${index % 2 ? 'copper kettle' : 'silver lighthouse'}`,
     style: 'plain',
     status: 'ok',
-    winner: { teacherId: winner, text: `The ${index % 2 ? 'copper kettle' : 'silver lighthouse'} sang at midnight, number ${index}.`, settings: SETTINGS, textQuality: 8, confidence: 0.5, finalQuality: quality, votes: {} },
+    winner: { teacherId: winner, text: `The ${index % 2 ? 'copper kettle' : 'silver lighthouse'} sang at midnight, number ${index}.`, settings: SETTINGS, textQuality: 8, storyQuality: 7, confidence: 0.5, finalQuality: quality, votes: {} },
     outcomes: TEACHERS.map((teacherId) => ({ teacherId, ok: true, latencyMs: 100, settings: SETTINGS, text: `Candidate by ${teacherId}, number ${index}.`, textQuality: teacherId === winner ? 8 : 6 })),
     toFineTune: quality >= 7,
     toMemory: quality >= 7,

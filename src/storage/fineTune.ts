@@ -58,12 +58,12 @@ export interface NewFineTuneExample {
   story: string;
   quality: number;
   textQuality: number;
+  storyQuality?: number;
   genre: Genre;
   teacherId: string;
   settings: GenerationSettings;
   rejected?: RejectedCandidate[];
   storyId?: string;
-  storyQuality?: number;
   createdAt?: number;
 }
 
@@ -72,6 +72,8 @@ export interface ChatLine {
   metadata?: {
     quality: number;
     text_quality: number;
+    /** The story score, beside the seed's qualities (absent on examples collected before it). */
+    story_quality?: number;
     genre: Genre;
     teacher: string;
     settings: GenerationSettings;
@@ -93,6 +95,7 @@ export function toChatLine(example: FineTuneExample, metadata = true): ChatLine 
           metadata: {
             quality: example.quality,
             text_quality: example.textQuality,
+            ...(example.storyQuality !== undefined ? { story_quality: example.storyQuality } : {}),
             genre: example.genre,
             teacher: example.teacherId,
             settings: example.settings,

@@ -183,8 +183,8 @@ function stats(o: Obj, key: string, out: StatsRows): void {
         teacher_id: teacherId,
         wins: num(c.wins, 0),
         quality_sum: num(c.qualitySum, 0),
-        story_quality_sum: 0,
-        story_quality_count: 0,
+        story_quality_sum: num(c.storyQualitySum, 0),
+        story_quality_count: num(c.storyScored, 0),
         calls: num(c.calls, 0),
         failures: num(c.failures, 0),
         skipped: 0,
@@ -321,7 +321,7 @@ export async function importV1KeyValueData(db: Kysely<Database>, context: Migrat
           story: reqStr(o, 'story'),
           quality: reqNum(o, 'quality'),
           text_quality: num(o.textQuality, num(o.quality, 0)),
-          story_quality: null,
+          story_quality: optNum(o.storyQuality),
           genre: reqStr(o, 'genre'),
           teacher_id: str(o.teacherId, 'unknown'),
           ...s,
@@ -335,7 +335,7 @@ export async function importV1KeyValueData(db: Kysely<Database>, context: Migrat
         await insertChunked(
           db,
           'fine_tune_candidates',
-          rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: str(r.teacherId, 'unknown'), text: str(r.text, ''), text_quality: num(r.textQuality, 0), story_quality: null })),
+          rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: str(r.teacherId, 'unknown'), text: str(r.text, ''), text_quality: num(r.textQuality, 0), story_quality: optNum(r.storyQuality) })),
         );
       }
     } catch (error) {

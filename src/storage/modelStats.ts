@@ -34,7 +34,7 @@ export interface LeaderboardRow {
   wins: number;
   /** Average final quality of this teacher's wins (0 when it never won). */
   averageQuality: number;
-  /** Average human-aligned story quality of its judged wins (absent when none was judged). */
+  /** Average story score of this teacher's wins that have one (absent when none has). */
   averageStoryQuality?: number;
   calls: number;
   failures: number;
@@ -305,7 +305,14 @@ export class ModelStatsRepository {
     return Object.fromEntries(
       rows.map((r) => [
         r.teacherId,
-        { wins: r.wins, average_quality: r.averageQuality, calls: r.calls, failures: r.failures, average_latency_ms: r.averageLatencyMs },
+        {
+          wins: r.wins,
+          average_quality: r.averageQuality,
+          ...(r.averageStoryQuality !== undefined ? { average_story_quality: r.averageStoryQuality } : {}),
+          calls: r.calls,
+          failures: r.failures,
+          average_latency_ms: r.averageLatencyMs,
+        },
       ]),
     );
   }

@@ -6,6 +6,7 @@
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
+import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
@@ -47,6 +48,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             // `max_tokens` is deprecated in the SDK types in favour of this name.
             max_completion_tokens: request.settings.maxTokens,
             stream: false,
+            ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
         );
