@@ -16,6 +16,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openStore, type NewStory, type ZegaStore } from '../src/storage/index.ts';
 import { GENRES, type Genre } from '../src/trainer/genres.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
@@ -164,6 +165,13 @@ async function libraryFigures(url: string, options: Required<Omit<StorageBenchOp
       await store.memory.add({ userId: 'memUser', runId: 'run-m', genre: genreOf(i), prompt: `Write about the ${writer.word()} of ${writer.word()}.`, text: writer.text(150), quality: 7 + writer.random() * 3, teacherId: `teacher-${i % 7}` });
     }
     log(`    ${options.memoryEntries} memory entries`);
+    // A running PostgreSQL has analyzed its tables (autovacuum); right after a bulk load it has not.
+    if (url.startsWith('postgres')) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query('analyze');
+      await client.end();
+    }
     const pages = Math.ceil(options.stories / 10);
     const list: number[] = [];
     for (let i = 0; i < options.samples; i++) {

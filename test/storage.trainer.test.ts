@@ -239,6 +239,22 @@ describeBackends('TrainerStore.recordExample', (backend) => {
     expect(finished?.finishedAt).toBeGreaterThan(0);
   });
 
+  it('commits examples that finish together in one transaction, yet each alone: a bad one is rolled back without the others', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-g', options('u-600', { examples: 5 }), TEACHERS);
+    const settled = await Promise.allSettled(
+      [0, 1, 2, 3, 4].map((i) => trainer.recordExample(record('run-g', i, { userId: 'u-600', ...(i === 2 ? { genre: 'Cookbook' as Genre } : {}) }), SYSTEM)),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await store.runs.finishedIndexes('run-g')).toEqual([0, 1, 3, 4]);
+    expect(await store.stories.count('u-600')).toBe(4);
+    expect(await store.fineTune.count('u-600')).toBe(4);
+    expect(await store.memory.count('u-600')).toBe(4);
+    expect((await store.stats.leaderboard({ scope: 'user', id: 'u-600' }))[0]).toMatchObject({ teacherId: 'groq-llama', wins: 4, calls: 4 });
+    expect((await store.runs.get('run-g'))?.counts).toMatchObject({ done: 4, successful: 4, storiesSaved: 4 });
+  });
+
   it('keeps every example when two runs of one user record at once', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-a', options('u-200', { examples: 40 }), TEACHERS);

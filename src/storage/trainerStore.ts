@@ -10,6 +10,7 @@
  * another process can tell a live run from one whose process died.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ExamplePersisted, ExampleRecord, RunOptions, RunStatus, TrainerStore, TrainingResult } from '../trainer/types.ts';
 import type { TeacherInfo } from '../teachers/types.ts';
 import { bind, type StoreContext } from './context.ts';
@@ -153,9 +154,79 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
   return { ...(storyId ? { storyId } : {}), fineTuneTotal };
 }
 
+interface PendingExample {
+  record: ExampleRecord;
+  system: string;
+  resolve(persisted: ExamplePersisted): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: examples that finish while a commit is under way (or in the same turn of the
+ * event loop) are written in the next transaction together, each inside its own savepoint — so
+ * each example is still all-or-nothing (a failing one is rolled back alone and its caller gets the
+ * error), and nobody hears "stored" before the commit. Pages that every example touches (counters,
+ * indexes, full-text segments, the run row) are then written once per commit instead of once per
+ * example.
+ */
+function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
+  let pending: PendingExample[] = [];
+
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const outcomes: ({ ok: true; value: ExamplePersisted } | { ok: false; error: unknown })[] = [];
+    try {
+      await context.write(async (trx) => {
+        for (const [i, item] of batch.entries()) {
+          await sql.raw(`savepoint example_${i}`).execute(trx);
+          try {
+            outcomes.push({ ok: true, value: await persistExample(bind(context, trx), item.record, item.system) });
+            await sql.raw(`release savepoint example_${i}`).execute(trx);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            await sql.raw(`rollback to savepoint example_${i}`).execute(trx);
+            await sql.raw(`release savepoint example_${i}`).execute(trx);
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome ? outcome.error : new Error('example not persisted'));
+    });
+  };
+
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    if (draining) return; // the loop below picks the new example up
+    draining = true;
+    try {
+      // Let examples finishing in this turn of the event loop join the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (pending.length > 0) await flush();
+    } finally {
+      // Reached with nothing pending and no await in between, so no example is left waiting.
+      draining = false;
+    }
+  };
+
+  return (record, system) =>
+    new Promise<ExamplePersisted>((resolve, reject) => {
+      pending.push({ record, system, resolve, reject });
+      void drain();
+    });
+}
+
 export function createTrainerStore(context: StoreContext, owner = randomUUID()): TrainerStoreHandle {
   const runs = new RunRepository(context);
   const live = new Set<string>();
+  const record = exampleBatcher(context);
   return {
     live,
     owner,
@@ -164,8 +235,8 @@ export function createTrainerStore(context: StoreContext, owner = randomUUID()):
       live.add(runId);
     },
 
-    async recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted> {
-      return context.write((trx) => persistExample(bind(context, trx), record, system));
+    async recordExample(example: ExampleRecord, system: string): Promise<ExamplePersisted> {
+      return record(example, system);
     },
 
     async finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
