@@ -618,6 +618,11 @@ describe('resultsMessage', () => {
     expect(render('failed')?.description).toMatch(/\*\*Failed\*\*/);
     expect(render('done')?.title).toMatch(/complete/i);
     expect(render('done')?.color).not.toBe(render('failed')?.color);
+    // A run stopped because its results could not be stored says why.
+    const why = 'Results could not be stored, so the run stopped: The disk holding data/zega.sqlite is full.';
+    const failed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: { ...result({ teachers: roster, status: 'failed' }), error: why }, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(failed?.description).toContain(`Why: ${why}`);
+    expect(render('failed')?.description).not.toContain('Why:');
   });
 
   it('offers View my stories, Leaderboard and Train again', () => {
