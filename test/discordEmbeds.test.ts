@@ -758,6 +758,12 @@ describe('storyListEmbed', () => {
     return { message, prev: buttonByAction(message, 'prev'), next: buttonByAction(message, 'next') };
   }
 
+  it('says how many stories of the page could not be read', () => {
+    const message = storyListEmbed({ ownerId: OWNER, items: items.slice(0, 4), page: 1, pages: 1, total: 5, sort: 'newest', unreadable: 1 });
+    expect(message.embeds[0]?.description).toContain('1 story on this page could not be read and is not shown.');
+    expect(pageButtons(1, 1).message.embeds[0]?.description).not.toContain('could not be read');
+  });
+
   it('shows at most 5 stories with title, genre, quality and date', () => {
     const { message } = pageButtons(2, 3);
     const fields = message.embeds[0]?.fields ?? [];

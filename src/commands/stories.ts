@@ -273,6 +273,7 @@ async function listPayload(ctx: CommandContext, userId: string, state: StoryList
     total: page.total,
     sort: state.sort,
     ...(state.genre ? { genre: state.genre } : {}),
+    ...(page.unreadable > 0 ? { unreadable: page.unreadable } : {}),
   });
 }
 
