@@ -9,7 +9,7 @@
  *  - before each write, the file at the path is still the one we opened (same device and inode):
  *    a database deleted or replaced under a running process is a `GONE` error, not lost writes.
  */
-import { accessSync, closeSync, constants as fsConstants, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -358,9 +358,4 @@ async function openPostgres(spec: StorageSpec & { kind: 'postgres' }, options: O
 export async function openDatabase(spec: StorageSpec, options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
   if (spec.kind === 'postgres') return openPostgres(spec, options);
   return openSqlite(spec, options);
-}
-
-/** True when a SQLite file exists at the spec's path (always true for other kinds). */
-export function databaseExists(spec: StorageSpec): boolean {
-  return spec.kind !== 'sqlite' || existsSync(spec.file);
 }
