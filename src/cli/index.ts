@@ -14,10 +14,21 @@ import { parseTrainArgs, trainCommand } from './train.ts';
 import { storiesCommand } from './stories.ts';
 import { DATASET_USAGE, datasetCommand } from './dataset.ts';
 import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
+import { DB_USAGE, dbCommand } from './db.ts';
+import { forgetCommand } from './forget.ts';
 
-/** The library commands need the store only: no teacher, no Ollama probe. */
+/**
+ * The library commands need the store only: no teacher, no Ollama probe. They work beside a
+ * running bot, and never create a database that does not exist yet.
+ */
 async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
-  return openStore(loadConfig(env).STORAGE_URL);
+  return openStore(loadConfig(env).STORAGE_URL, { mustExist: true, recoverRuns: false });
+}
+
+/** Rows that could not be read while the command ran: logged by the store, counted here. */
+function reportUnreadable(store: ZegaStore, io: CliIo): void {
+  const { issueCount } = store.health();
+  if (issueCount > 0) io.error(`zega: ${issueCount} stored row(s) could not be read and were left out (details in the log).`);
 }
 
 const USAGE = `Usage: npm run --silent cli -- <command> [options]
@@ -33,6 +44,10 @@ Commands:
   stories show ID --user ID
   stories export --user ID [--format jsonl|md]
 ${DATASET_USAGE}
+  forget --user ID --yes
+                        erase everything Zega keeps about a user (stories, runs,
+                        statistics, memory, dataset, rounds, personal models)
+${DB_USAGE}
 `;
 
 export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -69,14 +84,19 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
         }
       }
       case 'stories':
-      case 'dataset': {
+      case 'dataset':
+      case 'forget': {
         const store = await createStoreOnly(env);
         try {
+          if (command === 'forget') return await forgetCommand(rest, store, io, loadConfig(env));
           return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io, loadConfig(env));
         } finally {
+          reportUnreadable(store, io);
           await store.close();
         }
       }
+      case 'db':
+        return await dbCommand(rest, loadConfig(env).STORAGE_URL, io);
       case undefined:
       case 'help':
       case '--help':
