@@ -14,7 +14,7 @@ if (!part || part === 'trainer') {
 }
 if (!part || part === 'storage') {
   console.log('\nStorage');
-  console.log(formatReport(await runStorageBench()));
+  console.log(formatReport(await runStorageBench({ log: (line) => console.log(line) })));
 }
 if (!part || part === 'cluster') {
   console.log('\nCluster (8 runs × 20 examples, 50 ms provider latency, MAX_CONCURRENT_RUNS 4)');

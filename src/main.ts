@@ -11,8 +11,8 @@
  * SIGTERM/SIGINT: nothing new is taken, examples in flight finish within SHUTDOWN_GRACE_MS, runs
  * end `interrupted` (resumed at the next start, or by another worker), exit 0.
  */
-import 'dotenv/config';
 import { ConfigError, loadConfig, type Config } from './config/env.ts';
+import { loadEnvFile } from './config/envFile.ts';
 import { StorageError } from './storage/index.ts';
 import { runBotProcess } from './bot/main.ts';
 import { runShardManager } from './bot/shards.ts';
@@ -29,6 +29,7 @@ function roleOf(config: Config, argv: string[]): Role {
 }
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   const role = roleOf(config, process.argv);
   if (role !== 'all' && !config.REDIS_URL)

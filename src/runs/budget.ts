@@ -5,6 +5,7 @@
  * behind it) in one process, Redis with an atomic script when several processes share it.
  */
 import type { Redis } from 'ioredis';
+import { stateKeys } from '../storage/state.ts';
 import { DailyQuotaError } from './types.ts';
 
 export const DAY_MS = 24 * 60 * 60_000;
@@ -53,8 +54,6 @@ export interface BudgetState {
   set(key: string, value: unknown, ttlMs?: number): Promise<unknown>;
 }
 
-/** The key of a user's ledger: under `ledger:<user>:`, where forgetting a user finds it. */
-export const ledgerKey = (userId: string): string => `ledger:${userId}:`;
 
 /**
  * The ledger on keyv, one record per user that expires a day after its last reservation. Reads
@@ -70,7 +69,8 @@ export class KeyvBudget implements BudgetLedger {
   ) {}
 
   private key(userId: string): string {
-    return ledgerKey(userId);
+    // Under the user's own prefix, where forgetting a user finds it.
+    return stateKeys.ledger(userId);
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -2,7 +2,6 @@
  * Builds the run queue a process uses: in-process (embedded default) or, with REDIS_URL, the
  * BullMQ queue shared by the cluster (bots observe it, workers execute it).
  */
-import Keyv from 'keyv';
 import type { Redis } from 'ioredis';
 import type { Runtime } from '../app/runtime.ts';
 import { createRunJournal } from '../storage/runJournal.ts';
@@ -19,7 +18,7 @@ export function executorDeps(runtime: Runtime, onError: OnError): RunExecutorDep
   return {
     teachers: () => runtime.teachers,
     store: runtime.store.trainerStore(),
-    journal: createRunJournal(runtime.store.runs, runtime.store.interruptedRuns),
+    journal: createRunJournal(runtime.store.runs),
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     qualityScore: runtime.config.QUALITY_SCORE,
@@ -31,7 +30,8 @@ export function createInProcessQueue(runtime: Runtime, onError: OnError): InProc
   return new InProcessRunQueue({
     ...executorDeps(runtime, onError),
     maxConcurrentRuns: runtime.config.MAX_CONCURRENT_RUNS,
-    budget: new KeyvBudget(new Keyv(), runtime.config.DAILY_EXAMPLES_PER_USER),
+    // In the store's key-value state: it survives restarts, and forgetting a user erases it.
+    budget: new KeyvBudget(runtime.store.state, runtime.config.DAILY_EXAMPLES_PER_USER),
   });
 }
 

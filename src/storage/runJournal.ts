@@ -1,16 +1,25 @@
 /**
- * The run queues' view of storage (RunJournal), over the run repository: plans, finished
- * examples by index, and the runs a stopped process left unfinished.
+ * The run queues' view of storage (RunJournal), over the run repository: a run's plan when it is
+ * queued, its finished examples by index, its Discord message, and the runs a stopped process
+ * left unfinished.
  */
 import type { RunJob, RunJournal, RunLocation } from '../runs/types.ts';
-import type { FinishedExample } from '../trainer/types.ts';
+import type { FinishedExample, RunStatus } from '../trainer/types.ts';
 import { isGenre } from '../trainer/genres.ts';
-import type { RunRecord } from './records.ts';
-import type { RunRepository } from './runs.ts';
+import type { RunRecord, RunRepository } from './runs.ts';
 
-function jobOf(run: RunRecord): RunJob & { done: number } {
+function locationOf(run: RunRecord): RunLocation | undefined {
+  const m = run.message;
+  if (!m) return undefined;
+  const via = m.via === 'interaction' || m.via === 'channel' || m.via === 'dm' ? m.via : undefined;
+  return { channelId: m.channelId, messageId: m.messageId, ...(m.guildId ? { guildId: m.guildId } : {}), ...(via ? { via } : {}) };
+}
+
+/** The run's job, when its plan can be drawn again (a run stored without a seed cannot). */
+function jobOf(run: RunRecord): (RunJob & { done: number; status: RunStatus }) | undefined {
   const { options } = run;
-  const location = run.message as (RunLocation & { guildId?: string }) | undefined;
+  if (!options.seed) return undefined;
+  const location = locationOf(run);
   return {
     runId: run.id,
     options: {
@@ -21,15 +30,15 @@ function jobOf(run: RunRecord): RunJob & { done: number } {
       save: options.save,
       memory: options.memory,
       voting: options.voting,
-      // A run stored without a seed cannot be re-planned alike: it is not resumable (filtered below).
-      seed: options.seed ?? '',
+      seed: options.seed,
     },
-    ...(location ? { location: { channelId: location.channelId, messageId: location.messageId, ...(location.guildId ? { guildId: location.guildId } : {}) } } : {}),
+    ...(location ? { location } : {}),
     done: run.counts.done,
+    status: run.status,
   };
 }
 
-export function createRunJournal(runs: RunRepository, interruptedAtOpen: readonly string[]): RunJournal {
+export function createRunJournal(runs: RunRepository): RunJournal {
   return {
     async plan(job) {
       await runs.create(job.runId, job.options);
@@ -37,19 +46,19 @@ export function createRunJournal(runs: RunRepository, interruptedAtOpen: readonl
     },
     async job(runId) {
       const run = await runs.get(runId);
-      return run?.options.seed ? { ...jobOf(run), status: run.status } : undefined;
+      return run ? jobOf(run) : undefined;
     },
     async finished(runId) {
       return (await runs.examples(runId)).map(
         (e): FinishedExample => ({
           index: e.i,
-          genre: e.genre as FinishedExample['genre'],
+          genre: e.genre,
           status: e.status,
-          // Stored before story scores were kept: the final quality stands in for it.
-          ...(e.winner !== undefined ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0, storyQuality: e.q ?? 0 } } : {}),
+          // Generation settings are not kept per example: a resumed run's best parameters rest on this attempt's wins.
+          ...(e.winner !== undefined ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0, storyQuality: e.sq ?? e.q ?? 0 } } : {}),
           storySaved: e.storyId !== undefined,
           toFineTune: e.fineTune,
-          outcomes: e.teachers.map((t) => ({ teacherId: t.id, ok: t.ok, latencyMs: t.ms, ...(t.tq !== undefined ? { textQuality: t.tq } : {}) })),
+          outcomes: e.teachers.filter((t) => !t.skipped).map((t) => ({ teacherId: t.id, ok: t.ok, latencyMs: t.ms, ...(t.tq !== undefined ? { textQuality: t.tq } : {}) })),
         }),
       );
     },
@@ -60,12 +69,11 @@ export function createRunJournal(runs: RunRepository, interruptedAtOpen: readonl
       await runs.setMessage(runId, { ...location });
     },
     async unfinished() {
-      const out: (RunJob & { done: number })[] = [];
-      for (const runId of interruptedAtOpen) {
-        const run = await runs.get(runId);
-        if (run?.status === 'interrupted' && run.options.seed) out.push(jobOf(run));
-      }
-      return out.sort((a, b) => a.runId.localeCompare(b.runId));
+      // Runs started from Discord (they have a message to report on); a command-line run is resumed with `train --resume`.
+      return (await runs.interrupted()).flatMap((run) => {
+        const job = jobOf(run);
+        return job?.location ? [job] : [];
+      });
     },
   };
 }

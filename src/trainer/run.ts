@@ -139,20 +139,25 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await deps.store.startRun(runId, options, teacherInfos);
   emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt, ...(finished.size > 0 ? { resumedAt: finished.size } : {}) });
 
-  const context: ExampleContext = { runId, options, deps, availability, accumulator, signal, seed, emit };
+  // A write the store refused stops the run (examples in flight end, nothing new starts): going on
+  // would spend teacher calls on results that are not kept.
+  const storeStop = new AbortController();
+  const runSignal = AbortSignal.any([signal, storeStop.signal]);
+  setMaxListeners(Math.max(50, (deps.concurrency ?? 3) * deps.teachers.length * 4), runSignal);
+  const context: ExampleContext = { runId, options, deps, availability, accumulator, signal: runSignal, seed, emit };
   const queue = new PQueue({ concurrency: deps.concurrency ?? 3 });
-  signal.addEventListener('abort', () => queue.clear(), { once: true });
+  runSignal.addEventListener('abort', () => queue.clear(), { once: true });
   stopping.stopStarting = () => queue.clear();
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
   // whatever order the examples finish in.
   const plans: PlannedExample[] = Array.from({ length: options.examples }, () => planner.next());
-  let storeFailures = 0;
+  let storeError: string | undefined;
 
   for (const [index, plan] of plans.entries()) {
     if (finished.has(index)) continue;
     queue
       .add(async () => {
-        if (signal.aborted || stopping.interrupted) return;
+        if (runSignal.aborted || stopping.interrupted) return;
         const record = await runExample(context, index, plan);
         if (!record) return; // cancelled mid-way: not counted, nothing half-written
         let storyId: string | undefined;
@@ -161,8 +166,12 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
           storyId = persisted.storyId;
           fineTuneTotal = persisted.fineTuneTotal;
         } catch (err) {
-          storeFailures += 1;
           deps.onError?.(err, `saving example ${index} of run ${runId}`);
+          if (storeError === undefined) {
+            storeError = `Results could not be stored, so the run stopped: ${err instanceof Error ? err.message : String(err)}`;
+            storeStop.abort(new Error(storeError));
+          }
+          return; // not stored: not counted as done
         }
         accumulator.addExample(record, storyId !== undefined);
         emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
@@ -172,14 +181,17 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await queue.onIdle();
 
   const status: RunStatus =
-    stopping.interrupted && accumulator.done < options.examples
-      ? 'interrupted'
-      : signal.aborted && !stopping.interrupted
-        ? 'cancelled'
-        : storeFailures > 0 && storeFailures === accumulator.done - finished.size
-          ? 'failed'
+    storeError !== undefined
+      ? 'failed'
+      : stopping.interrupted && accumulator.done < options.examples
+        ? 'interrupted'
+        : signal.aborted && !stopping.interrupted
+          ? 'cancelled'
           : 'done';
-  const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
+  const result: TrainingResult = {
+    ...accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY }),
+    ...(storeError !== undefined ? { error: storeError } : {}),
+  };
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {
