@@ -52,7 +52,7 @@ async function startRun(user: SimUser, examples: number) {
 }
 
 describe('the embedded bot restarted', () => {
-  it('interrupts runs on stop, resumes them on start in the same message, lets Stop end a resumed one, and delivers the results', async () => {
+  it('interrupts runs on stop, resumes them on start in the same message, lets Stop end a resumed one, and delivers the results', { timeout: 90_000 }, async () => {
     setReporterTimings({ minEditIntervalMs: 200 });
     for (const p of providers.all()) p.setBehavior('*', { latencyMs: 120 });
     const url = `sqlite://${join(mkdtempSync(join(tmpdir(), 'zega-restart-')), 'zega.sqlite')}`;

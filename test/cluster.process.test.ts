@@ -13,6 +13,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import { windowWithMargin } from '../src/teachers/sharedRate.ts';
@@ -24,6 +26,7 @@ import type { DiscordSimulator, SimMessage } from './discord/types.ts';
 import type { SimUser } from './discord/payloads.ts';
 import { alive, childrenOf, start, type Proc } from './helpers/processes.ts';
 import { deletePrefix, describeWithServers, freshPrefix, redisUnavailable, TEST_REDIS_URL } from './helpers/redis.ts';
+import { createPostgresDatabase, postgresUnavailable } from './helpers/storageBackends.ts';
 
 const EXAMPLES = 6;
 /** Each model's quota at the (simulated) provider, per WINDOW_MS. */
@@ -40,9 +43,10 @@ const WINDOW_MS = 6_000;
 const embedOf = (m: SimMessage) => (m.embeds[0] ?? {}) as { title?: string; description?: string };
 const resultsDone = (m: SimMessage) => Number(/(\d+) of \d+ examples? done/.exec(embedOf(m).description ?? '')?.[1] ?? -1);
 
-describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unavailable: [redisUnavailable] }, () => {
+describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis and PostgreSQL', { unavailable: [redisUnavailable, postgresUnavailable] }, () => {
   let sims: ProviderSimulators;
   let discord: DiscordSimulator;
+  let database: { url: string; drop: () => Promise<void> };
   let env: Record<string, string>;
   const prefix = freshPrefix();
   const procs: Proc[] = [];
@@ -51,6 +55,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
     sims = await startProviderSimulators();
     for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 30 });
     discord = await startDiscordSimulator({ shards: 2 });
+    database = await createPostgresDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'zega-cluster-'));
     const roster = join(dir, 'teachers.json');
     writeFileSync(roster, JSON.stringify(DEFAULT_ROSTER.map((t) => ({ ...t, rpm: RPM }))));
@@ -61,7 +66,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
       TEACHERS_FILE: roster,
       REDIS_URL: TEST_REDIS_URL,
       REDIS_PREFIX: prefix,
-      STORAGE_URL: 'memory://',
+      STORAGE_URL: database.url,
       MAX_CONCURRENT_RUNS: '4',
       RUN_CONCURRENCY: '2',
       WORKER_CONCURRENCY: '2',
@@ -79,6 +84,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
     await Promise.all(procs.map((p) => p.exited));
     await discord?.close();
     await sims?.close();
+    await database?.drop();
     await deletePrefix(prefix);
   });
 
@@ -88,7 +94,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
     return p;
   };
 
-  it('runs 6 users at once to the right totals, shares each quota, stops from any shard, and shuts down cleanly', async () => {
+  it('runs 6 users at once to the right totals, survives a worker killed mid-run, shares each quota, stops from any shard, and shuts down cleanly', async () => {
     const workers = [worker(), worker()];
     const bot = start(process.execPath, ['--import', 'tsx', 'src/main.ts', 'bot'], env);
     procs.push(bot);
@@ -109,6 +115,28 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
       }),
     );
 
+    // Kill a worker while it runs one of them, with some of its examples done.
+    const redis = new Redis(TEST_REDIS_URL);
+    const victim = workers[0] as Proc;
+    const victimId = `:${victim.child.pid}`;
+    let killedRun: string | undefined;
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!killedRun && Date.now() < deadline) {
+        for (const { token } of runs) {
+          const session = await redis.hgetall(`${prefix}:session:${token}`);
+          const done = session.totals ? (JSON.parse(session.totals) as { done: number }).done : 0;
+          if (session.worker?.endsWith(victimId) && done >= 1 && done < EXAMPLES) killedRun = token;
+        }
+        if (!killedRun) await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      redis.disconnect();
+    }
+    expect(killedRun, 'no run was in progress on the first worker').toBeDefined();
+    victim.child.kill('SIGKILL');
+    expect(await victim.exited).toBe('SIGKILL');
+
     // A 7th user starts through one shard and stops through the other.
     const carol = discord.addUser({ username: 'carol' });
     const carolCmd = discord.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'start', options: { examples: 30 }, user: carol, shard: 0 }));
@@ -126,6 +154,24 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
       runs.map(({ token }) => discord.waitForMessage((m) => /Training complete/.test(embedOf(m).title ?? '') && JSON.stringify(m.components).includes(token), 120_000)),
     );
     for (const final of finals) expect(resultsDone(final)).toBe(EXAMPLES);
+    // The killed worker's run said where it picked up again, on its own message.
+    const resumedNotes = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => b.includes(killedRun as string) && /Zega restarted — resuming at [1-5]\/6/.test(b));
+    expect(resumedNotes.length).toBeGreaterThan(0);
+
+    // Exactly one stored example per index, no more, no fewer.
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      const rows = await db.query<{ run_id: string; n: number; distinct_n: number; lo: number; hi: number; status: string }>(
+        `select r.id as run_id, r.status, count(e.*)::int as n, count(distinct e.idx)::int as distinct_n, min(e.idx)::int as lo, max(e.idx)::int as hi
+           from runs r left join run_examples e on e.run_id = r.id where r.id = any($1) group by r.id, r.status`,
+        [runs.map((r) => r.token)],
+      );
+      expect(rows.rows).toHaveLength(6);
+      for (const row of rows.rows) expect(row, row.run_id).toMatchObject({ status: 'done', n: EXAMPLES, distinct_n: EXAMPLES, lo: 0, hi: EXAMPLES - 1 });
+    } finally {
+      await db.end();
+    }
 
     // Two queued users saw their positions (4 runs at once for the whole cluster).
     const positions = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => /Waiting in queue: position/.test(b));
@@ -153,9 +199,9 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis', { unav
     const shards = childrenOf(bot.child.pid as number, 'src/main.ts');
     expect(shards).toHaveLength(2);
     bot.child.kill('SIGTERM');
-    for (const w of workers) w.child.kill('SIGTERM');
+    (workers[1] as Proc).child.kill('SIGTERM');
     expect(await bot.exited).toBe(0);
-    for (const w of workers) expect(await w.exited).toBe(0);
+    expect(await (workers[1] as Proc).exited).toBe(0);
     for (const pid of shards) expect(alive(pid), `shard process ${pid} outlived the manager`).toBe(false);
   }, 240_000);
 });

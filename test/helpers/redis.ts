@@ -1,5 +1,5 @@
 /**
- * The real Redis for tests: 127.0.0.1:6379 (or TEST_REDIS_URL), each test file under a fresh key
+ * The real Redis for tests: 127.0.0.1:6379 (or ZEGA_TEST_REDIS_URL), each test file under a fresh key
  * prefix that is deleted afterwards. Unreachable: the tests say why they did not run, except in CI
  * (CI=true), where that is a failure.
  */
@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, it } from 'vitest';
 
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = process.env.ZEGA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function reachable(): Promise<string | undefined> {
   const probe = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
