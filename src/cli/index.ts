@@ -97,7 +97,9 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       }
       case 'runs': {
         const { values } = parseArgs({ args: rest, strict: true, options: { user: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } } });
-        const store = await createStoreOnly(env);
+        // Unlike the other library commands, this one settles what a killed process left: a run
+        // whose process is gone is shown (and resumable) as interrupted, not as running forever.
+        const store = await openStore(loadConfig(env).STORAGE_URL, { mustExist: true });
         try {
           return await runsCommand(values, store, io);
         } finally {

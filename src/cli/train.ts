@@ -64,8 +64,9 @@ export async function trainJob(runtime: Runtime, request: { options: RunOptions 
   }
   const stored = await journal.job(request.resume);
   if (!stored) throw new UsageError(`There is no run ${request.resume} to resume (\`cli runs --user ID\` lists a user's runs).`);
-  if (stored.status !== 'interrupted' && stored.status !== 'queued' && stored.status !== 'running')
-    throw new UsageError(`Run ${request.resume} is ${stored.status}: only an interrupted run can be resumed.`);
+  if (stored.status === 'running' || stored.status === 'queued')
+    throw new UsageError(`Run ${request.resume} is ${stored.status} in another process; it can be resumed once that process has stopped.`);
+  if (stored.status !== 'interrupted') throw new UsageError(`Run ${request.resume} is ${stored.status}: only an interrupted run can be resumed.`);
   return { runId: stored.runId, options: stored.options };
 }
 

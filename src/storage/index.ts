@@ -16,6 +16,7 @@ import { forgetUser, type ForgetReport } from './forget.ts';
 import { MemoryRepository } from './memory.ts';
 import { migrate, migrationStatus, type MigrationStatus } from './migrations.ts';
 import { ModelStatsRepository } from './modelStats.ts';
+import { ownerIsGone } from './processOwner.ts';
 import { RunRepository } from './runs.ts';
 import { openState, type KeyValueState } from './state.ts';
 import { StoryRepository } from './stories.ts';
@@ -91,7 +92,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   try {
     migrated = (await migrate(database, (source, key, reason) => issues.report(source, key, reason))).map((m) => m.name);
     if (migrated.length > 0) options.logger?.info?.({ migrations: migrated, store: database.location }, 'storage: migrated the database');
-    if (!database.readOnly && (options.recoverRuns ?? true)) interruptedRuns = await runs.markInterrupted({ staleMs: options.staleRunMs ?? 60_000 });
+    if (!database.readOnly && (options.recoverRuns ?? true)) {
+      interruptedRuns = await runs.markInterrupted({ staleMs: options.staleRunMs ?? 60_000 });
+      // A process of this host that is gone (killed) does not need its heartbeat to go stale first.
+      for (const owner of (await runs.openOwners()).filter(ownerIsGone)) interruptedRuns.push(...(await runs.markInterrupted({ owner })));
+    }
   } catch (error) {
     await database.close().catch(() => undefined);
     throw error;

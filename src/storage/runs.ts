@@ -456,6 +456,12 @@ export class RunRepository {
     });
   }
 
+  /** The owners of runs still queued or running. */
+  async openOwners(): Promise<string[]> {
+    const rows = await this.context.db.selectFrom('runs').select('owner').distinct().where('status', 'in', [...OPEN]).where('owner', 'is not', null).execute();
+    return rows.map((r) => r.owner as string);
+  }
+
   /** Interrupted runs of every user, oldest first: what a starting bot resumes. */
   async interrupted(limit = 1000): Promise<RunRecord[]> {
     const rows = await this.context.db.selectFrom('runs').selectAll().where('status', '=', 'interrupted').orderBy('created_at').orderBy('id').limit(limit).execute();

@@ -9,7 +9,6 @@
  * Runs started here belong to this process (`owner`) and get a heartbeat while they run, so
  * another process can tell a live run from one whose process died.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ExamplePersisted, ExampleRecord, RunOptions, RunStatus, TrainerStore, TrainingResult } from '../trainer/types.ts';
 import type { TeacherInfo } from '../teachers/types.ts';
@@ -17,6 +16,7 @@ import { bind, type StoreContext } from './context.ts';
 import { FineTuneRepository, type RejectedCandidate } from './fineTune.ts';
 import { MemoryRepository } from './memory.ts';
 import { ModelStatsRepository } from './modelStats.ts';
+import { newProcessOwner } from './processOwner.ts';
 import { RunRepository, type RunExample } from './runs.ts';
 import { StoryRepository } from './stories.ts';
 
@@ -223,7 +223,7 @@ function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: 
     });
 }
 
-export function createTrainerStore(context: StoreContext, owner = randomUUID()): TrainerStoreHandle {
+export function createTrainerStore(context: StoreContext, owner = newProcessOwner()): TrainerStoreHandle {
   const runs = new RunRepository(context);
   const live = new Set<string>();
   const record = exampleBatcher(context);
