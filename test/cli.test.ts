@@ -180,3 +180,28 @@ describe('cli stories and dataset', () => {
     expect((await cli('stories', '--genre', 'Horror')).err).toMatch(/--user ID is required/);
   });
 });
+
+describe('cli runs and train --resume: whose run is it', () => {
+  it('shows a run whose process on this host is gone as interrupted (resumable), and refuses to resume one still live', async () => {
+    const { openStore } = await import('../src/storage/index.ts');
+    const { hostname } = await import('node:os');
+    const url = `sqlite://${join(mkdtempSync(join(tmpdir(), 'zega-owner-')), 'zega.sqlite')}`;
+    const store = await openStore(url);
+    const plan = { userId: 'owner-user', examples: 5, genres: [], save: false, memory: false, voting: 'consensus' as const, seed: 's' };
+    await store.runs.start('run-live', plan, [], `${hostname()}:${process.pid}:test`);
+    // A pid far above any the kernel hands out: that process is gone.
+    await store.runs.start('run-dead', plan, [], `${hostname()}:99999999:test`);
+    await store.close();
+
+    const io = captureIo();
+    expect(await runCli(['runs', '--user', 'owner-user', '--json'], io, { STORAGE_URL: url })).toBe(0);
+    const rows = Object.fromEntries(io.stdout.map((l) => JSON.parse(l) as { id: string; status: string; resume?: string }).map((r) => [r.id, r]));
+    expect(rows['run-dead']).toMatchObject({ status: 'interrupted', resume: 'npm run cli -- train --resume run-dead' });
+    expect(rows['run-live']).toMatchObject({ status: 'running' });
+    expect(rows['run-live']?.resume).toBeUndefined();
+
+    const refused = captureIo();
+    expect(await runCli(['train', '--resume', 'run-live'], refused, { STORAGE_URL: url, OLLAMA_HOST: 'off', GROQ_API_KEY: 'gsk-test' })).toBe(2);
+    expect(refused.stderr.join('\n')).toMatch(/run-live is running in another process/);
+  });
+});
