@@ -1,4 +1,4 @@
-import { embedLength as discordEmbedLength, type APIButtonComponent, type APIEmbed, type APIStringSelectComponent } from 'discord.js';
+import { ComponentType, embedLength as discordEmbedLength, type APIButtonComponent, type APIEmbed, type APIStringSelectComponent } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, customId, parseCustomId } from '../src/discord/customId.ts';
 import { leaderboardEmbed } from '../src/discord/embeds/leaderboard.ts';
@@ -136,11 +136,11 @@ function totals(overrides: Partial<RunTotals> = {}): RunTotals {
 }
 
 function buttons(payload: MessagePayload): APIButtonComponent[] {
-  return payload.components.flatMap((r) => r.components).filter((c): c is APIButtonComponent => c.type === 2);
+  return payload.components.flatMap((r) => r.components).filter((c): c is APIButtonComponent => c.type === ComponentType.Button);
 }
 
 function selects(payload: MessagePayload): APIStringSelectComponent[] {
-  return payload.components.flatMap((r) => r.components).filter((c): c is APIStringSelectComponent => c.type === 3);
+  return payload.components.flatMap((r) => r.components).filter((c): c is APIStringSelectComponent => c.type === ComponentType.StringSelect);
 }
 
 function buttonByAction(payload: MessagePayload, action: string): APIButtonComponent {

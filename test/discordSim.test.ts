@@ -41,7 +41,7 @@ interface Harness {
   client: Client;
   /** Errors thrown by interaction handlers (asserted empty unless a test expects some). */
   handlerErrors: unknown[];
-  onInteraction(handler: (interaction: Interaction) => Promise<void>): void;
+  onInteraction: (handler: (interaction: Interaction) => Promise<void>) => void;
 }
 
 async function setup(options: DiscordSimulatorOptions = {}): Promise<Harness> {

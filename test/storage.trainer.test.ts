@@ -179,7 +179,7 @@ describe('TrainerStore.recordExample', () => {
     const [ft] = await store.fineTune.list('u-100');
     expect(ft).toMatchObject({ system: SYSTEM, prompt: 'Write about a lighthouse on an ice moon.', story: WIN_TEXT, quality: 8.6, genre: 'Science Fiction', teacherId: 'groq-llama' });
     expect(ft?.rejected.map((r) => r.teacherId)).toEqual(['gemini-pro', 'gemini-flash', 'hf-mistral', 'groq-mixtral']);
-    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, text: expect.stringContaining('gemini-pro') as unknown as string });
+    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, text: expect.stringContaining('gemini-pro') as string });
 
     // Memory.
     const hits = await store.memory.search('u-100', 'lighthouse ice quakes', 3);

@@ -197,7 +197,7 @@ export class RunManager {
     for (const entry of [...this.queue]) this.stop(entry.session.token);
     const running = [...this.byToken.values()].filter((e) => e.session.status === 'running');
     for (const entry of running) this.stop(entry.session.token);
-    await Promise.all(running.map((e) => e.handle?.done.catch(() => undefined)));
+    await Promise.all(running.flatMap((e) => (e.handle ? [e.handle.done.catch(() => undefined)] : [])));
     while (this.notifications.size > 0) await Promise.all([...this.notifications]);
   }
 

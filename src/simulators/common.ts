@@ -49,9 +49,9 @@ export interface SimulatorHandle {
   readonly url: string;
   readonly requests: RecordedRequest[];
   /** Behaviour of one model, or of every model with `'*'`. Later calls merge into earlier ones. */
-  setBehavior(model: string | '*', behavior: SimBehavior): void;
+  setBehavior(model: string, behavior: SimBehavior): void;
   /** The next `count` requests for this model (or any, with '*') fail with `fault`. */
-  injectFault(model: string | '*', fault: SimFault, count?: number): void;
+  injectFault(model: string, fault: SimFault, count?: number): void;
   /** Forget behaviour, faults and recorded requests. */
   reset(): void;
   close(): Promise<void>;

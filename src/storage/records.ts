@@ -34,7 +34,7 @@ export function makeCodec<T>(name: string, version: number, schema: z.ZodType<T>
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new Error(`${name}: not an object`);
       let row = raw as Raw;
       let v = row.v === undefined ? 0 : row.v;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${name}: bad schema version ${String(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${name}: bad schema version ${JSON.stringify(v)}`);
       if (v > version) throw new Error(`${name}: schema version ${v} is newer than this Zega understands (${version})`);
       while (v < version) {
         const upgrade = upgrades[v];

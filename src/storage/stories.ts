@@ -299,7 +299,7 @@ export class StoryRepository {
     checkId('user id', userId);
     const hit = this.indexes.get(userId);
     if (hit) return hit;
-    return this.withIndexLocked(userId, async (index) => index);
+    return this.withIndexLocked(userId, (index) => Promise.resolve(index));
   }
 
   private async writeSegment(userId: string, n: number, entries: IndexEntry[]): Promise<void> {

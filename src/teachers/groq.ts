@@ -83,7 +83,7 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIError && typeof err.status === 'number') {
     const body = err.error as { error?: { message?: unknown } } | undefined;
     const text = typeof body?.error?.message === 'string' ? `${err.status} ${body.error.message}` : err.message;
-    const retryAfterMs = err.status === 429 ? parseRetryAfter(err.headers?.get('retry-after')) : undefined;
+    const retryAfterMs = err.status === 429 ? parseRetryAfter((err.headers as Headers | undefined)?.get('retry-after')) : undefined;
     return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
   }
   // APIUserAbortError (before headers) and a bare AbortError (while reading the body) look alike:

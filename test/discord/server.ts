@@ -77,7 +77,7 @@ class HttpError extends Error {
     readonly status: number,
     readonly body: JsonObject,
   ) {
-    super(String(body.message ?? status));
+    super(typeof body.message === 'string' ? body.message : String(status));
   }
 }
 
@@ -1151,7 +1151,7 @@ class Simulator implements DiscordSimulator {
       if (!params.guildId) return this.globalCommands;
       if (params.guildId !== this.guild.id) throw new HttpError(403, { message: 'Missing Access', code: 50001 });
       let map = this.guildCommands.get(params.guildId);
-      if (!map) this.guildCommands.set(params.guildId, (map = new Map()));
+      if (!map) this.guildCommands.set(params.guildId, (map = new Map<string, RegisteredCommand>()));
       return map;
     };
     const storeCommand = (map: Map<string, RegisteredCommand>, raw: JsonObject, guildId?: string): RegisteredCommand => {
