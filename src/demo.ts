@@ -4,7 +4,7 @@
  * and keeps the stories in the embedded SQLite database (a second demo adds to them).
  */
 import { createRuntime } from './app/runtime.ts';
-import { processIo } from './cli/io.ts';
+import { processIo, terminalSafe } from './cli/io.ts';
 import { trainCommand } from './cli/train.ts';
 import type { ExampleRecord } from './trainer/types.ts';
 import { startProviderSimulators } from './simulators/index.ts';
@@ -12,7 +12,7 @@ import { startProviderSimulators } from './simulators/index.ts';
 const DEMO_USER = 'demo-user';
 
 async function main(): Promise<void> {
-  const io = processIo;
+  const io = terminalSafe(processIo);
   io.out('Zega demo — the 7 teachers are SIMULATED: loopback servers on 127.0.0.1 speak the Gemini,');
   io.out('Groq, Hugging Face and Ollama wire protocols to the real SDKs. No network, no API keys.\n');
 

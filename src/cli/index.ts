@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
-import { processIo, UsageError, type CliIo } from './io.ts';
+import { processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
 import { parseTrainArgs, trainCommand } from './train.ts';
@@ -35,7 +35,9 @@ Commands:
 ${DATASET_USAGE}
 `;
 
-export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Stories, titles and provider errors are printed: none of it may drive the terminal.
+  const io = terminalSafe(rawIo);
   const [command, ...rest] = argv;
   try {
     switch (command) {

@@ -1,5 +1,6 @@
 /** Where CLI commands write: injectable so tests can run a command in-process and read both streams. */
 import type { z } from 'zod';
+import { stripControlChars } from '../security/terminalText.ts';
 
 export interface CliIo {
   out(line: string): void;
@@ -23,4 +24,18 @@ export class UsageError extends Error {
 
 export function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
+}
+
+/**
+ * `io` with control characters stripped from everything written: every line the CLI and the demo
+ * print may quote generated text (stories, titles, teacher errors), and none of it may drive the
+ * terminal. `progress` keeps its own cursor control, applied after the text is cleaned.
+ */
+export function terminalSafe(io: CliIo): CliIo {
+  const { progress } = io;
+  return {
+    out: (line) => io.out(stripControlChars(line)),
+    error: (line) => io.error(stripControlChars(line)),
+    ...(progress ? { progress: (text: string) => progress(stripControlChars(text)) } : {}),
+  };
 }

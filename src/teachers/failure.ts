@@ -2,6 +2,7 @@
  * Classification shared by every adapter, so the same HTTP status means the same failure kind
  * whichever SDK reported it, and so the per-call deadline is built one way everywhere.
  */
+import { redactSecrets } from '../security/redact.ts';
 import type { GenerateOutcome, GenerationSettings, TeacherFailure, TeacherFailureKind } from './types.ts';
 
 /** Default deadline of one generation call. */
@@ -19,9 +20,15 @@ export function failure(kind: TeacherFailureKind, message: string, latencyMs: nu
   return { kind, message: truncateMessage(message), latencyMs, ...extra };
 }
 
-/** Provider error bodies can be long (and may echo request data); keep log lines and embeds short. */
-export function truncateMessage(message: string, max = 300): string {
-  const oneLine = message.replace(/\s+/g, ' ').trim();
+/** Longest failure message kept: provider error bodies can be long (and may echo request data). */
+export const MAX_FAILURE_MESSAGE = 300;
+
+/**
+ * One line of at most `max` characters with every secret redacted — redacted FIRST, so a key
+ * straddling the cut cannot survive in part.
+ */
+export function truncateMessage(message: string, max = MAX_FAILURE_MESSAGE): string {
+  const oneLine = redactSecrets(message).replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
@@ -75,11 +82,6 @@ export function networkCause(err: unknown): string | undefined {
   if (typeof cause?.code === 'string') return cause.code;
   if (err.message === 'fetch failed') return typeof cause?.message === 'string' ? cause.message : err.message;
   return undefined;
-}
-
-/** Provider messages may echo request data; make sure the key never reaches logs or embeds. */
-export function redactKey(message: string, apiKey: string | undefined): string {
-  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
 }
 
 /** Provider finish reasons in one vocabulary: `stop`, `length` (token budget reached), or the provider's own word. */

@@ -4,10 +4,13 @@
  * the SDK's retries would ignore the server's RetryInfo) and no automatic continuation.
  */
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     // Explicit, so a stray GOOGLE_GENAI_USE_VERTEXAI in the environment cannot switch backends.
@@ -49,8 +52,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
         });
         return readGeneration(response, request.settings, elapsed());
       } catch (err) {
-        const classified = classifyGeminiError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
+        return { ok: false, failure: classifyGeminiError(err, dl, timeoutMs, elapsed()) };
       } finally {
         dl.dispose();
       }

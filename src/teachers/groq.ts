@@ -4,11 +4,14 @@
  * without any cap; Zega's own scheduler decides when to come back.
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // The constructor throws when no key is given and GROQ_API_KEY is unset; `generate` must not.
   let client: Groq | undefined;
@@ -52,8 +55,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
         );
         return readGeneration(completion, request.settings, elapsed());
       } catch (err) {
-        const classified = classifyGroqError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
+        return { ok: false, failure: classifyGroqError(err, dl, timeoutMs, elapsed()) };
       } finally {
         dl.dispose();
       }

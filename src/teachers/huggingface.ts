@@ -22,10 +22,13 @@ import {
   InferenceClientProviderOutputError,
   InferenceClientRoutingError,
 } from '@huggingface/inference';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const client = new InferenceClient(apiKey ?? '', {
     ...(baseUrl ? { endpointUrl: baseUrl } : {}),
@@ -50,7 +53,7 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
       );
       return readReply(output, request, elapsed());
     } catch (err) {
-      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), apiKey) };
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed()) };
     } finally {
       call.dispose();
     }
@@ -86,8 +89,8 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
   });
 }
 
-function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, apiKey: string | undefined): TeacherFailure {
-  const message = redactKey(err instanceof Error ? err.message : String(err), apiKey);
+function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+  const message = err instanceof Error ? err.message : String(err);
   // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
