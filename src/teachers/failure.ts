@@ -92,6 +92,13 @@ export function normaliseFinishReason(reason: unknown): string {
   return lower === 'max_tokens' ? 'length' : lower;
 }
 
+/**
+ * Longest answer text kept per candidate (about 8,000 tokens, the roster's largest budget): what a
+ * run stores per candidate — winner and losers alike — is bounded even when a provider ignores
+ * the token budget.
+ */
+export const MAX_ANSWER_CHARS = 32_000;
+
 const tokenCount = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
 
 /**
@@ -109,14 +116,19 @@ export function generationOutcome(args: {
   /** Why the text is empty when the provider said more than a finish reason (e.g. a blocked prompt). */
   emptyBecause?: string;
 }): GenerateOutcome {
-  const finishReason = normaliseFinishReason(args.finishReason);
-  if (args.text.trim() === '') {
+  let finishReason = normaliseFinishReason(args.finishReason);
+  let text = args.text;
+  if (text.length > MAX_ANSWER_CHARS) {
+    text = text.slice(0, MAX_ANSWER_CHARS);
+    finishReason = 'length';
+  }
+  if (text.trim() === '') {
     return { ok: false, failure: failure('empty_output', `${args.provider} returned no text: ${args.emptyBecause ?? `finish reason ${finishReason}`}`, args.latencyMs) };
   }
   return {
     ok: true,
     generation: {
-      text: args.text,
+      text,
       settings: args.settings,
       latencyMs: args.latencyMs,
       usage: { inputTokens: tokenCount(args.inputTokens), outputTokens: tokenCount(args.outputTokens) },

@@ -6,6 +6,7 @@
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
@@ -18,7 +19,8 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
     // `httpOptions.fetch` (SDK ≥ 2.x) reroutes every call; `baseUrl` is the server root, the SDK
     // appends `/v1beta/models/{model}:generateContent`. Unset values fall back to the SDK defaults
     // (global fetch, GOOGLE_GEMINI_BASE_URL or the public endpoint).
-    httpOptions: { baseUrl: options.baseUrl, fetch: options.fetch },
+    // The guarded fetch bounds every answer's size and names the URL a refused connection was for.
+    httpOptions: { baseUrl: options.baseUrl, fetch: guardedFetch(options.fetch) },
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Gemini 2.5 Flash models count "thinking" against maxOutputTokens; a 600-token story budget can
@@ -93,13 +95,15 @@ interface GoogleErrorBody {
 }
 
 function classifyGeminiError(err: unknown, dl: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', `Gemini: ${large.message}`, latencyMs);
   if (err instanceof ApiError) return apiFailure(err, latencyMs);
   // The SDK reports the deadline and the caller's abort as the same AbortError; the deadline knows which.
   if (dl.timedOut()) return failure('timeout', `Gemini gave no answer within ${timeoutMs} ms`, latencyMs);
   if (dl.cancelled()) return failure('cancelled', 'Gemini call cancelled by the caller', latencyMs);
   if (err instanceof SyntaxError) return failure('bad_reply', `Gemini reply is not valid JSON: ${err.message}`, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Gemini: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Gemini at ${unreachedUrl(err) ?? 'its base URL'}: ${network}`, latencyMs);
   // Any other TypeError comes from reading a reply of an unexpected shape; plain Errors are the
   // SDK rejecting our parameters before sending anything.
   const message = err instanceof Error ? err.message : String(err);

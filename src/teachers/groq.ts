@@ -6,6 +6,7 @@
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -24,7 +25,8 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       maxRetries: 0,
       // Only bounds the wait for response headers; the deadline signal below bounds the body too.
       timeout: timeoutMs,
-      fetch: options.fetch,
+      // Bounds every answer's size and names the URL a refused connection was for.
+      fetch: guardedFetch(options.fetch),
     });
   } catch (err) {
     setupProblem = err instanceof Error ? err.message : String(err);
@@ -88,6 +90,8 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
     const retryAfterMs = err.status === 429 ? parseRetryAfter((err.headers as Headers | undefined)?.get('retry-after')) : undefined;
     return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
   }
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', `Groq: ${large.message}`, latencyMs);
   // APIUserAbortError (before headers) and a bare AbortError (while reading the body) look alike:
   // the deadline knows whether it or the caller pulled the plug.
   if (dl.timedOut()) return failure('timeout', `Groq gave no answer within ${timeoutMs} ms`, latencyMs);
@@ -96,7 +100,7 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIConnectionError) {
     // The SDK wraps undici's TypeError('fetch failed'), whose own cause says why (ECONNREFUSED...).
     const why = networkCause(err.cause) ?? err.message;
-    return failure('network', `cannot reach Groq: ${why}`, latencyMs);
+    return failure('network', `cannot reach Groq at ${unreachedUrl(err) ?? 'its base URL'}: ${why}`, latencyMs);
   }
   if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);
   const message = err instanceof Error ? err.message : String(err);

@@ -24,6 +24,7 @@ import {
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
@@ -32,7 +33,8 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
   const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const client = new InferenceClient(apiKey ?? '', {
     ...(baseUrl ? { endpointUrl: baseUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Bounds every answer's size and names the URL a refused connection was for.
+    fetch: guardedFetch(options.fetch),
   });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
@@ -91,6 +93,8 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
 
 function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
   const message = err instanceof Error ? err.message : String(err);
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', large.message, latencyMs);
   // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
@@ -106,7 +110,7 @@ function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: nu
   if (err instanceof InferenceClientRoutingError) return failure('auth', message, latencyMs);
   if (err instanceof InferenceClientInputError) return failure('client_error', message, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Hugging Face: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Hugging Face at ${unreachedUrl(err) ?? 'its endpoint'}: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 

@@ -9,6 +9,7 @@
 import { Ollama, type ChatResponse } from 'ollama';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
@@ -19,7 +20,8 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
   registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const host = options.baseUrl || DEFAULT_OLLAMA_HOST;
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  // Bounds every answer's size and names the URL a refused connection was for.
+  const baseFetch = guardedFetch(options.fetch);
   // A local Ollama needs no key; a hosted or proxied one takes a bearer token.
   const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined;
 
@@ -82,6 +84,8 @@ function classify(
   retryAfter: string | null,
 ): TeacherFailure {
   const message = err instanceof Error ? err.message : String(err);
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', large.message, latencyMs);
   const status = (err as { status_code?: unknown } | null)?.status_code;
   if (err instanceof Error && err.name === 'ResponseError' && typeof status === 'number') {
     const kind = kindForStatus(status);
@@ -93,7 +97,7 @@ function classify(
   if (call.timedOut()) return failure('timeout', `no reply within ${timeoutMs} ms`, latencyMs);
   if (err instanceof SyntaxError) return failure('bad_reply', `unreadable reply: ${message}`, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Ollama: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Ollama at ${unreachedUrl(err) ?? 'its host'}: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 
