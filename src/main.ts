@@ -4,6 +4,7 @@
  */
 import 'dotenv/config';
 import { ConfigError, loadConfig, requireSettings } from './config/env.ts';
+import { InputFileError } from './config/inputFile.ts';
 import { createRuntime } from './app/runtime.ts';
 import { createBot } from './bot/client.ts';
 import { missingTeachersMessage } from './teachers/roster.ts';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof StorageError) {
+  if (err instanceof ConfigError || err instanceof StorageError || err instanceof InputFileError) {
     process.stderr.write(`zega: ${err.message}\n`);
     process.exitCode = 2;
     return;

@@ -5,9 +5,10 @@
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
+import { InputFileError } from '../config/inputFile.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
-import { processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
+import { keepStdoutForOutput, processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
 import { parseTrainArgs, trainCommand } from './train.ts';
@@ -89,7 +90,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError || err instanceof InputFileError) {
       io.error(`zega: ${err.message}`);
       return 2;
     }
@@ -104,6 +105,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/index.ts');
 if (isMain) {
+  keepStdoutForOutput();
   // `cli … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

@@ -1,4 +1,5 @@
 /** Where CLI commands write: injectable so tests can run a command in-process and read both streams. */
+import { format } from 'node:util';
 import type { z } from 'zod';
 import { stripControlChars } from '../security/terminalText.ts';
 
@@ -38,4 +39,18 @@ export function terminalSafe(io: CliIo): CliIo {
     error: (line) => io.error(stripControlChars(line)),
     ...(progress ? { progress: (text: string) => progress(stripControlChars(text)) } : {}),
   };
+}
+
+/**
+ * Sends `console.log`/`info`/`debug` to stderr for the rest of the process. Libraries print there
+ * (the ollama package logs "Getting text from response" on every non-JSON error reply), and
+ * stdout belongs to the command's output alone: `train --json` must stay one JSON document.
+ */
+export function keepStdoutForOutput(): void {
+  const toStderr = (...args: unknown[]) => {
+    process.stderr.write(`${format(...args)}\n`);
+  };
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
 }

@@ -17,6 +17,7 @@ export function formatSummary(result: TrainingResult): string {
     ['Result', 'Value'],
     [
       ['Status', result.status],
+      ...(result.reason ? [['Why', result.reason]] : []),
       ['Examples', `${done} of ${result.requested}`],
       ['Successful', `${result.successful} (${pct(result.successful, done)})`],
       ['Failed', result.failed],
@@ -36,6 +37,13 @@ export function formatLeaderboard(result: TrainingResult): string {
     .sort(([, a], [, b]) => b.wins - a.wins || b.average_quality - a.average_quality)
     .map(([id, p], i) => [i + 1, id, p.wins, p.average_quality.toFixed(2), p.calls, p.failures, `${p.average_latency_ms} ms`]);
   return table(['#', 'Model', 'Wins', 'Avg quality', 'Calls', 'Failures', 'Latency'], rows);
+}
+
+/** Each failing teacher's latest failure, one line each (empty when every call succeeded). */
+export function formatFailures(result: TrainingResult): string {
+  const entries = Object.entries(result.failure_reasons ?? {});
+  if (entries.length === 0) return '';
+  return ['Teacher failures (latest per teacher):', ...entries.map(([id, why]) => `  ${id}: ${why}`)].join('\n');
 }
 
 export function formatGenres(result: TrainingResult): string {

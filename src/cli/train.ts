@@ -7,7 +7,7 @@ import { personalFor } from '../personal/runtime.ts';
 import { roundSummary } from '../personal/views.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { UsageError, type CliIo } from './io.ts';
-import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
+import { formatFailures, formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
 
 export interface TrainArgs {
   examples?: string;
@@ -85,6 +85,11 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     io.out(formatLeaderboard(result));
     io.out('');
     io.out(formatGenres(result));
+    const failures = formatFailures(result);
+    if (failures) {
+      io.out('');
+      io.out(failures);
+    }
   }
   return result;
 }

@@ -47,6 +47,8 @@ export class RunAccumulator {
   private fineTuneCollected = 0;
   private tokensIn = 0;
   private tokensOut = 0;
+  /** Each teacher's latest failure (kind and message), so a failed run says why per teacher. */
+  private readonly lastFailure = new Map<string, string>();
 
   constructor(
     private readonly teachers: TeacherInfo[],
@@ -80,6 +82,10 @@ export class RunAccumulator {
 
   addExample(example: ExampleRecord, storySaved: boolean): void {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
+    for (const outcome of example.outcomes) {
+      // A cancelled call says nothing about the teacher.
+      if (outcome.failure && outcome.failure.kind !== 'cancelled') this.lastFailure.set(outcome.teacherId, `${outcome.failure.kind}: ${outcome.failure.message}`);
+    }
     if (example.status === 'failed' || !example.winner) {
       this.failed += 1;
       return;
@@ -105,6 +111,10 @@ export class RunAccumulator {
 
   get done(): number {
     return this.successful + this.failed;
+  }
+
+  get successfulCount(): number {
+    return this.successful;
   }
 
   totals(now: number): RunTotals {
@@ -150,7 +160,7 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
+  result(args: { runId: string; userId: string; status: RunStatus; reason?: string; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -191,6 +201,8 @@ export class RunAccumulator {
       run_id: args.runId,
       user_id: args.userId,
       status: args.status,
+      ...(args.reason ? { reason: args.reason } : {}),
+      ...(this.lastFailure.size > 0 ? { failure_reasons: Object.fromEntries(this.lastFailure) } : {}),
       requested: this.total,
       successful: this.successful,
       failed: this.failed,

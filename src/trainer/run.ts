@@ -17,13 +17,13 @@ import { storySystemPrompt } from './systemPrompt.ts';
 import { textQuality } from './scoring.ts';
 import { buildJuryPrompt, consensusVote, juryLabel, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
+import { runOutcome } from './outcome.ts';
 import {
   FINE_TUNE_EVERY,
   FINE_TUNE_THRESHOLD,
   SAVE_THRESHOLD,
   type ExampleRecord,
   type RunOptions,
-  type RunStatus,
   type TeacherOutcome,
   type TrainerStore,
   type TrainingEvent,
@@ -124,8 +124,8 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   }
   await queue.onIdle();
 
-  const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
-  const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
+  const { status, reason } = runOutcome({ cancelled: signal.aborted, done: accumulator.done, successful: accumulator.successfulCount, storeFailures });
+  const result = accumulator.result({ runId, userId: options.userId, status, reason, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

@@ -124,6 +124,10 @@ export interface TrainingResult {
   run_id: string;
   user_id: string;
   status: RunStatus;
+  /** Why a `failed` run failed. */
+  reason?: string;
+  /** Each teacher that failed at least once: its latest failure (`kind: message`, URL included when unreachable). */
+  failure_reasons?: Record<string, string>;
   requested: number;
   successful: number;
   failed: number;

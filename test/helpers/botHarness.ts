@@ -93,6 +93,7 @@ export async function startBotHarness(options: BotHarnessOptions = {}): Promise<
         roster: DEFAULT_ROSTER,
         teachers: [],
         store,
+        warnings: [],
         close: () => store.close(),
       };
     }
