@@ -29,6 +29,18 @@ describe('npm run deploy', () => {
     expect(discord.violations).toEqual([]);
   });
 
+  it('says where each command can be used with contexts and integration types, not the deprecated dm_permission', async () => {
+    const registered = await deployCommands(env({ DISCORD_GUILD_ID: discord.guild.id }), () => undefined);
+    for (const command of COMMANDS) {
+      expect((command.data as { dm_permission?: unknown }).dm_permission, command.data.name).toBeUndefined();
+      // Guild (0) and bot DM (1), installed to a server (0): what dm_permission true meant.
+      expect(command.data, command.data.name).toMatchObject({ contexts: [0, 1], integration_types: [0] });
+    }
+    for (const command of registered) expect(command, command.name).toMatchObject({ contexts: [0, 1], integration_types: [0] });
+    // Every request body was checked against Discord's OpenAPI description.
+    expect(discord.violations).toEqual([]);
+  });
+
   it('is idempotent: a second deploy keeps the same commands and ids', async () => {
     const first = await deployCommands(env(), () => undefined);
     const second = await deployCommands(env(), () => undefined);

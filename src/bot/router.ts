@@ -5,7 +5,7 @@
 import type { Interaction } from 'discord.js';
 import { parseCustomId } from '../discord/customId.ts';
 import type { Command, CommandContext } from '../commands/types.ts';
-import { failInteraction, ownerOfToken, refuseNotOwner, replyPrivately } from './replies.ts';
+import { failInteraction, ownerOfToken, refuseNotOwner, replyPrivately } from '../discord/replies.ts';
 
 export function createRouter(commands: readonly Command[], ctx: CommandContext) {
   const byName = new Map(commands.map((c) => [c.data.name, c]));

@@ -4,7 +4,7 @@ import { startTraining } from '../trainer/run.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
+import { roundSummary } from '../personal/roundSummary.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { formatFailures, formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';

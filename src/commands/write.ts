@@ -9,15 +9,15 @@
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { MessageFlags, type ButtonInteraction, type AnySelectMenuInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { userText } from '../discord/limits.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../personal/views.ts';
+import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../discord/embeds/personal.ts';
 import { MAX_PROMPT, writeStory, type WriteOutcome } from '../personal/writer.ts';
 import { textQuality } from '../trainer/scoring.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 /** How long Save and Regenerate keep working after the story was written. */
 export const DRAFT_TTL_MS = 6 * 60 * 60_000;
@@ -84,7 +84,8 @@ export function clearDrafts(): void {
 const data = new SlashCommandBuilder()
   .setName('write')
   .setDescription('Write a story with your personal model, in the style of your best stories')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addStringOption((o) => o.setName('prompt').setDescription('What the story is about').setRequired(true).setMinLength(3).setMaxLength(MAX_PROMPT))
   .addStringOption((o) =>
     o
