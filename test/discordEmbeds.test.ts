@@ -547,6 +547,23 @@ describe('resultsMessage', () => {
     expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Stories saved', 'Fine-tuning examples', 'Duration', 'Genre distribution']);
   });
 
+  it('says why a run failed in friendly words, never with the provider texts', () => {
+    const roster = teachers(2);
+    const failed: TrainingResult = {
+      ...result({ teachers: roster, status: 'failed' }),
+      reason: 'every example failed (3 of 3): no teacher gave a usable answer',
+      failure_reasons: {
+        [roster[0]!.id]: { kind: 'auth', message: 'Gemini 401 UNAUTHENTICATED: API key AIzaSyLeakyKey0123456789abcdef not valid' },
+        [roster[1]!.id]: { kind: 'network', message: 'cannot reach Groq at http://10.0.0.7:8080/openai/v1/chat/completions: ECONNREFUSED' },
+      },
+    };
+    const embed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: failed, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(embed?.fields?.find((f) => f.name === 'Why it failed')?.value).toBe(
+      [`Every example failed (3 of 3): no teacher gave a usable answer.`, `• **${roster[0]!.id}** refused the key — tell the bot’s owner`, `• **${roster[1]!.id}** cannot be reached right now`].join('\n'),
+    );
+    expect(JSON.stringify(embed)).not.toMatch(/UNAUTHENTICATED|AIza|10\.0\.0\.7/);
+  });
+
   it('ranks models by wins, then average quality, and lists teachers that never won', () => {
     const roster = teachers(7);
     const r = result({ teachers: roster });

@@ -43,7 +43,7 @@ export function formatLeaderboard(result: TrainingResult): string {
 export function formatFailures(result: TrainingResult): string {
   const entries = Object.entries(result.failure_reasons ?? {});
   if (entries.length === 0) return '';
-  return ['Teacher failures (latest per teacher):', ...entries.map(([id, why]) => `  ${id}: ${why}`)].join('\n');
+  return ['Teacher failures (latest per teacher):', ...entries.map(([id, why]) => `  ${id}: ${why.kind}: ${why.message}`)].join('\n');
 }
 
 export function formatGenres(result: TrainingResult): string {

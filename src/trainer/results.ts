@@ -4,7 +4,7 @@
  */
 import type { Genre } from './genres.ts';
 import { settingsKey } from './paramGrid.ts';
-import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
+import type { GenerationSettings, TeacherFailureKind, TeacherInfo } from '../teachers/types.ts';
 import {
   type BestParams,
   type ExampleRecord,
@@ -48,7 +48,7 @@ export class RunAccumulator {
   private tokensIn = 0;
   private tokensOut = 0;
   /** Each teacher's latest failure (kind and message), so a failed run says why per teacher. */
-  private readonly lastFailure = new Map<string, string>();
+  private readonly lastFailure = new Map<string, { kind: TeacherFailureKind; message: string }>();
 
   constructor(
     private readonly teachers: TeacherInfo[],
@@ -84,7 +84,7 @@ export class RunAccumulator {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
     for (const outcome of example.outcomes) {
       // A cancelled call says nothing about the teacher.
-      if (outcome.failure && outcome.failure.kind !== 'cancelled') this.lastFailure.set(outcome.teacherId, `${outcome.failure.kind}: ${outcome.failure.message}`);
+      if (outcome.failure && outcome.failure.kind !== 'cancelled') this.lastFailure.set(outcome.teacherId, { kind: outcome.failure.kind, message: outcome.failure.message });
     }
     if (example.status === 'failed' || !example.winner) {
       this.failed += 1;

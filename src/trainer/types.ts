@@ -126,8 +126,8 @@ export interface TrainingResult {
   status: RunStatus;
   /** Why a `failed` run failed. */
   reason?: string;
-  /** Each teacher that failed at least once: its latest failure (`kind: message`, URL included when unreachable). */
-  failure_reasons?: Record<string, string>;
+  /** Each teacher that failed at least once: its latest failure (the message names the URL when unreachable). */
+  failure_reasons?: Record<string, { kind: TeacherFailureKind; message: string }>;
   requested: number;
   successful: number;
   failed: number;
