@@ -10,7 +10,8 @@ import { buildTeachers, DEFAULT_ROSTER, type ProviderConnections } from '../src/
 import type { Provider } from '../src/teachers/types.ts';
 import { startTraining } from '../src/trainer/run.ts';
 import { HUGE_REPLY_BYTES } from '../src/simulators/common.ts';
-import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
+import { connectionsTo } from './helpers/teacherTest.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 
 let sims: ProviderSimulators;
@@ -18,12 +19,7 @@ let connections: ProviderConnections;
 
 beforeAll(async () => {
   sims = await startProviderSimulators();
-  connections = {
-    gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-    groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-    huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-    ollama: { baseUrl: sims.ollama.url },
-  };
+  connections = connectionsTo(sims);
 });
 afterAll(() => sims.close());
 beforeEach(() => sims.reset());

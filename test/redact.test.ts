@@ -74,38 +74,39 @@ describe('redactSecrets', () => {
 });
 
 describe('teacher failure messages (real SDKs)', () => {
-  /** A provider that answers 401 with an error text quoting the key right where the old cut fell. */
-  async function echoingProvider(status: number, padding: number, body: (padding: string) => unknown) {
-    return startSimulator({ route: () => ({ kind: 'handled', status, body: body('x'.repeat(padding)) }) });
-  }
   const settings = { temperature: 0.5, topP: 0.9, maxTokens: 50 };
-  const ask = (teacher: Teacher) => teacher.generate({ messages: [{ role: 'user', content: 'A story.' }], settings });
+  const cases: { provider: string; key: string; padding: number; body: (pad: string, key: string) => unknown; teacher: (key: string, baseUrl: string) => Teacher }[] = [
+    {
+      provider: 'Groq',
+      key: 'gsk_StraddleSecret0123456789abcdefghijklmnopqrstu',
+      // "Groq 401 " + padding + " " puts the key across the 300th character.
+      padding: 280,
+      body: (pad, key) => ({ error: { message: `${pad} ${key} is not a valid key`, type: 'invalid_request_error' } }),
+      teacher: (key, baseUrl) => createGroqTeacher({ id: 'g', provider: 'groq', model: 'm', defaults: settings, apiKey: key, baseUrl }),
+    },
+    {
+      provider: 'Gemini',
+      key: 'AIzaSyStraddleSecret0123456789abcdefghij',
+      // "Gemini 401 UNAUTHENTICATED: " + padding + " " puts the key across the 300th character.
+      padding: 260,
+      body: (pad, key) => ({ error: { code: 401, status: 'UNAUTHENTICATED', message: `${pad} ${key} rejected` } }),
+      teacher: (key, baseUrl) => createGeminiTeacher({ id: 'g', provider: 'gemini', model: 'm', defaults: settings, apiKey: key, baseUrl }),
+    },
+  ];
 
-  it('Groq: a key echoed across the 300-character cut is redacted, not half-kept', async () => {
-    const key = 'gsk_StraddleSecret0123456789abcdefghijklmnopqrstu';
-    const server = await echoingProvider(401, 280, (pad) => ({ error: { message: `${pad} ${key} is not a valid key`, type: 'invalid_request_error' } }));
-    try {
-      const outcome = await ask(createGroqTeacher({ id: 'g', provider: 'groq', model: 'm', defaults: settings, apiKey: key, baseUrl: server.url }));
-      expect(outcome.ok).toBe(false);
-      if (outcome.ok) return;
-      expect(outcome.failure.kind).toBe('auth');
-      expectNoFragment(outcome.failure.message, key);
-    } finally {
-      await server.close();
-    }
-  });
-
-  it('Gemini: a key echoed across the 300-character cut is redacted, not half-kept', async () => {
-    const key = 'AIzaSyStraddleSecret0123456789abcdefghij';
-    const server = await echoingProvider(401, 260, (pad) => ({ error: { code: 401, status: 'UNAUTHENTICATED', message: `${pad} ${key} rejected` } }));
-    try {
-      const outcome = await ask(createGeminiTeacher({ id: 'g', provider: 'gemini', model: 'm', defaults: settings, apiKey: key, baseUrl: server.url }));
-      expect(outcome.ok).toBe(false);
-      if (outcome.ok) return;
-      expect(outcome.failure.kind).toBe('auth');
-      expectNoFragment(outcome.failure.message, key);
-    } finally {
-      await server.close();
-    }
-  });
+  for (const c of cases) {
+    it(`${c.provider}: a key echoed across the 300-character cut is redacted, not half-kept`, async () => {
+      // A provider that answers 401 with an error text quoting the key right where the old cut fell.
+      const server = await startSimulator({ route: () => ({ kind: 'handled', status: 401, body: c.body('x'.repeat(c.padding), c.key) }) });
+      try {
+        const outcome = await c.teacher(c.key, server.url).generate({ messages: [{ role: 'user', content: 'A story.' }], settings });
+        expect(outcome.ok).toBe(false);
+        if (outcome.ok) return;
+        expect(outcome.failure.kind).toBe('auth');
+        expectNoFragment(outcome.failure.message, c.key);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
