@@ -37,6 +37,7 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     maxConcurrentRuns: runtime.config.MAX_CONCURRENT_RUNS,
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
+    qualityScore: runtime.config.QUALITY_SCORE,
     dailyExamplesPerUser: runtime.config.DAILY_EXAMPLES_PER_USER,
     onError: (err, context) => logger.error({ err, context }, 'run error'),
   });

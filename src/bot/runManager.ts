@@ -6,7 +6,7 @@
  */
 import type { Teacher } from '../teachers/types.ts';
 import { startTraining, type TrainingHandle } from '../trainer/run.ts';
-import type { RunOptions, RunTotals, TrainerStore, TrainingEvent, TrainingResult } from '../trainer/types.ts';
+import type { QualityScore, RunOptions, RunTotals, TrainerStore, TrainingEvent, TrainingResult } from '../trainer/types.ts';
 
 /**
  * What a front end hears about its run. A listener may return a promise (e.g. the final Discord
@@ -47,6 +47,8 @@ export interface RunManagerOptions {
   maxConcurrentRuns: number;
   examplesConcurrency: number;
   fineTuneEvery?: number;
+  /** Which score decides the thresholds (QUALITY_SCORE; default seed). */
+  qualityScore?: QualityScore;
   /** Examples one user may train per rolling 24 hours (undefined = no cap). */
   dailyExamplesPerUser?: number;
   now?: () => number;
@@ -271,6 +273,7 @@ export class RunManager {
         store: this.options.store,
         concurrency: this.options.examplesConcurrency,
         ...(this.options.fineTuneEvery ? { fineTuneEvery: this.options.fineTuneEvery } : {}),
+        ...(this.options.qualityScore ? { qualityScore: this.options.qualityScore } : {}),
         onError: this.options.onError,
         onEvent: (event) => {
           if (event.type === 'example') session.totals = event.totals;

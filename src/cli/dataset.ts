@@ -20,7 +20,7 @@ import { UsageError, type CliIo } from './io.ts';
 export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dpo] [--margin M] [--min-quality Q]
                         the user's fine-tuning examples as JSON lines: chat-format SFT (default),
                         Alpaca, or DPO preference pairs (a losing candidate at least M, default
-                        ${DPO_MARGIN}, below the winner's text quality)
+                        ${DPO_MARGIN}, below the winner's story score)
   dataset status --user ID [--json]
                         fine-tune rounds, the countdown and the personal model
   dataset modelfile --user ID

@@ -25,10 +25,10 @@ const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
 Commands:
   train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|jury] [--seed S] [--json]
+        [--voting consensus|mbr|jury] [--seed S] [--json]
                         run a training session against the configured teachers
-  score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
-  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
+  score [--input FILE]  text and story quality of JSON lines {"id","text"[,"prompt"]} (stdin by default)
+  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id"[,"prompt"],"candidates":[{"model","text"}]}
   stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
                         list a user's saved stories
   stories show ID --user ID

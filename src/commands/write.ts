@@ -15,6 +15,7 @@ import { personalFor } from '../personal/runtime.ts';
 import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../discord/embeds/personal.ts';
 import { MAX_PROMPT, writeStory, type WriteOutcome } from '../personal/writer.ts';
 import { textQuality } from '../trainer/scoring.ts';
+import { storyQuality } from '../trainer/storyScore.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
@@ -150,6 +151,7 @@ async function saveDraft(interaction: ButtonInteraction | AnySelectMenuInteracti
     // One writer, no vote: the text quality is the only score, and there is no ensemble confidence.
     finalQuality: quality,
     textQuality: quality,
+    storyQuality: storyQuality(result.text, { prompt: draft.prompt }),
     confidence: 0,
     winner: { teacherId: result.teacherId, settings: result.settings },
     runId: WRITE_RUN_ID,

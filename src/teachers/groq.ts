@@ -8,6 +8,7 @@ import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
+import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
@@ -52,6 +53,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             // `max_tokens` is deprecated in the SDK types in favour of this name.
             max_completion_tokens: request.settings.maxTokens,
             stream: false,
+            ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
         );

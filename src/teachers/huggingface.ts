@@ -23,6 +23,7 @@ import {
   InferenceClientRoutingError,
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
+import { openAiResponseFormat } from './responseFormat.ts';
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
@@ -50,6 +51,7 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
           temperature: request.settings.temperature,
           top_p: request.settings.topP,
           max_tokens: request.settings.maxTokens,
+          ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
         },
         { signal: call.signal, retry_on_error: false },
       );

@@ -13,6 +13,7 @@ import type { StoredBestParams } from '../../storage/fineTune.ts';
 import { deriveTitle } from '../../storage/index.ts';
 import { redactSecrets } from '../../security/redact.ts';
 import { textQuality } from '../../trainer/scoring.ts';
+import { storyQuality } from '../../trainer/storyScore.ts';
 import type { AfterRunReport, PersonalStatus } from '../../personal/fineTuneRounds.ts';
 import type { WriteResult } from '../../personal/writer.ts';
 
@@ -183,6 +184,7 @@ export function writeMessage(view: WriteView): WritePayload {
   const fields: APIEmbedField[] = [
     { name: 'Genre', value: result.genre, inline: true },
     { name: 'Text quality', value: `${formatQuality(quality)} ${starRating(quality)}`, inline: true },
+    { name: 'Story score', value: formatQuality(storyQuality(result.text, { prompt: view.prompt })), inline: true },
     { name: 'Settings', value: `temperature ${result.settings.temperature} · top-p ${result.settings.topP} · max ${result.settings.maxTokens} tokens`, inline: true },
     { name: 'Written by', value: authorText(result) },
     { name: 'Style examples', value: styleText(result) },

@@ -1,4 +1,5 @@
 /** The message a finished (or stopped, or failed) run ends with. */
+import { unreadableBallotsText } from '../../trainer/jury.ts';
 import { EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import { friendlyFailure } from '../../teachers/friendly.ts';
@@ -60,7 +61,12 @@ export function rankModels(result: TrainingResult, teachers: readonly TeacherInf
   return [...ids]
     .map((model) => {
       const perf = result.model_performance[model];
-      return { model, wins: perf?.wins ?? 0, averageQuality: perf?.average_quality ?? 0 };
+      return {
+        model,
+        wins: perf?.wins ?? 0,
+        averageQuality: perf?.average_quality ?? 0,
+        ...(perf?.average_story_quality !== undefined ? { averageStoryQuality: perf.average_story_quality } : {}),
+      };
     })
     .sort(compareModelRows);
 }
@@ -108,7 +114,17 @@ export function resultsMessage(view: ResultsView): MessagePayload {
         value: result.successful > 0 ? `${formatQuality(result.average_quality)} ${starRating(result.average_quality)}` : '–',
         inline: true,
       },
+      { name: 'Story score', value: result.successful > 0 ? formatQuality(result.average_story_quality) : '–', inline: true },
       { name: 'Stories saved', value: String(result.stories_saved), inline: true },
+      ...(result.jury
+        ? [
+            {
+              name: 'Jury',
+              value: `${unreadableBallotsText(result.jury)}${result.jury.fallback_examples > 0 ? ` · ${plural(result.jury.fallback_examples, 'example')} decided by consensus` : ''}`,
+              inline: true,
+            },
+          ]
+        : []),
       {
         name: 'Fine-tuning examples',
         value: `+${stats.fine_tune_examples_collected} this run · ${formatCount(view.fineTuneTotal)} in all`,
