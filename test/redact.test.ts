@@ -10,6 +10,8 @@ import { createGeminiTeacher } from '../src/teachers/gemini.ts';
 import { createGroqTeacher } from '../src/teachers/groq.ts';
 import { startSimulator } from '../src/simulators/common.ts';
 import type { Teacher } from '../src/teachers/types.ts';
+import { openStore } from '../src/storage/index.ts';
+import { startTraining } from '../src/trainer/run.ts';
 
 /** Every `size`-character window of `secret`: none may survive anywhere. */
 function fragments(secret: string, size = 6): string[] {
@@ -109,4 +111,25 @@ describe('teacher failure messages (real SDKs)', () => {
       }
     });
   }
+});
+
+describe('stored run records', () => {
+  it('hold no fragment of a key a provider echoed across the cut', async () => {
+    const key = 'gsk_StoredSecret0123456789abcdefghijklmnopqrstuv';
+    const server = await startSimulator({ route: () => ({ kind: 'handled', status: 401, body: { error: { message: `${'x'.repeat(280)} ${key} is invalid`, type: 'invalid_request_error' } } }) });
+    const store = await openStore('memory://');
+    try {
+      const settings = { temperature: 0.5, topP: 0.9, maxTokens: 50 };
+      const teachers = [createGroqTeacher({ id: 'groq-echo', provider: 'groq', model: 'm', defaults: settings, apiKey: key, baseUrl: server.url })];
+      const options = { userId: 'u', examples: 2, genres: [], save: false, memory: false, voting: 'consensus' as const };
+      const result = await startTraining(options, { teachers, store: store.trainerStore() }).done;
+      expect(result.status).toBe('failed');
+      const stored = JSON.stringify([await store.runs.get(result.run_id), await store.runs.examples(result.run_id), result]);
+      expect(stored).toContain('Groq 401');
+      expectNoFragment(stored, key);
+    } finally {
+      await store.close();
+      await server.close();
+    }
+  });
 });
