@@ -22,4 +22,19 @@ describe('loadTolerantClock', () => {
       clock.stop();
     }
   });
+
+  it('discounts a stall in progress, before its timer had a turn (requests queued behind it)', async () => {
+    const clock = loadTolerantClock(10);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const before = clock.now();
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        /* busy: the timer cannot run */
+      }
+      expect(clock.now() - before).toBeLessThan(100);
+    } finally {
+      clock.stop();
+    }
+  });
 });

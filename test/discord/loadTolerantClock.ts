@@ -5,8 +5,9 @@
  * waits (on a provider, a lock, a sleep) before answering still runs out of time, because an idle
  * event loop is not stalled.
  *
- * A stall is measured as the lateness of a short interval timer: the timer phase runs first when
- * the process resumes, so the stall is counted before the requests that waited behind it.
+ * A stall is measured as the lateness of a short interval timer: once it fires, and — because
+ * requests that queued up during a stall can be handled before the timer gets its turn — also
+ * while it is overdue, at the moment the clock is read.
  */
 export interface LoadTolerantClock {
   now: () => number;
@@ -26,9 +27,14 @@ export function loadTolerantClock(tickMs = 20): LoadTolerantClock {
     expected = now + tickMs;
   }, tickMs);
   timer.unref();
+  /** The current tick's lateness, when it is a stall (the timer has not had its turn yet). */
+  const overdue = (now: number) => (now - expected > tickMs ? now - expected : 0);
   return {
-    now: () => Date.now() - stalled,
-    stalledMs: () => stalled,
+    now: () => {
+      const now = Date.now();
+      return now - stalled - overdue(now);
+    },
+    stalledMs: () => stalled + overdue(Date.now()),
     stop: () => clearInterval(timer),
   };
 }
