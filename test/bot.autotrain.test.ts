@@ -500,9 +500,15 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
     // Past the token's end (simulator clock) plus a few intervals: the reporter has given up on progress.
     const tokenEnd = (run.start.response()?.at ?? 0) + 4000;
     await until(() => sim.now() > tokenEnd + 2000, 20_000);
-    const refusedBefore = sim.errorResponses().length;
-    await sleep(1500);
-    expect(sim.errorResponses().length).toBe(refusedBefore);
+    // On a loaded machine a request the reporter sent before the end can still land after it:
+    // what counts is that the refusals stop (no new one for 1.5 s) and stay few.
+    let refusedBefore = sim.errorResponses().length;
+    for (let quietFor = 0; quietFor < 1500; ) {
+      await sleep(100);
+      const refused = sim.errorResponses().length;
+      quietFor = refused === refusedBefore ? quietFor + 100 : 0;
+      refusedBefore = refused;
+    }
     expect(refusedBefore).toBeLessThanOrEqual(6);
 
     // Stop still works (a new interaction on the old message); the result cannot be delivered, but is stored.
