@@ -12,5 +12,5 @@ if (!part || part === 'trainer') {
 }
 if (!part || part === 'storage') {
   console.log('\nStorage');
-  console.log(formatReport(await runStorageBench()));
+  console.log(formatReport(await runStorageBench({ log: (line) => console.log(line) })));
 }

@@ -562,15 +562,16 @@ describe('resultsMessage', () => {
     const roster = teachers(2);
     const failed: TrainingResult = {
       ...result({ teachers: roster, status: 'failed' }),
-      reason: 'every example failed (3 of 3): no teacher gave a usable answer',
+      error: 'every example failed (3 of 3): no teacher gave a usable answer',
       failure_reasons: {
         [roster[0]!.id]: { kind: 'auth', message: 'Gemini 401 UNAUTHENTICATED: API key AIzaSyLeakyKey0123456789abcdef not valid' },
         [roster[1]!.id]: { kind: 'network', message: 'cannot reach Groq at http://10.0.0.7:8080/openai/v1/chat/completions: ECONNREFUSED' },
       },
     };
     const embed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: failed, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(embed?.description).toContain('Why: every example failed (3 of 3): no teacher gave a usable answer');
     expect(embed?.fields?.find((f) => f.name === 'Why it failed')?.value).toBe(
-      [`Every example failed (3 of 3): no teacher gave a usable answer.`, `• **${roster[0]!.id}** refused the key — tell the bot’s owner`, `• **${roster[1]!.id}** cannot be reached right now`].join('\n'),
+      [`• **${roster[0]!.id}** refused the key — tell the bot’s owner`, `• **${roster[1]!.id}** cannot be reached right now`].join('\n'),
     );
     expect(JSON.stringify(embed)).not.toMatch(/UNAUTHENTICATED|AIza|10\.0\.0\.7/);
   });
@@ -635,6 +636,11 @@ describe('resultsMessage', () => {
     expect(render('failed')?.description).toMatch(/\*\*Failed\*\*/);
     expect(render('done')?.title).toMatch(/complete/i);
     expect(render('done')?.color).not.toBe(render('failed')?.color);
+    // A run stopped because its results could not be stored says why.
+    const why = 'Results could not be stored, so the run stopped: The disk holding data/zega.sqlite is full.';
+    const failed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: { ...result({ teachers: roster, status: 'failed' }), error: why }, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(failed?.description).toContain(`Why: ${why}`);
+    expect(render('failed')?.description).not.toContain('Why:');
   });
 
   it('offers View my stories, Leaderboard and Train again', () => {
@@ -769,6 +775,12 @@ describe('storyListEmbed', () => {
     expectWithinLimits(message);
     return { message, prev: buttonByAction(message, 'prev'), next: buttonByAction(message, 'next') };
   }
+
+  it('says how many stories of the page could not be read', () => {
+    const message = storyListEmbed({ ownerId: OWNER, items: items.slice(0, 4), page: 1, pages: 1, total: 5, sort: 'newest', unreadable: 1 });
+    expect(message.embeds[0]?.description).toContain('1 story on this page could not be read and is not shown.');
+    expect(pageButtons(1, 1).message.embeds[0]?.description).not.toContain('could not be read');
+  });
 
   it('shows at most 5 stories with title, genre, quality and date', () => {
     const { message } = pageButtons(2, 3);

@@ -65,7 +65,7 @@ describe('a run whose every example failed', () => {
     const result = await startTraining(runOptions, { teachers, store: new RecordingStore() }).done;
     expect(result.status).toBe('failed');
     expect(result.successful).toBe(0);
-    expect(result.reason).toMatch(/every example failed/);
+    expect(result.error).toMatch(/every example failed/);
     expect(Object.keys(result.failure_reasons ?? {}).sort()).toEqual(teachers.map((t) => t.id).sort());
     for (const why of Object.values(result.failure_reasons ?? {})) expect(why.kind).toBe('auth');
   });
@@ -142,7 +142,7 @@ describe('exit codes', () => {
   });
 
   it('an empty library is not an error (0, "no stories yet")', async () => {
-    const url = `sqlite://${join(dir, 'empty.sqlite')}`;
+    const url = 'memory://';
     const list = captureIo();
     expect(await runCli(['stories', '--user', 'nobody'], list, { STORAGE_URL: url })).toBe(0);
     expect(list.stdout.join('\n')).toMatch(/No stories yet for user nobody/);

@@ -2,10 +2,10 @@
  * Zega's command line: `npm run --silent cli -- <command>`. Exit codes: 0 ok, 1 some input
  * was bad (the rest was processed), 2 usage or configuration error.
  */
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
 import { InputFileError } from '../config/inputFile.ts';
+import { loadEnvFile } from '../config/envFile.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
 import { keepStdoutForOutput, processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
@@ -15,10 +15,21 @@ import { parseTrainArgs, trainCommand } from './train.ts';
 import { storiesCommand } from './stories.ts';
 import { DATASET_USAGE, datasetCommand } from './dataset.ts';
 import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
+import { DB_USAGE, dbCommand } from './db.ts';
+import { forgetCommand } from './forget.ts';
 
-/** The library commands need the store only: no teacher, no Ollama probe. */
+/**
+ * The library commands need the store only: no teacher, no Ollama probe. They work beside a
+ * running bot, and never create a database that does not exist yet.
+ */
 async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
-  return openStore(loadConfig(env).STORAGE_URL);
+  return openStore(loadConfig(env).STORAGE_URL, { mustExist: true, recoverRuns: false });
+}
+
+/** Rows that could not be read while the command ran: logged by the store, counted here. */
+function reportUnreadable(store: ZegaStore, io: CliIo): void {
+  const { issueCount } = store.health();
+  if (issueCount > 0) io.error(`zega: ${issueCount} stored row(s) could not be read and were left out (details in the log).`);
 }
 
 const USAGE = `Usage: npm run --silent cli -- <command> [options]
@@ -34,6 +45,10 @@ Commands:
   stories show ID --user ID
   stories export --user ID [--format jsonl|md]
 ${DATASET_USAGE}
+  forget --user ID --yes
+                        erase everything Zega keeps about a user (stories, runs,
+                        statistics, memory, dataset, rounds, personal models)
+${DB_USAGE}
 `;
 
 export async function runCli(argv: string[], rawIo: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -72,14 +87,19 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
         }
       }
       case 'stories':
-      case 'dataset': {
+      case 'dataset':
+      case 'forget': {
         const store = await createStoreOnly(env);
         try {
+          if (command === 'forget') return await forgetCommand(rest, store, io, loadConfig(env));
           return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io, loadConfig(env));
         } finally {
+          reportUnreadable(store, io);
           await store.close();
         }
       }
+      case 'db':
+        return await dbCommand(rest, loadConfig(env).STORAGE_URL, io);
       case undefined:
       case 'help':
       case '--help':
@@ -111,13 +131,17 @@ if (isMain) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  runCli(process.argv.slice(2)).then(
+  (async () => {
+    // Only when run as a program: importing runCli (the tests do) must not read a developer's .env.
+    loadEnvFile();
+    return runCli(process.argv.slice(2));
+  })().then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
       process.stderr.write(`zega: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
     },
   );
 }

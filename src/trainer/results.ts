@@ -173,7 +173,7 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; reason?: string; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
+  result(args: { runId: string; userId: string; status: RunStatus; error?: string; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -215,7 +215,7 @@ export class RunAccumulator {
       run_id: args.runId,
       user_id: args.userId,
       status: args.status,
-      ...(args.reason ? { reason: args.reason } : {}),
+      ...(args.error ? { error: args.error } : {}),
       ...(this.lastFailure.size > 0 ? { failure_reasons: Object.fromEntries(this.lastFailure) } : {}),
       requested: this.total,
       successful: this.successful,

@@ -100,18 +100,23 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await deps.store.startRun(runId, options, teacherInfos);
   emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt });
 
-  const context: ExampleContext = { runId, options, deps, availability, accumulator, signal, seed, emit };
+  // A write the store refused stops the run (examples in flight end, nothing new starts): going on
+  // would spend teacher calls on results that are not kept.
+  const storeStop = new AbortController();
+  const runSignal = AbortSignal.any([signal, storeStop.signal]);
+  setMaxListeners(Math.max(50, (deps.concurrency ?? 3) * deps.teachers.length * 4), runSignal);
+  const context: ExampleContext = { runId, options, deps, availability, accumulator, signal: runSignal, seed, emit };
   const queue = new PQueue({ concurrency: deps.concurrency ?? 3 });
-  signal.addEventListener('abort', () => queue.clear(), { once: true });
+  runSignal.addEventListener('abort', () => queue.clear(), { once: true });
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
   // whatever order the examples finish in.
   const plans: PlannedExample[] = Array.from({ length: options.examples }, () => planner.next());
-  let storeFailures = 0;
+  let storeError: string | undefined;
 
   for (const [index, plan] of plans.entries()) {
     queue
       .add(async () => {
-        if (signal.aborted) return;
+        if (runSignal.aborted) return;
         const record = await runExample(context, index, plan);
         if (!record) return; // cancelled mid-way: not counted, nothing half-written
         let storyId: string | undefined;
@@ -120,8 +125,12 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
           storyId = persisted.storyId;
           fineTuneTotal = persisted.fineTuneTotal;
         } catch (err) {
-          storeFailures += 1;
           deps.onError?.(err, `saving example ${index} of run ${runId}`);
+          if (storeError === undefined) {
+            storeError = `Results could not be stored, so the run stopped: ${err instanceof Error ? err.message : String(err)}`;
+            storeStop.abort(new Error(storeError));
+          }
+          return; // not stored: not counted as done
         }
         accumulator.addExample(record, storyId !== undefined);
         emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
@@ -130,8 +139,8 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   }
   await queue.onIdle();
 
-  const { status, reason } = runOutcome({ cancelled: signal.aborted, done: accumulator.done, successful: accumulator.successfulCount, storeFailures });
-  const result = accumulator.result({ runId, userId: options.userId, status, reason, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
+  const { status, error } = runOutcome({ cancelled: signal.aborted, storeError, done: accumulator.done, successful: accumulator.successfulCount });
+  const result = accumulator.result({ runId, userId: options.userId, status, error, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

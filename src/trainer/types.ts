@@ -52,6 +52,8 @@ export interface TeacherOutcome {
   failure?: { kind: TeacherFailureKind; message: string; status?: number };
   /** Whom this teacher voted for (consensus or jury), if it voted. */
   votedFor?: string;
+  /** Not asked at all (e.g. no quota left): counted as skipped, never as a call or a failure. */
+  skipped?: boolean;
 }
 
 export interface ExampleWinner {
@@ -153,8 +155,8 @@ export interface TrainingResult {
   run_id: string;
   user_id: string;
   status: RunStatus;
-  /** Why a `failed` run failed. */
-  reason?: string;
+  /** Why the run failed (status `failed`), in words a user can act on. */
+  error?: string;
   /** Each teacher that failed at least once: its latest failure (the message names the URL when unreachable). */
   failure_reasons?: Record<string, { kind: TeacherFailureKind; message: string }>;
   requested: number;

@@ -76,9 +76,9 @@ export function rankModels(result: TrainingResult, teachers: readonly TeacherInf
  * providers' own error texts (in the log and the stored result) are not shown.
  */
 function failureLines(result: TrainingResult): string {
-  const lines = Object.entries(result.failure_reasons ?? {}).map(([id, failure]) => `• ${friendlyFailure(`**${id}**`, failure)}`);
-  if (result.status === 'failed' && result.reason) lines.unshift(`${result.reason[0]?.toUpperCase() ?? ''}${result.reason.slice(1)}.`);
-  return lines.join('\n');
+  return Object.entries(result.failure_reasons ?? {})
+    .map(([id, failure]) => `• ${friendlyFailure(`**${id}**`, failure)}`)
+    .join('\n');
 }
 
 /** Characters of the description kept for the leaderboard (the rest is the summary and banner). */
@@ -92,6 +92,7 @@ export function resultsMessage(view: ResultsView): MessagePayload {
 
   const description: string[] = [];
   if (status.banner) description.push(status.banner, '');
+  if (result.error) description.push(`Why: ${result.error}`, '');
   description.push(`${mention(view.ownerId)}, ${done} of ${plural(result.requested, 'example')} done.`, '', '**Model leaderboard**');
   const ranked = rankModels(result, view.teachers);
   description.push(
