@@ -12,6 +12,7 @@
  * end `interrupted` (resumed at the next start, or by another worker), exit 0.
  */
 import { ConfigError, loadConfig, type Config } from './config/env.ts';
+import { InputFileError } from './config/inputFile.ts';
 import { loadEnvFile } from './config/envFile.ts';
 import { StorageError } from './storage/index.ts';
 import { runBotProcess } from './bot/main.ts';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof StorageError) {
+  if (err instanceof ConfigError || err instanceof StorageError || err instanceof InputFileError) {
     process.stderr.write(`zega: ${err.message}\n`);
     process.exitCode = 2;
     return;

@@ -44,9 +44,9 @@ function queue(settings: QueueSettings, store = new RecordingStore(), journal = 
   return { runs, store, journal, errors };
 }
 
-runQueueContract('in-process', async (settings) => {
+runQueueContract('in-process', (settings) => {
   const { runs } = queue(settings);
-  return { queue: runs, close: () => runs.close(1_000) };
+  return Promise.resolve({ queue: runs, close: () => runs.close(1_000) });
 });
 
 describe('in-process queue: shutdown and resume', () => {

@@ -3,7 +3,8 @@
  * queue — its own in-process queue (embedded), or the cluster's on Redis, with a worker beside it
  * when ZEGA_ROLE=all.
  */
-import { ConfigError, loadConfig, requireSettings } from '../config/env.ts';
+import { loadConfig, requireSettings } from '../config/env.ts';
+import { explainDiscordFailure } from '../discord/startupErrors.ts';
 import { createRuntime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/shutdown.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
@@ -54,10 +55,9 @@ export async function runBotProcess({ withWorker }: { withWorker: boolean }): Pr
   } catch (err) {
     await worker?.close(0);
     await queue?.close(0);
+    await bot.client.destroy();
     await cluster?.close();
     await runtime.close();
-    const code = (err as { code?: string }).code;
-    if (code === 'TokenInvalid') throw new ConfigError(['DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal → Bot → Reset Token, and put the new one in .env']);
-    throw err;
+    throw explainDiscordFailure(err, config.DISCORD_API_URL);
   }
 }

@@ -4,14 +4,14 @@ import { parseGenreList } from '../trainer/genres.ts';
 import { DEFAULT_VOTING, MAX_EXAMPLES, MIN_EXAMPLES, VOTING_MODES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
+import { roundSummary } from '../personal/roundSummary.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/shutdown.ts';
 import { executorDeps } from '../runs/index.ts';
 import { planJob, startJob } from '../runs/executor.ts';
 import type { RunJob } from '../runs/types.ts';
 import { UsageError, type CliIo } from './io.ts';
-import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
+import { formatFailures, formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
 
 export interface TrainArgs {
   examples?: string;
@@ -90,9 +90,10 @@ export async function trainCommand(job: RunJob, runtime: Runtime, io: CliIo, { j
   // interrupted and resumable; a second signal exits at once.
   const graceMs = runtime.config.SHUTDOWN_GRACE_MS;
   const removeSignals = onShutdownSignal(
-    async () => {
+    () => {
       io.error(`\nStopping: finishing the examples in flight (up to ${Math.round(graceMs / 1000)} s)…`);
       handle.interrupt(graceMs);
+      return Promise.resolve();
     },
     { exit: false },
   );
@@ -111,6 +112,11 @@ export async function trainCommand(job: RunJob, runtime: Runtime, io: CliIo, { j
     io.out(formatLeaderboard(result));
     io.out('');
     io.out(formatGenres(result));
+    const failures = formatFailures(result);
+    if (failures) {
+      io.out('');
+      io.out(failures);
+    }
   }
   if (result.status === 'interrupted') io.error(`\nRun ${result.run_id} is interrupted at ${result.successful + result.failed}/${result.requested}. Resume it with: ${resumeCommand(result.run_id)}`);
   return result;

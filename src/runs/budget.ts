@@ -43,9 +43,9 @@ export function evaluate(entries: readonly BudgetEntry[], limit: number, now: nu
 
 /** No cap (DAILY_EXAMPLES_PER_USER unset in a library use). */
 export const UNLIMITED_BUDGET: BudgetLedger = {
-  remaining: async () => Number.POSITIVE_INFINITY,
-  reserve: async () => undefined,
-  settle: async () => undefined,
+  remaining: () => Promise.resolve(Number.POSITIVE_INFINITY),
+  reserve: () => Promise.resolve(),
+  settle: () => Promise.resolve(),
 };
 
 /** Key-value state with a lifetime (the store's keyv state, or a plain keyv). */

@@ -56,18 +56,18 @@ export class InProcessRunQueue implements RunQueue {
     return this.queue.length;
   }
 
-  async active(userId: string): Promise<RunSession | undefined> {
+  active(userId: string): Promise<RunSession | undefined> {
     const token = this.activeByUser.get(userId);
-    return token ? this.byToken.get(token)?.session : undefined;
+    return Promise.resolve(token ? this.byToken.get(token)?.session : undefined);
   }
 
-  async session(token: string): Promise<RunSession | undefined> {
-    return this.byToken.get(token)?.session;
+  session(token: string): Promise<RunSession | undefined> {
+    return Promise.resolve(this.byToken.get(token)?.session);
   }
 
-  async queuePosition(token: string): Promise<number | undefined> {
+  queuePosition(token: string): Promise<number | undefined> {
     const index = this.queue.findIndex((e) => e.session.token === token);
-    return index < 0 ? undefined : index + 1;
+    return Promise.resolve(index < 0 ? undefined : index + 1);
   }
 
   remainingToday(userId: string): Promise<number> {

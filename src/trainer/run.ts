@@ -18,6 +18,7 @@ import { textQuality } from './scoring.ts';
 import { buildJuryRequest, juryLabel, parseJuryRanking } from './jury.ts';
 import { bordaTally, consensusVote, mbrVote, type Candidate, type VoteContext, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
+import { runOutcome } from './outcome.ts';
 import {
   FINE_TUNE_EVERY,
   FINE_TUNE_THRESHOLD,
@@ -27,7 +28,6 @@ import {
   type JuryCount,
   type QualityScore,
   type RunOptions,
-  type RunStatus,
   type TeacherOutcome,
   type TrainerStore,
   type TrainingEvent,
@@ -180,18 +180,15 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   }
   await queue.onIdle();
 
-  const status: RunStatus =
-    storeError !== undefined
-      ? 'failed'
-      : stopping.interrupted && accumulator.done < options.examples
-        ? 'interrupted'
-        : signal.aborted && !stopping.interrupted
-          ? 'cancelled'
-          : 'done';
-  const result: TrainingResult = {
-    ...accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY }),
-    ...(storeError !== undefined ? { error: storeError } : {}),
-  };
+  const { status, error } = runOutcome({
+    cancelled: signal.aborted,
+    interrupted: stopping.interrupted,
+    requested: options.examples,
+    storeError,
+    done: accumulator.done,
+    successful: accumulator.successfulCount,
+  });
+  const result = accumulator.result({ runId, userId: options.userId, status, error, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

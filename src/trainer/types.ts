@@ -114,7 +114,7 @@ export interface FinishedExample {
   winner?: Pick<ExampleWinner, 'teacherId' | 'finalQuality' | 'confidence' | 'storyQuality'> & { settings?: ExampleWinner['settings'] };
   storySaved: boolean;
   toFineTune: boolean;
-  outcomes: { teacherId: string; ok: boolean; latencyMs: number; textQuality?: number }[];
+  outcomes: { teacherId: string; ok: boolean; latencyMs: number; textQuality?: number; failure?: TeacherOutcome['failure'] }[];
   jury?: ExampleRecord['jury'];
 }
 
@@ -173,6 +173,8 @@ export interface TrainingResult {
   status: RunStatus;
   /** Why the run failed (status `failed`), in words a user can act on. */
   error?: string;
+  /** Each teacher that failed at least once: its latest failure (the message names the URL when unreachable). */
+  failure_reasons?: Record<string, { kind: TeacherFailureKind; message: string }>;
   requested: number;
   successful: number;
   failed: number;

@@ -11,19 +11,20 @@ export class MemoryJournal implements RunJournal {
 
   constructor(private readonly store: RecordingStore) {}
 
-  async plan(job: RunJob): Promise<void> {
+  plan(job: RunJob): Promise<void> {
     this.plans.set(job.runId, { ...structuredClone(job), status: 'queued' });
+    return Promise.resolve();
   }
 
-  async job(runId: string): Promise<(RunJob & { done: number; status: RunStatus }) | undefined> {
+  job(runId: string): Promise<(RunJob & { done: number; status: RunStatus }) | undefined> {
     const plan = this.plans.get(runId);
-    if (!plan) return undefined;
+    if (!plan) return Promise.resolve(undefined);
     const done = new Set(this.store.examples.filter((e) => e.runId === runId).map((e) => e.index)).size;
-    return { runId, options: plan.options, ...(plan.location ? { location: plan.location } : {}), done, status: (this.status(runId) ?? 'queued') as RunStatus };
+    return Promise.resolve({ runId, options: plan.options, ...(plan.location ? { location: plan.location } : {}), done, status: (this.status(runId) ?? 'queued') as RunStatus });
   }
 
-  async finished(runId: string): Promise<FinishedExample[]> {
-    return this.store.examples
+  finished(runId: string): Promise<FinishedExample[]> {
+    return Promise.resolve(this.store.examples
       .filter((e) => e.runId === runId)
       .map((e) => ({
         index: e.index,
@@ -33,17 +34,19 @@ export class MemoryJournal implements RunJournal {
         storySaved: e.saveStory,
         toFineTune: e.toFineTune,
         outcomes: e.outcomes,
-      }));
+      })));
   }
 
-  async setStatus(runId: string, status: 'cancelled' | 'failed' | 'interrupted', reason: string): Promise<void> {
+  setStatus(runId: string, status: 'cancelled' | 'failed' | 'interrupted', reason: string): Promise<void> {
     const plan = this.plans.get(runId);
     if (plan) Object.assign(plan, { status, reason });
+    return Promise.resolve();
   }
 
-  async setLocation(runId: string, location: RunLocation): Promise<void> {
+  setLocation(runId: string, location: RunLocation): Promise<void> {
     const plan = this.plans.get(runId);
     if (plan) plan.location = location;
+    return Promise.resolve();
   }
 
   /** Status from the store's run record when the trainer wrote one, else the journal's own. */
@@ -51,7 +54,7 @@ export class MemoryJournal implements RunJournal {
     return this.store.runs.get(runId)?.status ?? this.plans.get(runId)?.status;
   }
 
-  async unfinished(): Promise<(RunJob & { done: number })[]> {
+  unfinished(): Promise<(RunJob & { done: number })[]> {
     const out: (RunJob & { done: number })[] = [];
     for (const plan of this.plans.values()) {
       const status = this.status(plan.runId);
@@ -59,6 +62,6 @@ export class MemoryJournal implements RunJournal {
       const done = new Set(this.store.examples.filter((e) => e.runId === plan.runId).map((e) => e.index)).size;
       out.push({ runId: plan.runId, options: plan.options, ...(plan.location ? { location: plan.location } : {}), done });
     }
-    return out;
+    return Promise.resolve(out);
   }
 }
