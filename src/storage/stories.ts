@@ -297,7 +297,10 @@ export class StoryRepository {
       const item = this.read(row, () => ({ ...fromRow(row), excerpt: row.excerpt, words: row.words }));
       if (item) items.push(item);
     }
-    return { items, total, page, pages: Math.max(1, Math.ceil(total / pageSize)), pageSize, unreadable: rows.length - items.length };
+    // Count and page are two reads: a story saved between them must not make a page hold more
+    // than its total (another process may be writing).
+    const seen = rows.length === 0 ? total : Math.max(total, (page - 1) * pageSize + rows.length);
+    return { items, total: seen, page, pages: Math.max(1, Math.ceil(seen / pageSize)), pageSize, unreadable: rows.length - items.length };
   }
 
   async count(userId: string, genre?: Genre): Promise<number> {
