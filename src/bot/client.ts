@@ -36,6 +36,8 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     store: runtime.store.trainerStore(),
     maxConcurrentRuns: runtime.config.MAX_CONCURRENT_RUNS,
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
+    slotWaitMs: runtime.config.SLOT_WAIT_MS,
+    minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     dailyExamplesPerUser: runtime.config.DAILY_EXAMPLES_PER_USER,
     onError: (err, context) => logger.error({ err, context }, 'run error'),

@@ -44,6 +44,9 @@ export interface RunManagerOptions {
   store: TrainerStore;
   maxConcurrentRuns: number;
   examplesConcurrency: number;
+  /** Admission of each example's teachers (SLOT_WAIT_MS, MIN_CANDIDATES); trainer defaults otherwise. */
+  slotWaitMs?: number;
+  minCandidates?: number;
   fineTuneEvery?: number;
   /** Examples one user may train per rolling 24 hours (undefined = no cap). */
   dailyExamplesPerUser?: number;
@@ -227,6 +230,8 @@ export class RunManager {
         teachers: this.options.teachers(),
         store: this.options.store,
         concurrency: this.options.examplesConcurrency,
+        ...(this.options.slotWaitMs ? { slotWaitMs: this.options.slotWaitMs } : {}),
+        ...(this.options.minCandidates ? { minCandidates: this.options.minCandidates } : {}),
         ...(this.options.fineTuneEvery ? { fineTuneEvery: this.options.fineTuneEvery } : {}),
         onError: this.options.onError,
         onEvent: (event) => {

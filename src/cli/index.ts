@@ -24,7 +24,7 @@ const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
 Commands:
   train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|jury] [--seed S] [--json]
+        [--voting consensus|jury] [--seed S] [--teachers all|auto] [--json]
                         run a training session against the configured teachers
   score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
   vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
@@ -56,6 +56,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
             user: { type: 'string' },
             voting: { type: 'string' },
             seed: { type: 'string' },
+            teachers: { type: 'string' },
             json: { type: 'boolean' },
           },
         });

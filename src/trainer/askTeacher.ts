@@ -1,8 +1,11 @@
 /**
- * The one retry policy of Zega (the SDKs' own retries are switched off in the adapters, so
- * retries never stack): at most one retry per call, only for failures that a retry can fix,
- * and never waiting longer than MAX_RETRY_WAIT_MS for a rate limit.
+ * One teacher call through its limiter, with the one retry policy of Zega (the SDKs' own retries
+ * are switched off in the adapters, so retries never stack): at most one retry per call, only for
+ * failures a retry can fix, and only if the limiter admits it soon. Every answer is reported to
+ * the limiter, so it learns the provider's real limits from what the provider says.
  */
+import { systemClock, type Clock } from '../teachers/limits/clock.ts';
+import { unlimitedLimiter, type Permit, type RateReport, type TeacherLimiter } from '../teachers/limits/limiter.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFailure } from '../teachers/types.ts';
 
 export const MAX_RETRY_WAIT_MS = 10_000;
@@ -20,19 +23,12 @@ export function retryDelay(failure: TeacherFailure): number | undefined {
   }
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+/** What the limiter learns from one answer. */
+export function rateReport(outcome: GenerateOutcome): RateReport {
+  if (outcome.ok) return { outcome: 'ok', latencyMs: outcome.generation.latencyMs, ...outcome.generation.rate };
+  const { failure } = outcome;
+  const kind = failure.kind === 'rate_limited' ? (failure.overloaded ? 'overloaded' : 'rate_limited') : 'other';
+  return { outcome: kind, latencyMs: failure.latencyMs, ...failure.rate, ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}) };
 }
 
 export interface AskResult {
@@ -41,13 +37,44 @@ export interface AskResult {
   attempts: number;
 }
 
-export async function askTeacher(teacher: Teacher, request: GenerateRequest): Promise<AskResult> {
-  const first = await teacher.generate(request);
+export interface AskOptions {
+  /** A permit already granted for the first call; without one, the first call acquires its own. */
+  permit?: Permit;
+  /** How long a call (first without permit, or the retry) may wait for the limiter. */
+  maxWaitMs: number;
+  clock?: Clock;
+}
+
+const limiterOf = (teacher: Teacher): TeacherLimiter => teacher.limiter ?? unlimitedLimiter;
+
+async function callOnce(teacher: Teacher, request: GenerateRequest, permit: Permit): Promise<GenerateOutcome> {
+  try {
+    const outcome = await teacher.generate(request);
+    if (!(outcome.ok === false && outcome.failure.kind === 'cancelled')) limiterOf(teacher).observe(rateReport(outcome));
+    return outcome;
+  } finally {
+    permit.release();
+  }
+}
+
+const notAdmitted = (): GenerateOutcome => ({ ok: false, failure: { kind: 'cancelled', message: 'no slot within the wait allowed', latencyMs: 0 } });
+
+/**
+ * Calls the teacher once, and once more for a retryable failure. A call the limiter does not
+ * admit in time is returned as `cancelled` with 0 attempts (nothing was sent).
+ */
+export async function askTeacher(teacher: Teacher, request: GenerateRequest, options: AskOptions = { maxWaitMs: MAX_RETRY_WAIT_MS }): Promise<AskResult> {
+  const clock = options.clock ?? systemClock;
+  const limiter = limiterOf(teacher);
+  const permit = options.permit ?? (await limiter.acquire({ maxWaitMs: options.maxWaitMs, signal: request.signal }));
+  if (!permit) return { outcome: notAdmitted(), attempts: 0 };
+  const first = await callOnce(teacher, request, permit);
   if (first.ok) return { outcome: first, attempts: 1 };
   const delay = retryDelay(first.failure);
   if (delay === undefined) return { outcome: first, attempts: 1 };
-  const waited = await abortableSleep(delay, request.signal);
+  const waited = await clock.sleep(delay, request.signal);
   if (!waited) return { outcome: { ok: false, failure: { ...first.failure, kind: 'cancelled', message: 'cancelled before retry' } }, attempts: 1 };
-  const second = await teacher.generate(request);
-  return { outcome: second, attempts: 2 };
+  const again = await limiter.acquire({ maxWaitMs: options.maxWaitMs, signal: request.signal });
+  if (!again) return { outcome: first, attempts: 1 };
+  return { outcome: await callOnce(teacher, request, again), attempts: 2 };
 }

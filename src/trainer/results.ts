@@ -11,6 +11,7 @@ import {
   type ModelPerformance,
   type RunStatus,
   type RunTotals,
+  type TeacherChange,
   type TrainingResult,
 } from './types.ts';
 
@@ -21,6 +22,8 @@ interface TeacherTally {
   failures: number;
   latencySum: number;
   latencyCount: number;
+  skipped: number;
+  examples: number;
 }
 
 interface WinSample {
@@ -47,19 +50,20 @@ export class RunAccumulator {
   private fineTuneCollected = 0;
   private tokensIn = 0;
   private tokensOut = 0;
+  private readonly changes: TeacherChange[] = [];
 
   constructor(
     private readonly teachers: TeacherInfo[],
     private readonly total: number,
     private readonly startedAt: number,
   ) {
-    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 });
+    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 });
   }
 
   private tally(teacherId: string): TeacherTally {
     let t = this.tallies.get(teacherId);
     if (!t) {
-      t = { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 };
+      t = { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 };
       this.tallies.set(teacherId, t);
     }
     return t;
@@ -78,8 +82,18 @@ export class RunAccumulator {
     }
   }
 
+  /** One example did not ask this teacher for lack of quota. */
+  recordSkip(teacherId: string): void {
+    this.tally(teacherId).skipped += 1;
+  }
+
+  recordChange(change: TeacherChange): void {
+    this.changes.push(change);
+  }
+
   addExample(example: ExampleRecord, storySaved: boolean): void {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
+    for (const outcome of example.outcomes) if (outcome.failure?.kind !== 'cancelled') this.tally(outcome.teacherId).examples += 1;
     if (example.status === 'failed' || !example.winner) {
       this.failed += 1;
       return;
@@ -150,7 +164,17 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
+  result(args: {
+    runId: string;
+    userId: string;
+    status: RunStatus;
+    now: number;
+    fineTuneTotal: number;
+    fineTuneEvery: number;
+    /** Teachers out of the run at its end, with why. */
+    out?: ReadonlyMap<string, string>;
+    callsSaved?: number;
+  }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -160,6 +184,9 @@ export class RunAccumulator {
         calls: t.calls,
         failures: t.failures,
         average_latency_ms: t.latencyCount === 0 ? 0 : Math.round(t.latencySum / t.latencyCount),
+        skipped: t.skipped,
+        examples: t.examples,
+        ...(args.out?.has(teacher.id) ? { out: args.out.get(teacher.id) } : {}),
       };
     }
 
@@ -206,6 +233,8 @@ export class RunAccumulator {
         fine_tune_examples_total: args.fineTuneTotal,
         until_next_fine_tune: untilNext,
         fine_tune_every: args.fineTuneEvery,
+        ...(args.callsSaved !== undefined ? { calls_saved: args.callsSaved } : {}),
+        ...(this.changes.length > 0 ? { teacher_changes: [...this.changes] } : {}),
       },
       best_params: { per_teacher, per_genre },
     };

@@ -6,15 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
-import type { Teacher, TeacherInfo } from '../teachers/types.ts';
+import type { GenerationSettings, Teacher, TeacherInfo } from '../teachers/types.ts';
+import { systemClock, type Clock } from '../teachers/limits/clock.ts';
+import { TeacherBreaker, type BreakerChange } from '../teachers/limits/breaker.ts';
 import { askTeacher } from './askTeacher.ts';
-import { TeacherAvailability } from './availability.ts';
+import { admit, DEFAULT_MIN_CANDIDATES, DEFAULT_SLOT_WAIT_MS, type AdmissionSettings } from './admission.ts';
+import { TeacherChooser } from './teacherChoice.ts';
 import { drawSettings } from './paramGrid.ts';
 import { createPromptPlanner, type PlannedExample } from './promptPlanner.ts';
 import { createRandom } from './random.ts';
 import { RunAccumulator } from './results.ts';
 import { storySystemPrompt } from './systemPrompt.ts';
-import { textQuality } from './scoring.ts';
+import { textQuality, tokenizeWords } from './scoring.ts';
 import { buildJuryPrompt, consensusVote, juryLabel, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
 import {
@@ -34,8 +37,16 @@ export interface TrainerDeps {
   /** Enabled teachers in roster order (roster order breaks ties). */
   teachers: Teacher[];
   store: TrainerStore;
-  /** Examples generated at once; each asks every teacher in parallel. */
+  /** Examples generated at once; each asks every admitted teacher in parallel. */
   concurrency?: number;
+  /** An example asks every teacher that can start within this many ms (default 2,000). */
+  slotWaitMs?: number;
+  /** An example waits until at least this many teachers can be asked (default 3). */
+  minCandidates?: number;
+  /** Cool-down of a teacher's breaker before its half-open probe (default 30 s). */
+  breakerCoolDownMs?: number;
+  /** Time source of the scheduler (admission waits, breakers, vote closing); real time by default. */
+  clock?: Clock;
   now?: () => number;
   onEvent?: (event: TrainingEvent) => void;
   /** Logs problems the run survives (a store write that failed, a listener that threw). */
@@ -69,13 +80,14 @@ export function startTraining(options: RunOptions, deps: TrainerDeps): TrainingH
   const runId = deps.runId ?? randomUUID();
   const controller = new AbortController();
   // Every call in flight (examples × teachers, plus queue waits) listens to the run's signal.
-  setMaxListeners(Math.max(50, (deps.concurrency ?? 3) * deps.teachers.length * 4), controller.signal);
+  setMaxListeners(0, controller.signal);
   const done = executeRun(runId, validated, deps, controller.signal);
   return { runId, done, cancel: () => controller.abort(new Error('run cancelled')) };
 }
 
 async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps, signal: AbortSignal): Promise<TrainingResult> {
-  const now = deps.now ?? Date.now;
+  const clock = deps.clock ?? systemClock;
+  const now = deps.now ?? (() => clock.now());
   const emit = (event: TrainingEvent) => {
     try {
       deps.onEvent?.(event);
@@ -88,13 +100,36 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   const seed = options.seed ?? randomUUID();
   const planner = createPromptPlanner({ genres: options.genres, random: createRandom(seed) });
   const accumulator = new RunAccumulator(teacherInfos, options.examples, startedAt);
-  const availability = new TeacherAvailability();
+  const breakers = new Map(deps.teachers.map((t) => [t.id, new TeacherBreaker({ clock, ...(deps.breakerCoolDownMs ? { coolDownMs: deps.breakerCoolDownMs } : {}) })]));
+  const admission: AdmissionSettings = { slotWaitMs: deps.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS, minCandidates: deps.minCandidates ?? DEFAULT_MIN_CANDIDATES };
+  const chooser = options.teachers === 'auto' ? new TeacherChooser({ pick: admission.minCandidates }) : undefined;
   let fineTuneTotal = await deps.store.countFineTuneExamples(options.userId);
 
   await deps.store.startRun(runId, options, teacherInfos);
   emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt });
 
-  const context: ExampleContext = { runId, options, deps, availability, accumulator, signal, seed, emit };
+  const noteBreaker = (teacherId: string, change: BreakerChange) => {
+    if (!change) return;
+    accumulator.recordChange({ teacherId, change: change.change, atMs: now() - startedAt, ...(change.change === 'out' ? { reason: change.reason } : {}) });
+    if (change.change === 'out') emit({ type: 'teacher-unavailable', runId, teacherId, reason: change.reason, ...(change.retryAt ? { retryAt: change.retryAt } : {}) });
+    else emit({ type: 'teacher-back', runId, teacherId, afterMs: change.afterMs });
+  };
+  const context: ExampleContext = {
+    runId,
+    options,
+    deps,
+    accumulator,
+    signal,
+    seed,
+    emit,
+    clock,
+    admission,
+    chooser,
+    breakerOf: (t) => breakers.get(t.id) as TeacherBreaker,
+    noteBreaker,
+    teachersById: new Map(deps.teachers.map((t) => [t.id, t])),
+    background: new Set(),
+  };
   const queue = new PQueue({ concurrency: deps.concurrency ?? 3 });
   signal.addEventListener('abort', () => queue.clear(), { once: true });
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
@@ -118,14 +153,30 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
           deps.onError?.(err, `saving example ${index} of run ${runId}`);
         }
         accumulator.addExample(record, storyId !== undefined);
+        chooser?.record(record);
         emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
       })
       .catch((err: unknown) => deps.onError?.(err, `example ${index} of run ${runId}`));
   }
   await queue.onIdle();
+  // Calls left to finish after their vote closed are of no use once the run is over.
+  for (const call of context.background) call.abort(new Error('run over'));
 
   const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
-  const result = accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
+  const outAtEnd = new Map(deps.teachers.flatMap((t) => {
+    const state = breakers.get(t.id)?.status();
+    return state && state.state !== 'closed' ? [[t.id, state.reason ?? 'out'] as const] : [];
+  }));
+  const result = accumulator.result({
+    runId,
+    userId: options.userId,
+    status,
+    now: now(),
+    fineTuneTotal,
+    fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY,
+    out: outAtEnd,
+    ...(chooser ? { callsSaved: chooser.saved } : {}),
+  });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {
@@ -139,65 +190,168 @@ interface ExampleContext {
   runId: string;
   options: RunOptions;
   deps: TrainerDeps;
-  availability: TeacherAvailability;
   accumulator: RunAccumulator;
   signal: AbortSignal;
   seed: string;
   emit: (event: TrainingEvent) => void;
+  clock: Clock;
+  admission: AdmissionSettings;
+  chooser?: TeacherChooser;
+  breakerOf: (teacher: Teacher) => TeacherBreaker;
+  noteBreaker: (teacherId: string, change: BreakerChange) => void;
+  teachersById: Map<string, Teacher>;
+  /** Calls still running after their example's vote closed. */
+  background: Set<AbortController>;
+}
+
+/** Votes wait at least this long for a teacher with no latency record once a quorum answered. */
+export const LATE_FLOOR_MS = 1_000;
+
+interface SeatResult {
+  outcome?: TeacherOutcome;
+  /** The candidate's words, tokenised once for scoring and voting. */
+  words?: string[];
+  /** The limiter could not keep the slot: skipped for lack of quota. */
+  skipped?: boolean;
 }
 
 async function runExample(ctx: ExampleContext, index: number, plan: PlannedExample): Promise<ExampleRecord | undefined> {
-  const { deps, availability, accumulator, signal } = ctx;
-  // One generator per example: settings do not depend on which example finished first.
+  const { deps, accumulator, signal, clock } = ctx;
+  // One generator per example: settings do not depend on which example finished first. Settings
+  // are drawn for every teacher in roster order, so they do not depend on who is admitted either.
   const random = createRandom(`${ctx.seed}:${index}`);
+  const settingsOf = new Map(deps.teachers.map((t) => [t.id, drawSettings(t.defaults, () => random.next())]));
   const system = storySystemPrompt(plan.genre);
-  const teachers = deps.teachers.filter((t) => availability.isAvailable(t.id));
+  const inRun = deps.teachers.filter((t) => ctx.breakerOf(t).waitMs() !== Number.POSITIVE_INFINITY);
+  const chosen = ctx.chooser ? ctx.chooser.choose(plan.genre, inRun, createRandom(`${ctx.seed}:${index}:auto`)) : deps.teachers;
+  const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal });
+  if (!admission) return undefined;
+  for (const t of admission.skipped) accumulator.recordSkip(t.id);
 
-  const outcomes: TeacherOutcome[] = await Promise.all(
-    teachers.map(async (teacher): Promise<TeacherOutcome> => {
-      const settings = drawSettings(teacher.defaults, () => random.next());
-      const { outcome, attempts } = await askTeacher(teacher, {
-        messages: [
-          { role: 'system', content: system },
-          { role: 'user', content: plan.text },
-        ],
-        settings,
-        signal,
+  // The vote closes when every asked teacher answered, or — once a quorum answered — when the
+  // stragglers are late by their own record (a teacher that never answered gets LATE_FLOOR_MS).
+  const vote = new AbortController();
+  const onRunAbort = () => vote.abort(signal.reason);
+  signal.addEventListener('abort', onRunAbort, { once: true });
+  const quorum = Math.min(ctx.admission.minCandidates, admission.seats.length);
+  const startedAt = clock.now();
+  let answered = 0;
+  let slowestMs = 0;
+  let closed = false;
+  const pending = new Set<string>();
+  const closeLater = () => {
+    const latestExpected = Math.max(
+      ...[...pending].map((id) => {
+        const latency = ctx.teachersById.get(id)?.limiter?.snapshot().latencyMs ?? 0;
+        return latency > 0 ? 2 * latency : 0;
+      }),
+    );
+    const waitMs = Math.max(LATE_FLOOR_MS, 2 * slowestMs, latestExpected - (clock.now() - startedAt));
+    void clock.sleep(waitMs, vote.signal).then((fired) => {
+      if (fired && !closed) {
+        closed = true;
+        vote.abort(new Error('vote closed'));
+      }
+    });
+  };
+
+  const results: SeatResult[] = await Promise.all(
+    admission.seats.map(async (seat): Promise<SeatResult> => {
+      const { teacher } = seat;
+      const breaker = ctx.breakerOf(teacher);
+      const settings = settingsOf.get(teacher.id) as GenerationSettings;
+      const permit = await seat.permit;
+      if (!permit) {
+        if (seat.probe) breaker.cancelProbe();
+        if (!signal.aborted) accumulator.recordSkip(teacher.id);
+        return { skipped: true };
+      }
+      pending.add(teacher.id);
+      // The call runs on its own signal: a vote that closes without it leaves it to finish in the
+      // background, so the limiter and breaker still learn how the teacher answers.
+      const call = new AbortController();
+      const onRunEnd = () => call.abort(signal.reason);
+      signal.addEventListener('abort', onRunEnd, { once: true });
+      ctx.background.add(call);
+      const asked = askTeacher(
+        teacher,
+        { messages: [{ role: 'system', content: system }, { role: 'user', content: plan.text }], settings, signal: call.signal },
+        { permit, maxWaitMs: ctx.admission.slotWaitMs, clock },
+      ).finally(() => {
+        signal.removeEventListener('abort', onRunEnd);
+        ctx.background.delete(call);
       });
+      const late = new Promise<'late'>((resolve) => vote.signal.addEventListener('abort', () => resolve('late'), { once: true }));
+      const first = await Promise.race([asked, late]);
+      pending.delete(teacher.id);
+      if (first === 'late') {
+        if (signal.aborted) return {};
+        // Closed without this answer: a timeout for the breaker; the call's own end still feeds
+        // the limiter (askTeacher reports it) and a later success resets the breaker's streak.
+        const waited = clock.now() - startedAt;
+        const failure = { kind: 'timeout' as const, message: `no answer within ${waited} ms, when the vote closed`, latencyMs: waited };
+        accumulator.recordCall(teacher.id, waited, false);
+        ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
+        void asked.then(({ outcome }) => {
+          if (outcome.ok) ctx.noteBreaker(teacher.id, breaker.onSuccess(false));
+        });
+        return { outcome: { teacherId: teacher.id, ok: false, latencyMs: waited, settings, failure: { kind: failure.kind, message: failure.message } } };
+      }
+      const { outcome, attempts } = first;
       if (outcome.ok) {
         const { generation } = outcome;
-        // A retried call counts both HTTP calls; the failed first one is a failure.
         if (attempts > 1) accumulator.recordCall(teacher.id, 0, false);
         accumulator.recordCall(teacher.id, generation.latencyMs, true, generation.usage);
-        availability.recordSuccess(teacher.id);
+        ctx.noteBreaker(teacher.id, breaker.onSuccess(seat.probe));
+        answered += 1;
+        slowestMs = Math.max(slowestMs, clock.now() - startedAt);
+        if (answered === quorum && pending.size > 0) closeLater();
+        const words = tokenizeWords(generation.text);
         return {
-          teacherId: teacher.id,
-          ok: true,
-          latencyMs: generation.latencyMs,
-          settings: generation.settings,
-          text: generation.text,
-          textQuality: textQuality(generation.text),
-          usage: generation.usage,
-          finishReason: generation.finishReason,
+          outcome: {
+            teacherId: teacher.id,
+            ok: true,
+            latencyMs: generation.latencyMs,
+            settings: generation.settings,
+            text: generation.text,
+            textQuality: textQuality(generation.text, words),
+            usage: generation.usage,
+            finishReason: generation.finishReason,
+          },
+          words,
         };
       }
       const { failure } = outcome;
+      if (attempts === 0 && failure.kind === 'cancelled' && !signal.aborted) {
+        // The limiter could not admit the call after all (the provider asked for a pause meanwhile).
+        if (seat.probe) breaker.cancelProbe();
+        accumulator.recordSkip(teacher.id);
+        return { skipped: true };
+      }
       if (failure.kind !== 'cancelled') {
         for (let i = 0; i < attempts; i++) accumulator.recordCall(teacher.id, i === attempts - 1 ? failure.latencyMs : 0, false);
-        const reason = availability.recordFailure(teacher.id, failure);
-        if (reason) ctx.emit({ type: 'teacher-unavailable', runId: ctx.runId, teacherId: teacher.id, reason });
-      }
+        ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
+      } else if (seat.probe) breaker.cancelProbe();
       return {
-        teacherId: teacher.id,
-        ok: false,
-        latencyMs: failure.latencyMs,
-        settings,
-        failure: { kind: failure.kind, message: failure.message, ...(failure.status ? { status: failure.status } : {}) },
+        outcome: {
+          teacherId: teacher.id,
+          ok: false,
+          latencyMs: failure.latencyMs,
+          settings,
+          failure: { kind: failure.kind, message: failure.message, ...(failure.status ? { status: failure.status } : {}) },
+        },
       };
     }),
   );
+  closed = true;
+  signal.removeEventListener('abort', onRunAbort);
+  if (!vote.signal.aborted) vote.abort(new Error('vote done'));
   if (signal.aborted) return undefined;
 
+  const outcomes = results.flatMap((r) => (r.outcome ? [r.outcome] : []));
+  const skipped = admission.seats.filter((_, i) => results[i]?.skipped).map((s) => s.teacher.id);
+  skipped.unshift(...admission.skipped.map((t) => t.id));
+  const wordsOf = new Map(results.flatMap((r) => (r.outcome && r.words ? [[r.outcome.teacherId, r.words] as const] : [])));
   const base = {
     runId: ctx.runId,
     userId: ctx.options.userId,
@@ -206,35 +360,40 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
     promptId: plan.prompt.id,
     prompt: plan.text,
     style: plan.style.text,
-    finishedAt: (deps.now ?? Date.now)(),
+    finishedAt: clock.now(),
+    ...(skipped.length > 0 ? { skipped } : {}),
   };
-  const candidates: Candidate[] = outcomes.filter((o) => o.ok && o.text).map((o) => ({ teacherId: o.teacherId, text: o.text as string }));
+  const candidates: Candidate[] = outcomes
+    .filter((o) => o.ok && o.text)
+    .map((o) => ({ teacherId: o.teacherId, text: o.text as string, textQuality: o.textQuality, words: wordsOf.get(o.teacherId) }));
   if (candidates.length === 0) {
     const failureReasons = outcomes.map((o) => `${o.teacherId}: ${o.failure?.kind ?? 'skipped'} ${o.failure?.message ?? ''}`.trim());
-    if (teachers.length === 0) failureReasons.push('every teacher is unavailable for this run');
+    for (const id of skipped) failureReasons.push(`${id}: skipped (no quota within ${ctx.admission.slotWaitMs} ms)`);
+    for (const t of admission.out) failureReasons.push(`${t.id}: out of this run (${ctx.breakerOf(t).status().reason ?? 'unavailable'})`);
+    if (admission.seats.length === 0 && admission.skipped.length === 0) failureReasons.push('every teacher is unavailable for this run');
     return { ...base, status: 'failed', outcomes, failureReasons, toFineTune: false, toMemory: false, saveStory: false };
   }
 
-  const vote = ctx.options.voting === 'jury' ? await juryVote(ctx, plan.text, candidates, random) : consensusVote(candidates);
+  const voteResult = ctx.options.voting === 'jury' ? await juryVote(ctx, plan.text, candidates, random) : consensusVote(candidates);
   if (signal.aborted) return undefined;
   for (const outcome of outcomes) {
-    const ballot = vote.ballots[outcome.teacherId];
+    const ballot = voteResult.ballots[outcome.teacherId];
     if (ballot) outcome.votedFor = ballot;
   }
-  const winnerOutcome = outcomes.find((o) => o.teacherId === vote.winner) as TeacherOutcome;
-  const fq = vote.finalQuality;
+  const winnerOutcome = outcomes.find((o) => o.teacherId === voteResult.winner) as TeacherOutcome;
+  const fq = voteResult.finalQuality;
   return {
     ...base,
     status: 'ok',
     outcomes,
     winner: {
-      teacherId: vote.winner,
+      teacherId: voteResult.winner,
       text: winnerOutcome.text as string,
       settings: winnerOutcome.settings,
-      textQuality: vote.textQuality[vote.winner] as number,
-      confidence: vote.confidence,
+      textQuality: voteResult.textQuality[voteResult.winner] as number,
+      confidence: voteResult.confidence,
       finalQuality: fq,
-      votes: vote.votes,
+      votes: voteResult.votes,
     },
     toFineTune: fq >= FINE_TUNE_THRESHOLD,
     toMemory: ctx.options.memory && fq >= FINE_TUNE_THRESHOLD,
@@ -253,11 +412,12 @@ async function juryVote(ctx: ExampleContext, prompt: string, candidates: Candida
       const labelled = others.map((c, i) => ({ label: juryLabel(i), text: c.text, teacherId: c.teacherId }));
       const teacher = teachersById.get(voter.teacherId);
       if (!teacher) return [voter.teacherId, undefined];
-      const { outcome } = await askTeacher(teacher, {
-        messages: [{ role: 'user', content: buildJuryPrompt(prompt, labelled) }],
-        settings: JURY_SETTINGS,
-        signal: ctx.signal,
-      });
+      const { outcome, attempts } = await askTeacher(
+        teacher,
+        { messages: [{ role: 'user', content: buildJuryPrompt(prompt, labelled) }], settings: JURY_SETTINGS, signal: ctx.signal },
+        { maxWaitMs: ctx.admission.slotWaitMs, clock: ctx.clock },
+      );
+      if (attempts === 0) return [voter.teacherId, undefined];
       if (!outcome.ok) {
         if (outcome.failure.kind !== 'cancelled') ctx.accumulator.recordCall(teacher.id, outcome.failure.latencyMs, false);
         return [voter.teacherId, undefined];

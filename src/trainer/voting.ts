@@ -15,7 +15,12 @@ import { similarityMatrix } from './similarity.ts';
 export interface Candidate {
   teacherId: string;
   text: string;
+  /** The text's words and quality when the caller already has them, so no text is scored twice. */
+  words?: readonly string[];
+  textQuality?: number;
 }
+
+const qualityOf = (c: Candidate) => c.textQuality ?? textQuality(c.text, c.words);
 
 export interface VoteResult {
   /** teacherId of the winning candidate. */
@@ -97,7 +102,7 @@ function tally(candidates: readonly Candidate[], qualities: readonly number[], b
  */
 export function tallyBallots(candidates: readonly Candidate[], ballots: Readonly<Record<string, string | undefined>>): VoteResult {
   checkCandidates(candidates, 'tallyBallots');
-  return tally(candidates, candidates.map((c) => textQuality(c.text)), ballots);
+  return tally(candidates, candidates.map(qualityOf), ballots);
 }
 
 /**
@@ -112,8 +117,11 @@ export function tallyBallots(candidates: readonly Candidate[], ballots: Readonly
  */
 export function consensusVote(candidates: readonly Candidate[]): VoteResult {
   checkCandidates(candidates, 'consensusVote');
-  const qualities = candidates.map((c) => textQuality(c.text));
-  const sim = similarityMatrix(candidates.map((c) => c.text));
+  const qualities = candidates.map(qualityOf);
+  const sim = similarityMatrix(
+    candidates.map((c) => c.text),
+    candidates.every((c) => c.words) ? candidates.map((c) => c.words as readonly string[]) : undefined,
+  );
   const ballots: Record<string, string> = {};
   candidates.forEach((voter, i) => {
     const row = sim[i] as number[];
