@@ -6,6 +6,7 @@
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
+import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
@@ -21,7 +22,8 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       maxRetries: 0,
       // Only bounds the wait for response headers; the deadline signal below bounds the body too.
       timeout: timeoutMs,
-      fetch: options.fetch,
+      // Success responses carry x-ratelimit-* headers the SDK does not return; the scoped fetch keeps them.
+      fetch: scopedFetch(options.fetch),
     });
   } catch (err) {
     setupProblem = err instanceof Error ? err.message : String(err);
@@ -37,8 +39,10 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       const dl = deadline(timeoutMs, request.signal);
+      const scope: CallScope = { signal: dl.signal };
+      const groq = client;
       try {
-        const completion = await client.chat.completions.create(
+        const completion = await inCallScope(scope, () => groq.chat.completions.create(
           {
             model: options.model,
             messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -49,8 +53,11 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             stream: false,
           },
           { signal: dl.signal },
-        );
-        return readGeneration(completion, request.settings, elapsed());
+        ));
+        const outcome = readGeneration(completion, request.settings, elapsed());
+        const rate = rateSignalsFromHeaders(scope.headers);
+        if (outcome.ok && rate) outcome.generation.rate = rate;
+        return outcome;
       } catch (err) {
         const classified = classifyGroqError(err, dl, timeoutMs, elapsed());
         return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
@@ -84,7 +91,12 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
     const body = err.error as { error?: { message?: unknown } } | undefined;
     const text = typeof body?.error?.message === 'string' ? `${err.status} ${body.error.message}` : err.message;
     const retryAfterMs = err.status === 429 ? parseRetryAfter(err.headers?.get('retry-after')) : undefined;
-    return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+    const rate = { ...rateSignalsFromHeaders(err.headers), ...(err.status === 429 ? requestsPerMinuteIn(text) : {}) };
+    return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, {
+      status: err.status,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(Object.keys(rate).length > 0 && { rate }),
+    });
   }
   // APIUserAbortError (before headers) and a bare AbortError (while reading the body) look alike:
   // the deadline knows whether it or the caller pulled the plug.
@@ -99,4 +111,10 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);
   const message = err instanceof Error ? err.message : String(err);
   return failure(err instanceof TypeError ? 'bad_reply' : 'client_error', `Groq: ${message}`, latencyMs);
+}
+
+/** Groq names the per-minute limit only in its 429 text: "… on requests per minute (RPM): Limit 30, Used 30 …". */
+function requestsPerMinuteIn(message: string): { limitPerMinute?: number } {
+  const match = /requests per minute \(RPM\): Limit (\d+)/i.exec(message);
+  return match ? { limitPerMinute: Number(match[1]) } : {};
 }
