@@ -189,6 +189,25 @@ describe('TrainerStore.recordExample', () => {
     expect(await store.memory.search('someone-else', 'lighthouse', 3)).toEqual([]);
   });
 
+  it('counts quota skips as skipped, not failed, and a win rate over the examples a teacher took part in', async () => {
+    const settings = { temperature: 1, topP: 1, maxTokens: 10 };
+    const ok = (teacherId: string) => ({ teacherId, ok: true, latencyMs: 100, settings, text: 'x', textQuality: 8 });
+    for (let i = 0; i < 4; i++) {
+      await store.stats.recordExample({
+        userId: 'u-skip',
+        genre: 'Horror',
+        status: 'ok',
+        // The scarce teacher takes part once (and wins it); it is skipped three times.
+        outcomes: i === 0 ? [ok('busy'), ok('scarce')] : [ok('busy')],
+        ...(i === 0 ? {} : { skipped: ['scarce'] }),
+        winner: { teacherId: i === 0 ? 'scarce' : 'busy', finalQuality: 8, settings },
+      });
+    }
+    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-skip' });
+    expect(board.find((r) => r.teacherId === 'scarce')).toMatchObject({ wins: 1, calls: 1, failures: 0, skipped: 3, winRate: 1 });
+    expect(board.find((r) => r.teacherId === 'busy')).toMatchObject({ wins: 3, calls: 4, skipped: 0, winRate: 0.75 });
+  });
+
   it('is idempotent per run and example index', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-2', options(), TEACHERS);

@@ -32,8 +32,10 @@ export interface LeaderboardRow {
   failures: number;
   failureRate: number;
   averageLatencyMs: number;
-  /** Share of the scope's decided examples this teacher won. */
+  /** Share of the decided examples this teacher took part in that it won (skipped ones do not count). */
   winRate: number;
+  /** Examples it was not asked in for lack of quota. */
+  skipped: number;
   /** Stories currently kept in libraries that this teacher won. */
   stories: number;
 }
@@ -66,6 +68,8 @@ export interface ExampleStatsInput {
   genre: Genre;
   status: 'ok' | 'failed';
   outcomes: TeacherOutcome[];
+  /** Teachers not asked for lack of quota: counted as skipped, not as failed calls. */
+  skipped?: string[];
   winner?: { teacherId: string; finalQuality: number; settings: GenerationSettings };
   at?: number;
 }
@@ -116,6 +120,11 @@ function applyExample(bucket: Bucket, input: ExampleStatsInput): void {
     c.calls += 1;
     if (!outcome.ok) c.failures += 1;
     c.latencySum += Math.max(0, outcome.latencyMs);
+    if (input.status === 'ok') c.decided = (c.decided ?? 0) + 1;
+  }
+  for (const teacherId of input.skipped ?? []) {
+    const c = counters(bucket, teacherId);
+    c.skipped = (c.skipped ?? 0) + 1;
   }
   const { winner } = input;
   if (input.status !== 'ok' || !winner) return;
@@ -234,7 +243,9 @@ export class ModelStatsRepository {
       failures: c.failures,
       failureRate: c.calls > 0 ? c.failures / c.calls : 0,
       averageLatencyMs: c.calls > 0 ? c.latencySum / c.calls : 0,
-      winRate: decided > 0 ? c.wins / decided : 0,
+      // Older records lack per-teacher counts of the examples taken part in: the scope's total then.
+      winRate: c.decided !== undefined ? (c.decided > 0 ? c.wins / c.decided : 0) : decided > 0 ? c.wins / decided : 0,
+      skipped: c.skipped ?? 0,
       stories: c.stories,
     }));
     rows.sort((a, b) => b.wins - a.wins || b.averageQuality - a.averageQuality || a.teacherId.localeCompare(b.teacherId));
@@ -248,7 +259,7 @@ export class ModelStatsRepository {
     return Object.fromEntries(
       rows.map((r) => [
         r.teacherId,
-        { wins: r.wins, average_quality: r.averageQuality, calls: r.calls, failures: r.failures, average_latency_ms: r.averageLatencyMs },
+        { wins: r.wins, average_quality: r.averageQuality, calls: r.calls, failures: r.failures, average_latency_ms: r.averageLatencyMs, skipped: r.skipped },
       ]),
     );
   }

@@ -197,6 +197,7 @@ export const runOptionsSchema = z.object({
   save: z.boolean(),
   memory: z.boolean(),
   voting: z.enum(['consensus', 'jury']),
+  teachers: z.enum(['all', 'auto']).optional(),
   seed: z.string().optional(),
 });
 
@@ -299,6 +300,10 @@ export const countersSchema = z.object({
   latencySum: z.number(),
   /** Stories in libraries that this teacher won; goes down when a story is deleted. */
   stories: z.number(),
+  /** Examples this teacher was not asked in for lack of quota (absent in older records). */
+  skipped: z.number().optional(),
+  /** Decided examples this teacher took part in: its win rate is wins ÷ this (absent in older records). */
+  decided: z.number().optional(),
 });
 export type Counters = z.infer<typeof countersSchema>;
 

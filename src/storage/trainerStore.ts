@@ -97,6 +97,7 @@ export function createTrainerStore(parts: TrainerStoreParts): TrainerStore {
         genre: record.genre,
         status: record.status,
         outcomes: record.outcomes,
+        ...(record.skipped ? { skipped: record.skipped } : {}),
         ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, settings: w.settings } } : {}),
         at: record.finishedAt,
       });

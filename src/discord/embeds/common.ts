@@ -114,8 +114,13 @@ export interface ModelRow {
   model: string;
   wins: number;
   averageQuality: number;
+  /** Wins ÷ examples the model took part in (examples it was skipped in do not count). */
   winRate?: number;
   calls?: number;
+  /** Examples it was not asked in for lack of quota (skipped, not failed). */
+  skipped?: number;
+  /** Why it is out of the run, if it is. */
+  out?: string;
 }
 
 /** Most wins first, then the higher average quality, then the id, so equal rows keep one order. */
@@ -132,5 +137,7 @@ export function modelRowLine(rank: number, row: ModelRow): string {
   if (row.winRate !== undefined) parts.push(`${Math.round(row.winRate * 100)}% win rate`);
   parts.push(row.wins > 0 ? `avg ${formatQuality(row.averageQuality)} ${starRating(row.averageQuality)}` : 'avg –');
   if (row.calls !== undefined) parts.push(`${row.calls} calls`);
+  if (row.skipped) parts.push(`${row.skipped} skipped`);
+  if (row.out) parts.push(`out: ${userText(row.out, 120)}`);
   return `${badge} **${modelLabel(row.model)}** — ${parts.join(' · ')}`;
 }
