@@ -14,19 +14,10 @@ import { datasetChunks } from '../personal/export.ts';
 import { FineTuneService, ollamaConnector } from '../personal/fineTuneRounds.ts';
 import { renderModelfile } from '../personal/modelfile.ts';
 import { personalSettings, type PersonalConfig } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
+import { DATASET_USAGE } from './usage.ts';
 import { UsageError, type CliIo } from './io.ts';
 
-export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dpo] [--margin M] [--min-quality Q]
-                        the user's fine-tuning examples as JSON lines: chat-format SFT (default),
-                        Alpaca, or DPO preference pairs (a losing candidate at least M, default
-                        ${DPO_MARGIN}, below the winner's text quality)
-  dataset status --user ID [--json]
-                        fine-tune rounds, the countdown and the personal model
-  dataset modelfile --user ID
-                        the Modelfile the next round would create (ollama create NAME -f FILE)
-  dataset round --user ID [--json]
-                        run a fine-tune round now (builds the personal model when Ollama answers)`;
+
 
 const USER_OPTION = { user: { type: 'string' } } as const;
 
@@ -104,7 +95,7 @@ export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo
       io.out(`Fine-tuning examples: ${status.examples} · rounds done: ${status.rounds} · every ${status.every}`);
       io.out(status.due ? 'A round is due now (it runs after the next training run, or with `dataset round`).' : `Next round in ${status.untilNext} examples (at ${status.nextAt}).`);
       io.out(status.model ? `Personal model: ${status.model.model} (version ${status.model.version}, base ${status.model.base})` : 'Personal model: none yet');
-      if (status.lastRound) io.out(roundSummary(status.lastRound));
+      if (status.lastRound) io.out((await loadRoundSummary())(status.lastRound));
       return 0;
     }
     case 'modelfile': {
@@ -121,10 +112,15 @@ export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo
       const userId = requireUser(values.user);
       if (!(await requireExamples(store, userId, io))) return 1;
       const round = await service(store, config).runRound(userId);
-      io.out(values.json ? JSON.stringify(round) : roundSummary(round));
+      io.out(values.json ? JSON.stringify(round) : (await loadRoundSummary())(round));
       return round.build.status === 'failed' ? 1 : 0;
     }
     default:
       throw new UsageError(`usage:\n${DATASET_USAGE}`);
   }
+}
+
+/** The personal views pull in discord.js: loaded only when a round is shown. */
+async function loadRoundSummary() {
+  return (await import('../personal/views.ts')).roundSummary;
 }

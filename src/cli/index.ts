@@ -2,38 +2,19 @@
  * Zega's command line: `npm run --silent cli -- <command>`. Exit codes: 0 ok, 1 some input
  * was bad (the rest was processed), 2 usage or configuration error.
  */
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/env.ts';
-import { RunOptionsError } from '../trainer/options.ts';
-import { createRuntime } from '../app/runtime.ts';
-import { processIo, UsageError, type CliIo } from './io.ts';
-import { scoreCommand } from './score.ts';
-import { voteCommand } from './vote.ts';
-import { parseTrainArgs, trainCommand } from './train.ts';
-import { storiesCommand } from './stories.ts';
-import { DATASET_USAGE, datasetCommand } from './dataset.ts';
-import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
+import { processIo, type CliIo } from './io.ts';
+import { USAGE } from './usage.ts';
+
+// Each command loads only what it needs (import() below): `score` starts without the SDKs,
+// storage or discord.js. Errors are told apart by name for the same reason.
+const CLEAR_ERRORS = new Set(['UsageError', 'ConfigError', 'RunOptionsError', 'StorageError']);
 
 /** The library commands need the store only: no teacher, no Ollama probe. */
-async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
+async function createStoreOnly(env: NodeJS.ProcessEnv) {
+  const [{ loadConfig }, { openStore }] = await Promise.all([import('../config/env.ts'), import('../storage/index.ts')]);
   return openStore(loadConfig(env).STORAGE_URL);
 }
-
-const USAGE = `Usage: npm run --silent cli -- <command> [options]
-
-Commands:
-  train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|jury] [--seed S] [--teachers all|auto] [--json]
-                        run a training session against the configured teachers
-  score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
-  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
-  stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
-                        list a user's saved stories
-  stories show ID --user ID
-  stories export --user ID [--format jsonl|md]
-${DATASET_USAGE}
-`;
 
 export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,7 +23,8 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       case 'score':
       case 'vote': {
         const { values } = parseArgs({ args: rest, options: { input: { type: 'string' } }, strict: true });
-        return command === 'score' ? await scoreCommand(values.input, io) : await voteCommand(values.input, io);
+        if (command === 'score') return (await import('./score.ts')).scoreCommand(values.input, io);
+        return (await import('./vote.ts')).voteCommand(values.input, io);
       }
       case 'train': {
         const { values } = parseArgs({
@@ -60,6 +42,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
             json: { type: 'boolean' },
           },
         });
+        const [{ parseTrainArgs, trainCommand }, { createRuntime }] = await Promise.all([import('./train.ts'), import('../app/runtime.ts'), import('dotenv/config')]);
         const options = parseTrainArgs(values);
         const runtime = await createRuntime({ env });
         try {
@@ -71,9 +54,12 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       }
       case 'stories':
       case 'dataset': {
+        await import('dotenv/config');
         const store = await createStoreOnly(env);
         try {
-          return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io, loadConfig(env));
+          if (command === 'stories') return await (await import('./stories.ts')).storiesCommand(rest, store, io);
+          const [{ datasetCommand }, { loadConfig }] = await Promise.all([import('./dataset.ts'), import('../config/env.ts')]);
+          return await datasetCommand(rest, store, io, loadConfig(env));
         } finally {
           await store.close();
         }
@@ -88,7 +74,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError) {
+    if (err instanceof Error && CLEAR_ERRORS.has(err.name)) {
       io.error(`zega: ${err.message}`);
       return 2;
     }

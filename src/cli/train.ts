@@ -4,7 +4,6 @@ import { startTraining } from '../trainer/run.ts';
 import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { UsageError, type CliIo } from './io.ts';
 import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
@@ -83,7 +82,11 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
   const result = await handle.done.finally(() => process.off('SIGINT', onSigint));
   // The fine-tune round this run made due, if any (never throws). On stderr: --json keeps stdout to the result.
   const personal = await personalFor(runtime).fineTune.afterRun(options.userId);
-  if (personal.round) io.error(roundSummary(personal.round));
+  if (personal.round) {
+    // Loaded only when a round happened: the personal views pull in discord.js.
+    const { roundSummary } = await import('../personal/views.ts');
+    io.error(roundSummary(personal.round));
+  }
   if (personal.error) io.error(`Fine-tune round failed (retried after the next run): ${personal.error}`);
   if (json) io.out(JSON.stringify(result));
   else {
