@@ -43,6 +43,10 @@ export interface AskOptions {
   /** How long a call (first without permit, or the retry) may wait for the limiter. */
   maxWaitMs: number;
   clock?: Clock;
+  /** false: one call only (a breaker's probe must be judged on its own answer). */
+  retry?: boolean;
+  /** Told of a first failure that will be retried, as soon as it happens (breakers count it). */
+  onRetry?: (failure: TeacherFailure) => void;
 }
 
 const limiterOf = (teacher: Teacher): TeacherLimiter => teacher.limiter ?? unlimitedLimiter;
@@ -70,8 +74,9 @@ export async function askTeacher(teacher: Teacher, request: GenerateRequest, opt
   if (!permit) return { outcome: notAdmitted(), attempts: 0 };
   const first = await callOnce(teacher, request, permit);
   if (first.ok) return { outcome: first, attempts: 1 };
-  const delay = retryDelay(first.failure);
+  const delay = options.retry === false ? undefined : retryDelay(first.failure);
   if (delay === undefined) return { outcome: first, attempts: 1 };
+  options.onRetry?.(first.failure);
   const waited = await clock.sleep(delay, request.signal);
   if (!waited) return { outcome: { ok: false, failure: { ...first.failure, kind: 'cancelled', message: 'cancelled before retry' } }, attempts: 1 };
   const again = await limiter.acquire({ maxWaitMs: options.maxWaitMs, signal: request.signal });

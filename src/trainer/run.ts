@@ -12,6 +12,7 @@ import { TeacherBreaker, type BreakerChange } from '../teachers/limits/breaker.t
 import { askTeacher } from './askTeacher.ts';
 import { admit, DEFAULT_MIN_CANDIDATES, DEFAULT_SLOT_WAIT_MS, type AdmissionSettings } from './admission.ts';
 import { TeacherChooser } from './teacherChoice.ts';
+import { VoteClosing } from './voteClosing.ts';
 import { drawSettings } from './paramGrid.ts';
 import { createPromptPlanner, type PlannedExample } from './promptPlanner.ts';
 import { createRandom } from './random.ts';
@@ -204,9 +205,6 @@ interface ExampleContext {
   background: Set<AbortController>;
 }
 
-/** Votes wait at least this long for a teacher with no latency record once a quorum answered. */
-export const LATE_FLOOR_MS = 1_000;
-
 interface SeatResult {
   outcome?: TeacherOutcome;
   /** The candidate's words, tokenised once for scoring and voting. */
@@ -224,36 +222,22 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
   const system = storySystemPrompt(plan.genre);
   const inRun = deps.teachers.filter((t) => ctx.breakerOf(t).waitMs() !== Number.POSITIVE_INFINITY);
   const chosen = ctx.chooser ? ctx.chooser.choose(plan.genre, inRun, createRandom(`${ctx.seed}:${index}:auto`)) : deps.teachers;
-  const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal });
+  // The example's own signal: the run's cancellation, or its vote closing (which also gives up
+  // admitted starts that never came).
+  const vote = new AbortController();
+  const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal: AbortSignal.any([signal, vote.signal]) });
   if (!admission) return undefined;
   for (const t of admission.skipped) accumulator.recordSkip(t.id);
 
-  // The vote closes when every asked teacher answered, or — once a quorum answered — when the
-  // stragglers are late by their own record (a teacher that never answered gets LATE_FLOOR_MS).
-  const vote = new AbortController();
   const onRunAbort = () => vote.abort(signal.reason);
   signal.addEventListener('abort', onRunAbort, { once: true });
-  const quorum = Math.min(ctx.admission.minCandidates, admission.seats.length);
-  const startedAt = clock.now();
-  let answered = 0;
-  let slowestMs = 0;
-  let closed = false;
-  const pending = new Set<string>();
-  const closeLater = () => {
-    const latestExpected = Math.max(
-      ...[...pending].map((id) => {
-        const latency = ctx.teachersById.get(id)?.limiter?.snapshot().latencyMs ?? 0;
-        return latency > 0 ? 2 * latency : 0;
-      }),
-    );
-    const waitMs = Math.max(LATE_FLOOR_MS, 2 * slowestMs, latestExpected - (clock.now() - startedAt));
-    void clock.sleep(waitMs, vote.signal).then((fired) => {
-      if (fired && !closed) {
-        closed = true;
-        vote.abort(new Error('vote closed'));
-      }
-    });
-  };
+  const closing = new VoteClosing(
+    Math.min(ctx.admission.minCandidates, admission.seats.length),
+    clock,
+    (id) => ctx.teachersById.get(id)?.limiter?.snapshot().latencyMs ?? 0,
+    () => vote.abort(new Error('vote closed')),
+  );
+  for (const seat of admission.seats) closing.asked(seat.teacher.id);
 
   const results: SeatResult[] = await Promise.all(
     admission.seats.map(async (seat): Promise<SeatResult> => {
@@ -264,9 +248,11 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       if (!permit) {
         if (seat.probe) breaker.cancelProbe();
         if (!signal.aborted) accumulator.recordSkip(teacher.id);
+        closing.finished(teacher.id, false);
         return { skipped: true };
       }
-      pending.add(teacher.id);
+      closing.started(teacher.id);
+      const callStartedAt = clock.now();
       // The call runs on its own signal: a vote that closes without it leaves it to finish in the
       // background, so the limiter and breaker still learn how the teacher answers.
       const call = new AbortController();
@@ -276,19 +262,29 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       const asked = askTeacher(
         teacher,
         { messages: [{ role: 'system', content: system }, { role: 'user', content: plan.text }], settings, signal: call.signal },
-        { permit, maxWaitMs: ctx.admission.slotWaitMs, clock },
+        {
+          permit,
+          maxWaitMs: ctx.admission.slotWaitMs,
+          clock,
+          retry: !seat.probe,
+          // The failed first call counts now: its retry may come after the vote closed.
+          onRetry: (failure) => {
+            accumulator.recordCall(teacher.id, failure.latencyMs, false);
+            ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
+          },
+        },
       ).finally(() => {
         signal.removeEventListener('abort', onRunEnd);
         ctx.background.delete(call);
       });
       const late = new Promise<'late'>((resolve) => vote.signal.addEventListener('abort', () => resolve('late'), { once: true }));
       const first = await Promise.race([asked, late]);
-      pending.delete(teacher.id);
+      closing.finished(teacher.id, first !== 'late' && first.outcome.ok);
       if (first === 'late') {
         if (signal.aborted) return {};
         // Closed without this answer: a timeout for the breaker; the call's own end still feeds
         // the limiter (askTeacher reports it) and a later success resets the breaker's streak.
-        const waited = clock.now() - startedAt;
+        const waited = clock.now() - callStartedAt;
         const failure = { kind: 'timeout' as const, message: `no answer within ${waited} ms, when the vote closed`, latencyMs: waited };
         accumulator.recordCall(teacher.id, waited, false);
         ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
@@ -300,12 +296,8 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       const { outcome, attempts } = first;
       if (outcome.ok) {
         const { generation } = outcome;
-        if (attempts > 1) accumulator.recordCall(teacher.id, 0, false);
         accumulator.recordCall(teacher.id, generation.latencyMs, true, generation.usage);
         ctx.noteBreaker(teacher.id, breaker.onSuccess(seat.probe));
-        answered += 1;
-        slowestMs = Math.max(slowestMs, clock.now() - startedAt);
-        if (answered === quorum && pending.size > 0) closeLater();
         const words = tokenizeWords(generation.text);
         return {
           outcome: {
@@ -329,7 +321,7 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
         return { skipped: true };
       }
       if (failure.kind !== 'cancelled') {
-        for (let i = 0; i < attempts; i++) accumulator.recordCall(teacher.id, i === attempts - 1 ? failure.latencyMs : 0, false);
+        accumulator.recordCall(teacher.id, failure.latencyMs, false);
         ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
       } else if (seat.probe) breaker.cancelProbe();
       return {
@@ -343,9 +335,8 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       };
     }),
   );
-  closed = true;
+  closing.dispose();
   signal.removeEventListener('abort', onRunAbort);
-  if (!vote.signal.aborted) vote.abort(new Error('vote done'));
   if (signal.aborted) return undefined;
 
   const outcomes = results.flatMap((r) => (r.outcome ? [r.outcome] : []));
