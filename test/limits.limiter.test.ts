@@ -97,14 +97,14 @@ describe('LearnedLimiter learning', () => {
     const clock = new ManualClock();
     const limiter = new LearnedLimiter({ rpm: 30, concurrency: 10, clock });
     limiter.observe({ outcome: 'rate_limited', latencyMs: 10, retryAfterMs: 7_000, limitPerMinute: 10 });
-    expect(limiter.snapshot()).toMatchObject({ rpm: 9.5, source: 'provider', throttled: 1 });
+    expect(limiter.snapshot()).toMatchObject({ rpm: 9.8, source: 'provider', throttled: 1 });
     expect(limiter.waitEstimate()).toBe(7_000);
     // A second 429 of a call that was already on its way does not lower the pace again.
     limiter.observe({ outcome: 'rate_limited', latencyMs: 500, limitPerMinute: 5 });
-    expect(limiter.snapshot().rpm).toBe(9.5);
+    expect(limiter.snapshot().rpm).toBe(9.8);
   });
 
-  it('without a named limit, paces to 95 % of what the provider accepted in the last window', async () => {
+  it('without a named limit, paces to 98 % of what the provider accepted in the last window', async () => {
     const clock = new ManualClock();
     const limiter = new LearnedLimiter({ rpm: 60, concurrency: 10, clock });
     for (let i = 0; i < 20; i++) {
@@ -112,13 +112,13 @@ describe('LearnedLimiter learning', () => {
       await clock.advance(1_000);
     }
     limiter.observe({ outcome: 'rate_limited', latencyMs: 10, retryAfterMs: 1_000 });
-    expect(limiter.snapshot()).toMatchObject({ rpm: 19, source: 'learned' });
+    expect(limiter.snapshot()).toMatchObject({ rpm: 19.6, source: 'learned' });
   });
 
   it('raises the pace while calls queue for it and no 429 came (a paid key is found), up to max_rpm', async () => {
     const clock = new ManualClock();
     const limiter = new LearnedLimiter({ rpm: 10, maxRpm: 25, concurrency: 10, clock });
-    await drive(limiter, clock, 2 * MINUTE);
+    await drive(limiter, clock, 3 * MINUTE);
     expect(limiter.snapshot()).toMatchObject({ rpm: 25, source: 'learned' });
   });
 
