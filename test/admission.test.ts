@@ -52,6 +52,17 @@ describe('admission of an example', () => {
     expect(ids((second as Admission).skipped)).toEqual(['t3']);
   });
 
+  it('asks every teacher free now, and reserves slots further ahead only up to the floor (quota goes to the next examples)', async () => {
+    const { run } = setup([60, 60, 60, undefined, undefined]);
+    await run(); // the paced teachers' next slots are now about 1 s ahead
+    const second = (await run()) as Admission;
+    expect(ids(second.seats.map((s) => s.teacher))).toEqual(['t0', 't3', 't4']);
+    expect(ids(second.skipped)).toEqual(['t1', 't2']);
+    // The next example takes the next-soonest reservation, not the same one.
+    const third = (await run()) as Admission;
+    expect(ids(third.seats.map((s) => s.teacher))).toEqual(['t1', 't3', 't4']);
+  });
+
   it('with fewer teachers than the floor, needs only as many as there are', async () => {
     const { run } = setup([undefined, undefined]);
     const admission = (await run()) as Admission;

@@ -1,8 +1,9 @@
 /**
  * Which teachers one example asks. Every teacher is admitted by its own limiter and breaker, so
  * an example never waits for a teacher that cannot start soon: it asks every teacher that can
- * start within `slotWaitMs` and skips the others (skipped for lack of quota, not failed). It
- * waits only until `minCandidates` teachers can be asked (fewer when fewer are in the run).
+ * start now, adds the soonest that can start within `slotWaitMs` until `minCandidates` are asked,
+ * and skips the others (skipped for lack of quota, not failed). It waits only until
+ * `minCandidates` teachers can be asked (fewer when fewer are in the run).
  */
 import type { Clock } from '../teachers/limits/clock.ts';
 import type { TeacherBreaker } from '../teachers/limits/breaker.ts';
@@ -13,6 +14,8 @@ export const DEFAULT_SLOT_WAIT_MS = 2_000;
 export const DEFAULT_MIN_CANDIDATES = 3;
 /** Plans are re-made at least this often while waiting, since limits and breakers change. */
 const REPLAN_MS = 1_000;
+/** A teacher whose next slot is this close counts as free now. */
+const IDLE_WAIT_MS = 50;
 
 export interface AdmissionSettings {
   slotWaitMs: number;
@@ -67,8 +70,14 @@ export async function admit(teachers: readonly Teacher[], ctx: AdmissionContext)
       continue;
     }
     const admission: Admission = { seats: [], skipped: [], out: views.filter((v) => v.breakerWait > 0).map((v) => v.teacher) };
-    for (const { teacher, wait } of callable) {
-      if (wait > settings.slotWaitMs) {
+    // Every teacher that can start now is asked (a paced slot not used now is lost). Slots further
+    // ahead are reserved only to reach the floor: when quotas are the limit, each extra reservation
+    // would be a call another example needs, and the run would go slower than its quotas allow.
+    const now = callable.filter((v) => v.wait <= IDLE_WAIT_MS);
+    const ahead = callable.filter((v) => v.wait > IDLE_WAIT_MS && v.wait <= settings.slotWaitMs).sort((a, b) => a.wait - b.wait);
+    const asked = new Set([...now, ...ahead.slice(0, Math.max(0, floor - now.length))].map((v) => v.teacher));
+    for (const { teacher } of callable) {
+      if (!asked.has(teacher)) {
         admission.skipped.push(teacher);
         continue;
       }

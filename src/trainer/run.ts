@@ -10,7 +10,7 @@ import type { GenerationSettings, Teacher, TeacherInfo } from '../teachers/types
 import { systemClock, type Clock } from '../teachers/limits/clock.ts';
 import { TeacherBreaker, type BreakerChange } from '../teachers/limits/breaker.ts';
 import { askTeacher } from './askTeacher.ts';
-import { admit, DEFAULT_MIN_CANDIDATES, DEFAULT_SLOT_WAIT_MS, type AdmissionSettings } from './admission.ts';
+import { admit, DEFAULT_MIN_CANDIDATES, DEFAULT_SLOT_WAIT_MS, type Admission, type AdmissionSettings } from './admission.ts';
 import { TeacherChooser } from './teacherChoice.ts';
 import { VoteClosing } from './voteClosing.ts';
 import { drawSettings } from './paramGrid.ts';
@@ -205,6 +205,9 @@ interface ExampleContext {
   background: Set<AbortController>;
 }
 
+/** Admissions of one example whose every slot was taken back before a call went, before it fails. */
+const MAX_ADMISSIONS = 5;
+
 interface SeatResult {
   outcome?: TeacherOutcome;
   /** The candidate's words, tokenised once for scoring and voting. */
@@ -213,21 +216,20 @@ interface SeatResult {
   skipped?: boolean;
 }
 
-async function runExample(ctx: ExampleContext, index: number, plan: PlannedExample): Promise<ExampleRecord | undefined> {
-  const { deps, accumulator, signal, clock } = ctx;
-  // One generator per example: settings do not depend on which example finished first. Settings
-  // are drawn for every teacher in roster order, so they do not depend on who is admitted either.
-  const random = createRandom(`${ctx.seed}:${index}`);
-  const settingsOf = new Map(deps.teachers.map((t) => [t.id, drawSettings(t.defaults, () => random.next())]));
-  const system = storySystemPrompt(plan.genre);
-  const inRun = deps.teachers.filter((t) => ctx.breakerOf(t).waitMs() !== Number.POSITIVE_INFINITY);
-  const chosen = ctx.chooser ? ctx.chooser.choose(plan.genre, inRun, createRandom(`${ctx.seed}:${index}:auto`)) : deps.teachers;
+/** One admission of an example and the calls of its seats; undefined when the run was cancelled. */
+async function admitAndAsk(
+  ctx: ExampleContext,
+  chosen: Teacher[],
+  plan: PlannedExample,
+  system: string,
+  settingsOf: Map<string, GenerationSettings>,
+): Promise<{ admission: Admission; results: SeatResult[] } | undefined> {
+  const { accumulator, signal, clock } = ctx;
   // The example's own signal: the run's cancellation, or its vote closing (which also gives up
   // admitted starts that never came).
   const vote = new AbortController();
   const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal: AbortSignal.any([signal, vote.signal]) });
   if (!admission) return undefined;
-  for (const t of admission.skipped) accumulator.recordSkip(t.id);
 
   const onRunAbort = () => vote.abort(signal.reason);
   signal.addEventListener('abort', onRunAbort, { once: true });
@@ -247,7 +249,6 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       const permit = await seat.permit;
       if (!permit) {
         if (seat.probe) breaker.cancelProbe();
-        if (!signal.aborted) accumulator.recordSkip(teacher.id);
         closing.finished(teacher.id, false);
         return { skipped: true };
       }
@@ -317,7 +318,6 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
       if (attempts === 0 && failure.kind === 'cancelled' && !signal.aborted) {
         // The limiter could not admit the call after all (the provider asked for a pause meanwhile).
         if (seat.probe) breaker.cancelProbe();
-        accumulator.recordSkip(teacher.id);
         return { skipped: true };
       }
       if (failure.kind !== 'cancelled') {
@@ -339,9 +339,33 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
   signal.removeEventListener('abort', onRunAbort);
   if (signal.aborted) return undefined;
 
+  if (signal.aborted) return undefined;
+  return { admission, results };
+}
+
+async function runExample(ctx: ExampleContext, index: number, plan: PlannedExample): Promise<ExampleRecord | undefined> {
+  const { deps, signal, clock } = ctx;
+  // One generator per example: settings do not depend on which example finished first. Settings
+  // are drawn for every teacher in roster order, so they do not depend on who is admitted either.
+  const random = createRandom(`${ctx.seed}:${index}`);
+  const settingsOf = new Map(deps.teachers.map((t) => [t.id, drawSettings(t.defaults, () => random.next())]));
+  const system = storySystemPrompt(plan.genre);
+  const inRun = deps.teachers.filter((t) => ctx.breakerOf(t).waitMs() !== Number.POSITIVE_INFINITY);
+  const chosen = ctx.chooser ? ctx.chooser.choose(plan.genre, inRun, createRandom(`${ctx.seed}:${index}:auto`)) : deps.teachers;
+  // Admits and asks; again (a few times) if every admitted slot was taken back before its call
+  // went (the provider asked for a pause meanwhile): that example has not been tried yet.
+  let attempt: Awaited<ReturnType<typeof admitAndAsk>>;
+  for (let tries = 1; ; tries++) {
+    attempt = await admitAndAsk(ctx, chosen, plan, system, settingsOf);
+    if (!attempt) return undefined;
+    const nothingSent = attempt.admission.seats.length > 0 && attempt.results.every((r) => r.skipped);
+    if (!nothingSent || tries >= MAX_ADMISSIONS) break;
+  }
+  const { admission, results } = attempt;
   const outcomes = results.flatMap((r) => (r.outcome ? [r.outcome] : []));
   const skipped = admission.seats.filter((_, i) => results[i]?.skipped).map((s) => s.teacher.id);
   skipped.unshift(...admission.skipped.map((t) => t.id));
+  for (const id of skipped) ctx.accumulator.recordSkip(id);
   const wordsOf = new Map(results.flatMap((r) => (r.outcome && r.words ? [[r.outcome.teacherId, r.words] as const] : [])));
   const base = {
     runId: ctx.runId,

@@ -55,7 +55,7 @@ export class LearnedLimiter implements TeacherLimiter {
   private nextStart = 0;
   private pausedUntil = 0;
   private latencyMs = 0;
-  /** Start times of the calls the provider accepted within the last window, oldest first. */
+  /** When the calls the provider accepted within the last window were answered, oldest first. */
   private readonly accepted: number[] = [];
   private lastRateBlockAt = Number.NEGATIVE_INFINITY;
   private lastIncreaseAt: number;
@@ -160,11 +160,9 @@ export class LearnedLimiter implements TeacherLimiter {
     const now = this.clock.now();
     if (report.outcome === 'ok') {
       this.latencyMs = this.latencyMs === 0 ? report.latencyMs : this.latencyMs * (1 - LATENCY_WEIGHT) + report.latencyMs * LATENCY_WEIGHT;
-      // The provider counted the call when it arrived, about when it started.
-      const startedAt = now - report.latencyMs;
-      let i = this.accepted.length;
-      while (i > 0 && (this.accepted[i - 1] as number) > startedAt) i--;
-      this.accepted.splice(i, 0, startedAt);
+      // Logged when the answer came, a little after the provider counted the call on arrival:
+      // our window frees a little later than the provider's, never earlier.
+      this.accepted.push(now);
       this.pruneAccepted(now);
       if (report.remaining === 0 && report.resetMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + report.resetMs);
       this.maybeIncrease(now);
