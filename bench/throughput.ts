@@ -157,7 +157,8 @@ async function learnedLimits(): Promise<void> {
   const up = roster.find((e) => e.id === 'groq-llama-3.3-70b') as RosterEntry;
   const down = roster.find((e) => e.id === 'gemini-2.5-flash') as RosterEntry;
   await withSims(async (sims) => {
-    await sims.setBehavior('*', '*', { latencyMs: 300 });
+    // 1 s answers at RUN_CONCURRENCY 8: about 8 examples a second, more than either limit, all along.
+    await sims.setBehavior('*', '*', { latencyMs: 1_000 });
     await sims.setBehavior('groq', up.model, { quota: { requests: 90, windowMs } });
     await sims.setBehavior('gemini', down.model, { quota: { requests: 10, windowMs } });
     const teachers = buildTeachers(roster, connectionsOf(sims), { timeoutMs: 10_000, rateWindowMs: windowMs });
@@ -173,6 +174,8 @@ async function learnedLimits(): Promise<void> {
       report({ scenario: '3', figure: `${entry.id} rate after 2 (scaled) minutes, real limit ${real}`, value: perWindow, bound: real, target: 0.8, kind: 'min', unit: '/window' });
       report({ scenario: '3', figure: `${entry.id} 429s after 2 (scaled) minutes`, value: reqs.filter((r) => r.status === 429).length, bound: 0, target: 0, kind: 'max', unit: '' });
       const all = await requestsOf(sims, entry, t0);
+      const buckets = Array.from({ length: 12 }, (_, i) => all.filter((r) => r.at >= t0 + i * 5_000 && r.at < t0 + (i + 1) * 5_000));
+      console.log(`       ${entry.id} per 5 s (accepted/429): ${buckets.map((b) => `${b.filter((r) => r.status === 200).length}/${b.filter((r) => r.status === 429).length}`).join(' ')}`);
       console.log(`       ${entry.id}: ${all.filter((r) => r.status === 429).length} × 429 in all; limiter now ${JSON.stringify(teachers.find((t) => t.id === entry.id)?.limiter?.snapshot())}`);
     }
   });

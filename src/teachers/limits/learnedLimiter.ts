@@ -4,9 +4,9 @@
  *
  * Learning (additive/multiplicative in spirit):
  * - Start from the roster's rpm (or unpaced when there is none, or RATE_LIMITS=off).
- * - While calls queue for the rate and no 429 came, raise the pace ×1.5 every sixth of a window,
- *   from one window after the first call (a paid key's 3× limit is reached in about two minutes,
- *   80 % of it sooner); after a 429, raise by only 5 % a window,
+ * - While calls queue for the rate and no 429 came, double the pace every sixth of a window (slow start),
+ *   from half a window after the first call (a paid key's 3× limit is found within about a
+ *   minute and a half); after a 429, raise by only 5 % a window,
  *   and not before ten windows have passed, so a learned limit is not probed again and again.
  * - On a 429: pause for the provider's wait, and set the pace to the limit it named (Gemini
  *   quotaValue, Groq's "Limit N") or, failing that, to 98 % of the calls it accepted in the last
@@ -34,7 +34,7 @@ export interface LearnedLimiterOptions {
 const PACING_MARGIN = 0.02;
 /** A learned limit is used at this share, for the same reason. */
 const LEARNED_SHARE = 0.98;
-const SLOW_START_FACTOR = 1.5;
+const SLOW_START_FACTOR = 2;
 const AFTER_THROTTLE_STEP = 0.05;
 const REPROBE_WINDOWS = 10;
 const LATENCY_WEIGHT = 0.2;
@@ -94,7 +94,11 @@ export class LearnedLimiter implements TeacherLimiter {
     // A learned pace is kept just under the limit it came from; the window holds the limit itself.
     const limit = this.source === 'roster' ? this.rpm : this.rpm / LEARNED_SHARE;
     const cap = Math.max(1, Math.floor(limit + 1e-9));
-    return this.accepted.length < cap ? 0 : (this.accepted[this.accepted.length - cap] as number) + this.windowMs;
+    // Calls in flight are already counted by the provider: they are the newest entries.
+    const counted = this.accepted.length + this.inFlight;
+    if (counted < cap) return 0;
+    const oldestThatMustLeave = counted - cap;
+    return (oldestThatMustLeave < this.accepted.length ? (this.accepted[oldestThatMustLeave] as number) : now) + this.windowMs;
   }
 
   waitEstimate(): number {
@@ -198,9 +202,9 @@ export class LearnedLimiter implements TeacherLimiter {
 
   private maybeIncrease(now: number): void {
     if (this.rpm === undefined || this.rpm >= this.maxRpm || now < this.increaseAllowedAt) return;
-    // Not before one whole window at the starting pace: the provider's window is full then, so an
-    // overshoot costs a short pause (until the oldest call leaves it), not most of a minute.
-    if (this.firstCallAt === undefined || now - this.firstCallAt < this.windowMs) return;
+    // Not before half a window at the starting pace: an overshoot before the provider's window
+    // holds much costs a pause until its oldest call leaves it.
+    if (this.firstCallAt === undefined || now - this.firstCallAt < this.windowMs / 2) return;
     const step = this.throttledEver ? this.windowMs : this.windowMs / 6;
     // Only a limit that holds calls back is worth raising.
     if (now - this.lastIncreaseAt < step || now - this.lastRateBlockAt > step) return;
