@@ -26,7 +26,9 @@ export function scopedFetch(base: typeof globalThis.fetch = globalThis.fetch): t
   return async (input, init) => {
     const scope = scopes.getStore();
     if (!scope) return base(input, init);
-    const signal = init?.signal ? AbortSignal.any([init.signal, scope.signal]) : scope.signal;
+    // An SDK that passes a signal got the call's deadline signal from the adapter (Groq, Hugging
+    // Face); one that passes none (Ollama) gets it here. Not combining them saves a signal per call.
+    const signal = init?.signal ?? scope.signal;
     const response = await base(input, { ...init, signal });
     scope.headers = response.headers;
     return response;

@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import PQueue from 'p-queue';
 import type { GenerationSettings, Teacher, TeacherInfo } from '../teachers/types.ts';
 import { systemClock, type Clock } from '../teachers/limits/clock.ts';
 import { TeacherBreaker, type BreakerChange } from '../teachers/limits/breaker.ts';
@@ -109,6 +108,9 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await deps.store.startRun(runId, options, teacherInfos);
   emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt });
 
+  const callsEnd = new AbortController();
+  setMaxListeners(0, callsEnd.signal);
+  signal.addEventListener('abort', () => callsEnd.abort(signal.reason), { once: true });
   const noteBreaker = (teacherId: string, change: BreakerChange) => {
     if (!change) return;
     accumulator.recordChange({ teacherId, change: change.change, atMs: now() - startedAt, ...(change.change === 'out' ? { reason: change.reason } : {}) });
@@ -129,39 +131,40 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
     breakerOf: (t) => breakers.get(t.id) as TeacherBreaker,
     noteBreaker,
     teachersById: new Map(deps.teachers.map((t) => [t.id, t])),
-    background: new Set(),
+    callsSignal: callsEnd.signal,
   };
-  const queue = new PQueue({ concurrency: deps.concurrency ?? 3 });
-  signal.addEventListener('abort', () => queue.clear(), { once: true });
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
   // whatever order the examples finish in.
   const plans: PlannedExample[] = Array.from({ length: options.examples }, () => planner.next());
   let storeFailures = 0;
 
-  for (const [index, plan] of plans.entries()) {
-    queue
-      .add(async () => {
-        if (signal.aborted) return;
-        const record = await runExample(context, index, plan);
-        if (!record) return; // cancelled mid-way: not counted, nothing half-written
-        let storyId: string | undefined;
-        try {
-          const persisted = await deps.store.recordExample(record, storySystemPrompt(record.genre));
-          storyId = persisted.storyId;
-          fineTuneTotal = persisted.fineTuneTotal;
-        } catch (err) {
-          storeFailures += 1;
-          deps.onError?.(err, `saving example ${index} of run ${runId}`);
-        }
-        accumulator.addExample(record, storyId !== undefined);
-        chooser?.record(record);
-        emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
-      })
-      .catch((err: unknown) => deps.onError?.(err, `example ${index} of run ${runId}`));
-  }
-  await queue.onIdle();
+  const oneExample = async (index: number, plan: PlannedExample) => {
+    const record = await runExample(context, index, plan);
+    if (!record) return; // cancelled mid-way: not counted, nothing half-written
+    let storyId: string | undefined;
+    try {
+      const persisted = await deps.store.recordExample(record, storySystemPrompt(record.genre));
+      storyId = persisted.storyId;
+      fineTuneTotal = persisted.fineTuneTotal;
+    } catch (err) {
+      storeFailures += 1;
+      deps.onError?.(err, `saving example ${index} of run ${runId}`);
+    }
+    accumulator.addExample(record, storyId !== undefined);
+    chooser?.record(record);
+    emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
+  };
+  // `concurrency` workers take the next planned example until none is left or the run is cancelled.
+  let next = 0;
+  const worker = async () => {
+    while (next < plans.length && !signal.aborted) {
+      const index = next++;
+      await oneExample(index, plans[index] as PlannedExample).catch((err: unknown) => deps.onError?.(err, `example ${index} of run ${runId}`));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 3) }, worker));
   // Calls left to finish after their vote closed are of no use once the run is over.
-  for (const call of context.background) call.abort(new Error('run over'));
+  callsEnd.abort(new Error('run over'));
 
   const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
   const outAtEnd = new Map(deps.teachers.flatMap((t) => {
@@ -201,8 +204,8 @@ interface ExampleContext {
   breakerOf: (teacher: Teacher) => TeacherBreaker;
   noteBreaker: (teacherId: string, change: BreakerChange) => void;
   teachersById: Map<string, Teacher>;
-  /** Calls still running after their example's vote closed. */
-  background: Set<AbortController>;
+  /** Aborted when the run is cancelled or over: stops calls left running after their vote closed. */
+  callsSignal: AbortSignal;
 }
 
 /** Admissions of one example whose every slot was taken back before a call went, before it fails. */
@@ -228,11 +231,15 @@ async function admitAndAsk(
   // The example's own signal: the run's cancellation, or its vote closing (which also gives up
   // admitted starts that never came).
   const vote = new AbortController();
-  const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal: AbortSignal.any([signal, vote.signal]) });
-  if (!admission) return undefined;
-
   const onRunAbort = () => vote.abort(signal.reason);
+  if (signal.aborted) return undefined;
   signal.addEventListener('abort', onRunAbort, { once: true });
+  const admission = await admit(chosen, { breakerOf: ctx.breakerOf, settings: ctx.admission, clock, signal: vote.signal });
+  if (!admission) {
+    signal.removeEventListener('abort', onRunAbort);
+    return undefined;
+  }
+
   const closing = new VoteClosing(
     Math.min(ctx.admission.minCandidates, admission.seats.length),
     clock,
@@ -254,15 +261,12 @@ async function admitAndAsk(
       }
       closing.started(teacher.id);
       const callStartedAt = clock.now();
-      // The call runs on its own signal: a vote that closes without it leaves it to finish in the
-      // background, so the limiter and breaker still learn how the teacher answers.
-      const call = new AbortController();
-      const onRunEnd = () => call.abort(signal.reason);
-      signal.addEventListener('abort', onRunEnd, { once: true });
-      ctx.background.add(call);
+      // The call runs on the run's calls signal, not the vote's: a vote that closes without it
+      // leaves it to finish in the background, so the limiter and breaker still learn how the
+      // teacher answers; the end of the run stops it.
       const asked = askTeacher(
         teacher,
-        { messages: [{ role: 'system', content: system }, { role: 'user', content: plan.text }], settings, signal: call.signal },
+        { messages: [{ role: 'system', content: system }, { role: 'user', content: plan.text }], settings, signal: ctx.callsSignal },
         {
           permit,
           maxWaitMs: ctx.admission.slotWaitMs,
@@ -274,10 +278,7 @@ async function admitAndAsk(
             ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
           },
         },
-      ).finally(() => {
-        signal.removeEventListener('abort', onRunEnd);
-        ctx.background.delete(call);
-      });
+      );
       const late = new Promise<'late'>((resolve) => vote.signal.addEventListener('abort', () => resolve('late'), { once: true }));
       const first = await Promise.race([asked, late]);
       closing.finished(teacher.id, first !== 'late' && first.outcome.ok);

@@ -18,7 +18,9 @@ export class VoteClosing {
   private readonly pending = new Map<string, SeatState>();
   private answered = 0;
   private slowestMs = 0;
-  private timer?: AbortController;
+  private cancelTimer?: () => void;
+  /** When the current timer closes the vote. */
+  private closeAt = 0;
   private closed = false;
 
   constructor(
@@ -53,24 +55,28 @@ export class VoteClosing {
   /** Stops the timer; call once the example is over. */
   dispose(): void {
     this.closed = true;
-    this.timer?.abort();
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 
   private reconsider(): void {
-    this.timer?.abort();
-    this.timer = undefined;
-    if (this.closed || this.answered < this.quorum || this.pending.size === 0) return;
+    if (this.closed || this.answered < this.quorum || this.pending.size === 0) return this.stopTimer();
     let closeAt = 0;
     for (const [teacherId, seat] of this.pending) {
       // An admitted call that has not started yet is within SLOT_WAIT_MS: always waited for.
-      if (seat.startedAt === undefined) return;
+      if (seat.startedAt === undefined) return this.stopTimer();
       const grace = Math.max(LATE_FLOOR_MS, 2 * this.slowestMs, 2 * this.usualLatencyMs(teacherId));
       closeAt = Math.max(closeAt, seat.startedAt + grace);
     }
-    const timer = new AbortController();
-    this.timer = timer;
-    void this.clock.sleep(Math.max(0, closeAt - this.clock.now()), timer.signal).then((fired) => {
-      if (!fired || this.closed) return;
+    if (this.cancelTimer && closeAt === this.closeAt) return;
+    this.stopTimer();
+    this.closeAt = closeAt;
+    this.cancelTimer = this.clock.timer(closeAt - this.clock.now(), () => {
+      if (this.closed) return;
       this.closed = true;
       this.onClose();
     });

@@ -38,6 +38,14 @@ export class ManualClock implements Clock {
     });
   }
 
+  timer(ms: number, fn: () => void): () => void {
+    const timer: Timer = { at: this.t + Math.max(0, ms), resolve: (fired) => fired && fn() };
+    this.timers.push(timer);
+    return () => {
+      this.timers = this.timers.filter((x) => x !== timer);
+    };
+  }
+
   /** Moves time forward, firing due timers in order and letting their continuations run. */
   async advance(ms: number): Promise<void> {
     const target = this.t + ms;

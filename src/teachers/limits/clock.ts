@@ -6,10 +6,16 @@ export interface Clock {
   now(): number;
   /** Resolves true after `ms`, or false at once when `signal` aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<boolean>;
+  /** Calls `fn` after `ms`; returns a cancel function (cheaper than a sleep with an AbortSignal). */
+  timer(ms: number, fn: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  timer(ms, fn) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    return () => clearTimeout(handle);
+  },
   sleep(ms, signal) {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve(false);
