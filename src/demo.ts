@@ -45,7 +45,7 @@ async function main(): Promise<void> {
       },
     );
     if (best?.winner) {
-      io.out(`\nBest story of this run — ${best.genre}, by ${best.winner.teacherId}, quality ${best.winner.finalQuality.toFixed(2)}`);
+      io.out(`\nBest story of this run — ${best.genre}, by ${best.winner.teacherId}, quality ${best.winner.finalQuality.toFixed(2)}, story score ${best.winner.storyQuality.toFixed(2)}`);
       io.out(`Prompt: ${best.prompt}\n`);
       io.out(best.winner.text);
     }

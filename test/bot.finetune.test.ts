@@ -38,11 +38,12 @@ async function addExamples(runtime: Runtime, userId: string, count: number, from
       story: `Story ${i}. The lamp turned in the silent fog. "Who keeps it now?" asked the child.`,
       quality: 8,
       textQuality: 8.6,
+      storyQuality: 6.6,
       genre,
       teacherId: 'groq-llama-3.3-70b',
       settings: { temperature: 0.7, topP: 0.9, maxTokens: 500 },
-      // Even examples have a clearly worse candidate; odd ones only a close one.
-      rejected: [{ teacherId: 'hf-mistral-7b', text: `Loser ${i}.`, textQuality: i % 2 === 0 ? 7.6 : 8.4 }],
+      // Even examples have a clearly worse candidate by story score (pairs compare story scores); odd ones only a close one.
+      rejected: [{ teacherId: 'hf-mistral-7b', text: `Loser ${i}.`, textQuality: i % 2 === 0 ? 7.6 : 8.4, storyQuality: i % 2 === 0 ? 5.6 : 6.4 }],
     });
   }
 }

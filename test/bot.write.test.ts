@@ -3,6 +3,7 @@
  * SDKs against the provider simulators, an in-memory store. The personal model with memory style
  * examples, Save (owner only) and Regenerate, the teacher fallback, and no model at all.
  */
+import { storyQuality } from '../src/trainer/storyScore.ts';
 import { REST, Routes } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import type { Runtime } from '../src/app/runtime.ts';
@@ -86,6 +87,8 @@ describe('/write end to end', () => {
     // Only the relevant memory story (BM25): the bakery one does not match the prompt.
     expect(field(shown, 'Style examples')).toBe('1 story from your memory:\n1. Horror · 8.90 — A lighthouse in the fog');
     expect(field(shown, 'Settings')).toBe('temperature 0.7 · top-p 0.9 · max 500 tokens');
+    const shownStory = `Take 1: the lighthouse kept its secret under the silent golden fog. "Listen," said the keeper. Nobody did.`;
+    expect(field(shown, 'Story score')).toBe(storyQuality(shownStory, { prompt: 'A lighthouse that keeps a secret' }).toFixed(2));
     expect(limitViolations({ content: shown.content, embeds: shown.embeds as never, components: shown.components as never })).toEqual([]);
     const [saveButton, regenButton] = buttons(shown);
     expect(saveButton?.label).toBe('Save');
@@ -117,6 +120,7 @@ describe('/write end to end', () => {
     expect(story.text).toContain('Take 1:');
     expect(story).toMatchObject({ genre: 'Horror', prompt: 'A lighthouse that keeps a secret', runId: 'write', winner: { teacherId: `personal:${model}`, settings: { temperature: 0.7, topP: 0.9, maxTokens: 500 } } });
     expect(story.finalQuality).toBe(story.textQuality);
+    expect(story.storyQuality).toBe(storyQuality(story.text, { prompt: 'A lighthouse that keeps a secret' }));
     // A personal model is nobody's leaderboard entry.
     expect((await runtime.store.stats.leaderboard({ scope: 'global' })).map((r) => r.teacherId)).not.toContain(`personal:${model}`);
     const saved = await cmd.waitForOriginal((m) => buttons(m)[0]?.label === 'Saved');

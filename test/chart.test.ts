@@ -28,6 +28,7 @@ function result(models: Record<string, { wins: number; quality: number }>, genre
     successful: 38,
     failed: 2,
     stories_saved: 9,
+    average_story_quality: 6.1,
     model_performance,
     average_quality: 8.31,
     genre_distribution: genres,

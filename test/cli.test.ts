@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.ts';
 import type { CliIo } from '../src/cli/io.ts';
 import { textQuality } from '../src/trainer/scoring.ts';
+import { storyQuality } from '../src/trainer/storyScore.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
 import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { TrainingResult } from '../src/trainer/types.ts';
@@ -27,14 +28,32 @@ describe('cli score', () => {
     const io = captureIo();
     const code = await runCli(['score', '--input', fixture('score-input.jsonl')], io);
     expect(code).toBe(1);
-    const rows = io.stdout.map((l) => JSON.parse(l) as { id: string; text_quality: number });
+    const rows = io.stdout.map((l) => JSON.parse(l) as { id: string; text_quality: number; story_quality: number });
     expect(rows.map((r) => r.id)).toEqual(['short', 'rich', 4]);
     expect(rows[0]!.text_quality).toBe(7);
     const rich = JSON.parse(readFileSync(fixture('score-input.jsonl'), 'utf8').split('\n')[1]!) as { text: string };
     expect(rows[1]!.text_quality).toBe(textQuality(rich.text));
     expect(rows[1]!.text_quality).toBe(9.3);
     expect(rows[2]!.text_quality).toBe(7.5);
+    // story_quality sits beside the seed formula on every line: the story score of the text.
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'text_quality', 'story_quality']);
+    expect(rows[1]!.story_quality).toBe(storyQuality(rich.text));
+    expect(rows[1]!.story_quality).toBeGreaterThan(rows[0]!.story_quality);
     expect(io.stderr).toEqual([expect.stringMatching(/^line 3: not valid JSON/), expect.stringMatching(/^line 4: text: /)]);
+  });
+});
+
+describe('cli score with a prompt', () => {
+  it('uses the prompt for the relevance signal of the story score', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zega-score-'));
+    const text = 'The keeper climbed the lighthouse at dusk and lit the lamp for the boats.';
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, `${JSON.stringify({ id: 1, text, prompt: 'A lighthouse keeper lights the lamp for the boats.' })}\n${JSON.stringify({ id: 2, text, prompt: 'Robots build a spaceship on Mars.' })}\n`);
+    const io = captureIo();
+    expect(await runCli(['score', '--input', input], io)).toBe(0);
+    const [onTopic, offTopic] = io.stdout.map((l) => JSON.parse(l) as { story_quality: number; text_quality: number });
+    expect(onTopic!.text_quality).toBe(offTopic!.text_quality);
+    expect(onTopic!.story_quality).toBeGreaterThan(offTopic!.story_quality);
   });
 });
 
@@ -65,7 +84,7 @@ describe('cli usage errors', () => {
     for (const [args, message] of [
       [['train', '--examples', '0'], /--examples must be a whole number from 1 to 1000/],
       [['train', '--examples', '5', '--genres', 'Horror,Cooking'], /Cooking/],
-      [['train', '--voting', 'democracy'], /--voting must be consensus or jury/],
+      [['train', '--voting', 'democracy'], /--voting must be consensus, mbr, jury/],
       [['train', '--bogus'], /Unknown option '--bogus'/],
       [['frobnicate'], /Unknown command "frobnicate"/],
     ] as const) {

@@ -10,6 +10,12 @@ describe('loadConfig', () => {
     expect(config.TEACHER_TIMEOUT_MS).toBe(60_000);
     expect(config.RUN_CONCURRENCY).toBe(3);
     expect(config.GEMINI_API_KEY).toBeUndefined();
+    expect(config.QUALITY_SCORE).toBe('seed');
+  });
+
+  it('QUALITY_SCORE is seed or story', () => {
+    expect(loadConfig({ QUALITY_SCORE: 'story' }).QUALITY_SCORE).toBe('story');
+    expect(() => loadConfig({ QUALITY_SCORE: 'vibes' })).toThrow(/QUALITY_SCORE/);
   });
 
   it('treats empty values (as in a copied .env.example) as unset', () => {

@@ -9,6 +9,7 @@ import {
   encodeListState,
   parseListState,
   storyEmbeds,
+  storyMarkdown,
   storyListEmbed,
   type StoryListItem,
   type StoryView,
@@ -97,6 +98,7 @@ function result(opts: { teachers: TeacherInfo[]; status?: RunStatus; genres?: Pa
     run_id: 'run-0123456789abcdef',
     user_id: OWNER,
     status: opts.status ?? 'done',
+    average_story_quality: 6.4,
     requested: 1000,
     successful: 990,
     failed: 10,
@@ -518,6 +520,15 @@ describe('progressMessage', () => {
     for (const genre of GENRES) expect(text).toContain(genre);
   });
 
+  it('shows the story score beside the seed quality, and unreadable jury ballots', () => {
+    const text = allText(progressMessage({ ...view, totals: totals({ averageStoryQuality: 6.25, jury: { ballots: 70, unreadable: 2, fallbacks: 1 } }) }).embeds);
+    expect(text).toContain('Story score');
+    expect(text).toContain('6.25');
+    expect(text).toContain('2 of 70 ballots unreadable');
+    expect(text).toContain('1 example decided by consensus');
+    expect(allText(progressMessage(view).embeds)).not.toContain('ballots unreadable');
+  });
+
   it('has a Stop button, disabled while stopping', () => {
     const running = buttonByAction(progressMessage(view), 'stop');
     expect(customIdOf(running)).toBe(`zega:run:stop:${TOKEN}`);
@@ -554,7 +565,7 @@ describe('resultsMessage', () => {
     const text = allText(message.embeds);
     for (const t of roster) expect(text).toContain(`**${t.id.slice(0, 39)}…**`);
     for (const genre of GENRES) expect(text).toContain(`${genre} **`);
-    expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Stories saved', 'Fine-tuning examples', 'Duration', 'Genre distribution']);
+    expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Story score', 'Stories saved', 'Fine-tuning examples', 'Duration', 'Genre distribution']);
   });
 
   it('shows who was skipped for lack of quota, who is out and why, who came back, and the calls auto teachers saved', () => {
@@ -617,6 +628,19 @@ describe('resultsMessage', () => {
     expect(message.embeds[0]?.image?.url).toBe('attachment://zega-results.png');
     expect(resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: result({ teachers: roster }), teachers: roster, fineTuneTotal: 1 }).embeds[0]?.image).toBeUndefined();
     expect(() => resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: result({ teachers: roster }), teachers: roster, fineTuneTotal: 1, chartFileName: 'a b.png' })).toThrow(RangeError);
+  });
+
+  it('reports the story score, per model too, and the jury ballots that could not be read', () => {
+    const roster = teachers(3);
+    const r = result({ teachers: roster });
+    r.average_story_quality = 6.42;
+    r.model_performance[roster[0]!.id]!.average_story_quality = 5.91;
+    r.jury = { ballots: 7, unreadable: 2, fallback_examples: 0 };
+    const text = allText(resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: r, teachers: roster, fineTuneTotal: 1 }).embeds);
+    expect(text).toContain('Story score');
+    expect(text).toContain('6.42');
+    expect(text).toContain('story 5.91');
+    expect(text).toContain('2 of 7 ballots unreadable');
   });
 
   it('says clearly when a run was cancelled or failed', () => {
@@ -695,6 +719,13 @@ describe('storyEmbeds', () => {
     expect(render.embeds).toHaveLength(1);
     const text = allText(render.embeds);
     for (const part of ['The Lantern', 'Fantasy', '8.90 ★★★☆☆', 'groq-llama-3.3-70b', '<t:1700000000:R>', 'A lighthouse keeper', 'auto-generated']) expect(text).toContain(part);
+  });
+
+  it('shows the story score beside the quality when the story has one', () => {
+    expect(allText(storyEmbeds({ ...STORY, storyQuality: 6.37 }).embeds)).toContain('Story score');
+    expect(allText(storyEmbeds({ ...STORY, storyQuality: 6.37 }).embeds)).toContain('6.37');
+    expect(allText(storyEmbeds(STORY).embeds)).not.toContain('Story score');
+    expect(storyMarkdown({ ...STORY, storyQuality: 6.37 })).toContain('story score 6.37');
   });
 
   it('splits a longer story over several embeds of one message, losing nothing', () => {

@@ -26,10 +26,11 @@ beforeAll(async () => {
       story: `Story ${i}. The clock stopped at midnight. "Who wound it?" asked the detective.`,
       quality: 7 + i / 2,
       textQuality: 8.8,
+      storyQuality: 6.8,
       genre: 'Mystery',
       teacherId: 'gemini-2.5-flash',
       settings: { temperature: 0.8, topP: 0.95, maxTokens: 600 },
-      rejected: i === 0 ? [] : [{ teacherId: 'hf-qwen2.5-7b', text: `Loser ${i}.`, textQuality: 8.8 - i / 4 }],
+      rejected: i === 0 ? [] : [{ teacherId: 'hf-qwen2.5-7b', text: `Loser ${i}.`, textQuality: 8.8, storyQuality: 6.8 - i / 4 }],
     });
   }
   await store.close();
@@ -61,8 +62,8 @@ describe('cli dataset export', () => {
   it('writes DPO pairs with the margin rule, configurable', async () => {
     const dpo = await cli(['dataset', 'export', '--user', 'alice', '--format', 'dpo']);
     expect(dpo.code).toBe(0);
-    // Losers sit 0.25, 0.5 and 0.75 below the winner: two clear at 0.5.
-    expect(parse(dpo.out).map((r) => (r.metadata as { rejected_score: number }).rejected_score)).toEqual([8.3, 8.05]);
+    // Losers sit 0.25, 0.5 and 0.75 below the winner by story score (their text quality ties): two clear at 0.5.
+    expect(parse(dpo.out).map((r) => (r.metadata as { rejected_score: number }).rejected_score)).toEqual([6.3, 6.05]);
     const wide = await cli(['dataset', 'export', '--user', 'alice', '--format', 'dpo', '--margin', '0.7']);
     expect(parse(wide.out)).toHaveLength(1);
     const none = await cli(['dataset', 'export', '--user', 'alice', '--format', 'dpo', '--margin', '5']);

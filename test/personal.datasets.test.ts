@@ -12,6 +12,7 @@ import {
 import { exportDataset } from '../src/personal/export.ts';
 import { openStore, type FineTuneExample, type ZegaStore } from '../src/storage/index.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
+import { storyQuality } from '../src/trainer/storyScore.ts';
 
 const SETTINGS = { temperature: 0.9, topP: 0.95, maxTokens: 600 };
 
@@ -27,13 +28,14 @@ function example(over: Partial<FineTuneExample> = {}): FineTuneExample {
     story: 'The lamp stuttered. "Help," it spelled, and the keeper listened.',
     quality: 8.14,
     textQuality: 8.8,
+    storyQuality: 6.8,
     genre: 'Horror',
     teacherId: 'groq-llama-3.3-70b',
     settings: SETTINGS,
     rejected: [
-      { teacherId: 'gemini-2.5-flash', text: 'A close second.', textQuality: 8.5 },
-      { teacherId: 'hf-qwen2.5-7b', text: 'Clearly worse.', textQuality: 8.3 },
-      { teacherId: 'hf-mistral-7b', text: 'Much worse.', textQuality: 7.0 },
+      { teacherId: 'gemini-2.5-flash', text: 'A close second.', textQuality: 8.5, storyQuality: 6.5 },
+      { teacherId: 'hf-qwen2.5-7b', text: 'Clearly worse.', textQuality: 8.3, storyQuality: 6.3 },
+      { teacherId: 'hf-mistral-7b', text: 'Much worse.', textQuality: 7.0, storyQuality: 5.0 },
     ],
     createdAt: Date.UTC(2026, 0, 2, 3, 4, 5),
     ...over,
@@ -43,6 +45,7 @@ function example(over: Partial<FineTuneExample> = {}): FineTuneExample {
 const METADATA = {
   quality: 8.14,
   text_quality: 8.8,
+  story_quality: 6.8,
   genre: 'Horror',
   model: 'groq-llama-3.3-70b',
   settings: { temperature: 0.9, top_p: 0.95, max_tokens: 600 },
@@ -81,10 +84,10 @@ describe('line builders', () => {
       metadata: {
         genre: 'Horror',
         chosen_model: 'groq-llama-3.3-70b',
-        chosen_score: 8.8,
+        chosen_score: 6.8,
         chosen_quality: 8.14,
         rejected_model: 'hf-qwen2.5-7b',
-        rejected_score: 8.3,
+        rejected_score: 6.3,
         margin: 0.5,
         run_id: 'run-1',
         example_index: 3,
@@ -94,15 +97,31 @@ describe('line builders', () => {
   });
 
   it('dpo: no pair when every loser is within the margin, rated above the winner, empty or the same text', () => {
-    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'close', textQuality: 8.4 }] }))).toBeUndefined();
-    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'better', textQuality: 9.3 }] }))).toBeUndefined();
+    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'close', textQuality: 8.4, storyQuality: 6.4 }] }))).toBeUndefined();
+    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'better', textQuality: 9.3, storyQuality: 7.3 }] }))).toBeUndefined();
     expect(preferencePair(example({ rejected: [] }))).toBeUndefined();
     const e = example();
-    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: ` ${e.story} `, textQuality: 7 }, { teacherId: 'b', text: '  ', textQuality: 7 }] }))).toBeUndefined();
+    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: ` ${e.story} `, textQuality: 7, storyQuality: 1 }, { teacherId: 'b', text: '  ', textQuality: 7, storyQuality: 1 }] }))).toBeUndefined();
     // The margin is configurable; 0.5 is the default.
     expect(DPO_MARGIN).toBe(0.5);
-    expect(rejectedCandidate(e, 1)?.teacherId).toBe('hf-mistral-7b');
-    expect(rejectedCandidate(e, 0.2)?.teacherId).toBe('gemini-2.5-flash');
+    expect(rejectedCandidate(e, 1)?.candidate.teacherId).toBe('hf-mistral-7b');
+    expect(rejectedCandidate(e, 0.2)?.candidate.teacherId).toBe('gemini-2.5-flash');
+  });
+
+  it('dpo: the story score margin decides, whatever the text quality says', () => {
+    // Far below by text quality, close by story score: no pair.
+    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'other', textQuality: 7.0, storyQuality: 6.6 }] }))).toBeUndefined();
+    // Close by text quality, far below by story score: a pair.
+    expect(preferencePair(example({ rejected: [{ teacherId: 'a', text: 'other', textQuality: 8.7, storyQuality: 4.0 }] }))?.metadata).toMatchObject({ chosen_score: 6.8, rejected_score: 4, margin: 2.8 });
+  });
+
+  it('dpo: examples stored without story scores get them computed from the texts, both sides alike', () => {
+    const long = 'The keeper climbed the tower at dusk and lit the lamp. A boat drifted toward the rocks, and she rang the bell until the sailors turned. "Hold on," she called into the wind, and they held on until morning came.';
+    const old = example({ story: long, storyQuality: undefined, rejected: [{ teacherId: 'a', text: 'Lamp.', textQuality: 7 }] });
+    const pair = preferencePair(old, 0.1);
+    expect(pair?.metadata.chosen_score).toBe(storyQuality(long));
+    expect(pair?.metadata.rejected_score).toBe(storyQuality('Lamp.'));
+    expect(sftLine(old).metadata.story_quality).toBe(storyQuality(long));
   });
 
   it('datasetLine is one JSON object and a newline; dpo gives none without a pair', () => {
@@ -126,7 +145,7 @@ describe('export from the store', () => {
     store = await openStore('memory://');
     const inputs = [
       example({ index: 0, genre: 'Horror', story: 'First story.' }),
-      example({ index: 1, genre: 'Comedy', system: storySystemPrompt('Comedy'), story: 'Second story.', rejected: [{ teacherId: 'x', text: 'close', textQuality: 8.6 }] }),
+      example({ index: 1, genre: 'Comedy', system: storySystemPrompt('Comedy'), story: 'Second story.', rejected: [{ teacherId: 'x', text: 'close', textQuality: 8.6, storyQuality: 6.6 }] }),
       example({ index: 2, genre: 'Romance', system: storySystemPrompt('Romance'), story: 'Third story.' }),
     ];
     for (const e of inputs) {

@@ -57,7 +57,9 @@ function exampleAt(i: number, userId = 'alice'): NewFineTuneExample {
     teacherId: star ? B : A,
     settings: star ? S1 : useS2 ? S2 : S1,
     // Every fifth example has no clear loser (0.3 below the winner): no preference pair.
-    rejected: [{ teacherId: 'hf-mistral-7b', text: `Weaker story ${i}.`, textQuality: i % 5 === 0 ? 8.3 : 7.9 }],
+    // Pairs compare story scores: every fifth loser is within the 0.5 margin.
+    storyQuality: 6.6,
+    rejected: [{ teacherId: 'hf-mistral-7b', text: `Weaker story ${i}.`, textQuality: i % 5 === 0 ? 8.3 : 7.9, storyQuality: i % 5 === 0 ? 6.3 : 5.9 }],
     createdAt: Date.UTC(2026, 0, 1) + i * 1000,
   };
 }

@@ -45,6 +45,7 @@ function record(runId: string, index: number, extra: Partial<ExampleRecord> & { 
     settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 },
     text: teacherId === 'groq-llama' ? WIN_TEXT : `A candidate story by ${teacherId} about moons and machines, number ${index}.`,
     textQuality,
+    storyQuality: textQuality - 2,
     usage: { inputTokens: 120, outputTokens: 210 },
     finishReason: 'stop',
     votedFor: 'groq-llama',
@@ -85,6 +86,7 @@ function record(runId: string, index: number, extra: Partial<ExampleRecord> & { 
       text: WIN_TEXT,
       settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 },
       textQuality: 8.2,
+      storyQuality: 6.3,
       confidence: 0.71,
       finalQuality: quality,
       votes: { 'groq-llama': 4, 'gemini-pro': 1 },
@@ -103,6 +105,7 @@ function result(runId: string, userId: string, status: TrainingResult['status'])
     run_id: runId,
     user_id: userId,
     status,
+    average_story_quality: 6.3,
     requested: 3,
     successful: 2,
     failed: 1,
@@ -146,6 +149,7 @@ describe('TrainerStore.recordExample', () => {
       title: 'The lighthouse keeper of Europa counted the ice quakes like heartbeats.',
       finalQuality: 8.6,
       textQuality: 8.2,
+      storyQuality: 6.3,
       confidence: 0.71,
       winner: { teacherId: 'groq-llama', settings: { temperature: 0.85, topP: 0.92, maxTokens: 900 } },
       runId: 'run-1',
@@ -164,7 +168,7 @@ describe('TrainerStore.recordExample', () => {
     // Statistics in every scope; a cancelled call is not counted against its teacher.
     for (const query of [{ scope: 'global' as const }, { scope: 'guild' as const, id: 'g-7' }, { scope: 'user' as const, id: 'u-100' }, { scope: 'global' as const, genre: 'Science Fiction' as Genre }]) {
       const board = await store.stats.leaderboard(query);
-      expect(board[0]).toMatchObject({ rank: 1, teacherId: 'groq-llama', wins: 1, averageQuality: 8.6, calls: 1, failures: 0, averageLatencyMs: 400, stories: 1, winRate: 1 });
+      expect(board[0]).toMatchObject({ rank: 1, teacherId: 'groq-llama', wins: 1, averageQuality: 8.6, averageStoryQuality: 6.3, calls: 1, failures: 0, averageLatencyMs: 400, stories: 1, winRate: 1 });
       expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: 1, failures: 1, failureRate: 1, wins: 0 });
       expect(board.find((r) => r.teacherId === 'ollama-llama3')).toBeUndefined();
       expect(board).toHaveLength(6);
@@ -177,9 +181,9 @@ describe('TrainerStore.recordExample', () => {
 
     // Fine-tuning collection, with the losing candidates best first.
     const [ft] = await store.fineTune.list('u-100');
-    expect(ft).toMatchObject({ system: SYSTEM, prompt: 'Write about a lighthouse on an ice moon.', story: WIN_TEXT, quality: 8.6, genre: 'Science Fiction', teacherId: 'groq-llama' });
+    expect(ft).toMatchObject({ system: SYSTEM, prompt: 'Write about a lighthouse on an ice moon.', story: WIN_TEXT, quality: 8.6, storyQuality: 6.3, genre: 'Science Fiction', teacherId: 'groq-llama' });
     expect(ft?.rejected.map((r) => r.teacherId)).toEqual(['gemini-pro', 'gemini-flash', 'hf-mistral', 'groq-mixtral']);
-    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, text: expect.stringContaining('gemini-pro') as unknown as string });
+    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, storyQuality: 5.9, text: expect.stringContaining('gemini-pro') as unknown as string });
 
     // Memory.
     const hits = await store.memory.search('u-100', 'lighthouse ice quakes', 3);

@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { finalQuality, textQuality } from '../src/trainer/scoring.ts';
 import { similarityMatrix } from '../src/trainer/similarity.ts';
-import {
-  JURY_INSTRUCTION,
-  buildJuryPrompt,
-  consensusVote,
-  juryLabel,
-  juryOptionsFor,
-  parseJuryAnswer,
-  tallyBallots,
-  type Candidate,
-} from '../src/trainer/voting.ts';
+import { candidateStoryQualities } from '../src/trainer/storyScore.ts';
+import { SIMILARITY_TIE_EPSILON, bordaTally, consensusVote, mbrVote, tallyBallots, type Candidate } from '../src/trainer/voting.ts';
 
 const c = (teacherId: string, text: string): Candidate => ({ teacherId, text });
 
@@ -55,46 +47,64 @@ describe('consensusVote', () => {
     });
   });
 
-  describe('winner ties: text quality, then roster order', () => {
-    it('two candidates vote for each other; the higher text quality wins wherever it stands', () => {
-      for (const candidates of [[c('p', PLAIN), c('q', DIALOGUE)], [c('q', DIALOGUE), c('p', PLAIN)]]) {
+  describe('ties and near-ties: story score, then centrality, then teacher id — never roster order', () => {
+    it('two candidates vote for each other; the higher story score wins wherever it stands', () => {
+      const short = 'The sea.';
+      const long = 'The sea rose over the harbour wall at dusk, and the keeper lit the lamp for the boats still out.';
+      for (const candidates of [[c('p', short), c('q', long)], [c('q', long), c('p', short)]]) {
         const vote = consensusVote(candidates);
-        expect(vote.ballots).toEqual({ p: 'q', q: 'p' });
         expect(vote.votes).toEqual({ p: 1, q: 1 });
+        expect(vote.storyQuality.q).toBeGreaterThan(vote.storyQuality.p as number);
         expect(vote.winner).toBe('q');
-        expect(vote.voters).toBe(2);
         expect(vote.confidence).toBe(0.5);
-        expect(vote.finalQuality).toBe(finalQuality(7.3, 0.5)); // 5.11 + 1.5 = 6.61
-        expect(vote.finalQuality).toBe(6.61);
+        expect(vote.finalQuality).toBe(finalQuality(textQuality(long), 0.5));
       }
     });
 
-    it('equal votes and equal quality: the first in roster order wins', () => {
+    it('equal votes, equal story score and equal centrality: the teacher id decides, in any roster order', () => {
       expect(consensusVote([c('p', 'apple tree'), c('r', 'pear tree')]).winner).toBe('p');
-      expect(consensusVote([c('r', 'pear tree'), c('p', 'apple tree')]).winner).toBe('r');
+      expect(consensusVote([c('r', 'pear tree'), c('p', 'apple tree')]).winner).toBe('p');
+    });
+
+    it('a near-tie in similarity (within SIMILARITY_TIE_EPSILON) goes to the better story, not the more similar one', () => {
+      const base = 'the keeper climbed the tower and lit the lamp for the boats out on the dark water tonight while the town slept below the cliffs and the wind rose';
+      const candidates = [c('v', base), c('b', `${base} and waited`), c('d', `${base} once more`)];
+      const sim = similarityMatrix(candidates.map((x) => x.text));
+      const gap = (sim[0]?.[1] as number) - (sim[0]?.[2] as number);
+      expect(gap).toBeGreaterThan(0);
+      expect(gap).toBeLessThan(SIMILARITY_TIE_EPSILON);
+      expect(consensusVote(candidates, { storyQualities: [5, 1, 9] }).ballots.v).toBe('d');
+      expect(consensusVote(candidates, { storyQualities: [5, 9, 1] }).ballots.v).toBe('b');
+    });
+
+    it('a clear similarity lead is not overturned by the story score', () => {
+      const candidates = [c('v', 'the keeper climbed the tower'), c('b', 'the keeper climbed the tower at night'), c('d', 'robots assemble cars')];
+      expect(consensusVote(candidates, { storyQualities: [5, 1, 9] }).ballots.v).toBe('b');
+    });
+
+    it('the winner does not depend on the order of the candidates', () => {
+      const texts = ['zebra', PLAIN, DIALOGUE, 'a tale of the sea and the keeper', 'the keeper and the sea'];
+      const candidates = texts.map((t, i) => c(`t${i}`, t));
+      const winner = consensusVote(candidates).winner;
+      for (let shift = 1; shift < candidates.length; shift++) {
+        const rotated = [...candidates.slice(shift), ...candidates.slice(0, shift)];
+        expect(consensusVote(rotated).winner).toBe(winner);
+        expect(consensusVote([...rotated].reverse()).winner).toBe(winner);
+        expect(mbrVote(rotated).winner).toBe(mbrVote(candidates).winner);
+      }
     });
   });
 
-  describe('voter ties among equally similar others: text quality, then roster order', () => {
-    it('disjoint texts (all similarities 0): higher quality, then roster order', () => {
-      const vote = consensusVote([c('v', 'zebra'), c('p', PLAIN), c('q', DIALOGUE)]);
-      // v: p and q at 0 → q (7.3). p: v and q at 0 → q. q: v and p at 0, both 7.0 → v (roster).
-      expect(vote.ballots).toEqual({ v: 'q', p: 'q', q: 'v' });
-      expect(vote.winner).toBe('q');
-      expect(vote.confidence).toBe(2 / 3);
-    });
+  it('similarity comes before the tie-break', () => {
+    const vote = consensusVote([c('v', 'apple tree'), c('p', 'apple pie'), c('q', DIALOGUE)]);
+    expect(vote.ballots.v).toBe('p');
+  });
 
-    it('equal non-zero similarity: higher quality wins even later in the roster', () => {
-      // Quotes do not change the words, so p and q have the same vector; only q has dialogue.
-      const vote = consensusVote([c('v', 'red fox'), c('p', 'red fox jumps'), c('q', 'red fox "jumps"')]);
-      expect(vote.ballots.v).toBe('q');
-      expect(vote.textQuality.q).toBeGreaterThan(vote.textQuality.p ?? Infinity);
-    });
-
-    it('similarity comes before quality', () => {
-      const vote = consensusVote([c('v', 'apple tree'), c('p', 'apple pie'), c('q', DIALOGUE)]);
-      expect(vote.ballots.v).toBe('p');
-    });
+  it('uses the story scores it is given (the evaluation passes cross-validated ones)', () => {
+    const candidates = [c('a', 'apple tree'), c('b', 'pear tree')];
+    expect(consensusVote(candidates, { storyQualities: [1, 9] }).winner).toBe('b');
+    expect(consensusVote(candidates, { storyQualities: [9, 1] }).winner).toBe('a');
+    expect(() => consensusVote(candidates, { storyQualities: [1] })).toThrow(/2 candidates/);
   });
 
   it('a single candidate wins with 0 voters and confidence 0', () => {
@@ -107,28 +117,29 @@ describe('consensusVote', () => {
       voters: 0,
       confidence: 0,
       textQuality: { solo: textQuality(text) },
+      storyQuality: { solo: candidateStoryQualities([text])[0] },
+      centrality: { solo: 0 },
       finalQuality: finalQuality(textQuality(text), 0),
     });
     expect(vote.finalQuality).toBe(Math.round(textQuality(text) * 70) / 100);
   });
 
-  it('identical candidates give a deterministic winner: the first in roster order', () => {
+  it('identical candidates give a deterministic winner: the smallest teacher id, wherever it stands', () => {
     for (const n of [2, 3, 7]) {
-      const candidates = Array.from({ length: n }, (_, i) => c(`t${i}`, 'The same story, word for word.'));
+      const candidates = Array.from({ length: n }, (_, i) => c(`t${i}`, 'The same story, word for word.')).reverse();
       const vote = consensusVote(candidates);
-      // Everyone ties on similarity and quality, so each votes for the first other: t0 gets n-1, t1 gets t0's vote.
-      expect(vote.ballots).toEqual(Object.fromEntries(candidates.map((x, i) => [x.teacherId, i === 0 ? 't1' : 't0'])));
+      // Everything ties, so each votes for the smallest other id: t0 gets n-1 votes, t1 gets t0's.
       expect(vote.votes.t0).toBe(n - 1);
       expect(vote.votes.t1).toBe(1);
       expect(vote.winner).toBe('t0');
-      expect(vote.voters).toBe(n);
       expect(vote.confidence).toBe((n - 1) / n);
       expect(consensusVote(candidates)).toEqual(vote);
     }
   });
 
   it('candidates with empty text still vote (all their similarities are 0)', () => {
-    const vote = consensusVote([c('e', ''), c('p', PLAIN), c('q', DIALOGUE)]);
+    const vote = consensusVote([c('e', ''), c('p', PLAIN), c('q', DIALOGUE)], { storyQualities: [1, 2, 3] });
+    // e is equally (not) similar to p and q: the tie goes to the better story score.
     expect(vote.ballots.e).toBe('q');
     expect(vote.voters).toBe(3);
   });
@@ -140,7 +151,7 @@ describe('consensusVote', () => {
 });
 
 describe('tallyBallots', () => {
-  const roster = [c('a', PLAIN), c('b', 'pear tree'), c('d', DIALOGUE), c('e', 'plum tree')];
+  const roster = [c('a', PLAIN), c('b', 'pear tree'), c('d', 'A pear tree grew by the old wall. "Look," she said. It bloomed.'), c('e', 'plum tree')];
 
   it('ignores self-votes, unknown candidates, undefined ballots and voters that are not candidates', () => {
     const vote = tallyBallots(roster, { a: 'a', b: 'nobody', d: undefined, e: 'b', stranger: 'b' });
@@ -159,25 +170,22 @@ describe('tallyBallots', () => {
     expect(vote.confidence).toBe(2 / 4);
   });
 
-  it('breaks a tie by text quality, then roster order', () => {
-    // a and d tie on 2 votes; d has dialogue (7.3 > 7.0) so it wins although a comes first.
-    const byQuality = tallyBallots(roster, { a: 'd', b: 'a', d: 'a', e: 'd' });
-    expect(byQuality.votes).toEqual({ a: 2, b: 0, d: 2, e: 0 });
-    expect(byQuality.winner).toBe('d');
-    expect(byQuality.confidence).toBe(0.5);
-    // b and e tie on 2 votes with equal quality: b comes first.
-    const byRoster = tallyBallots(roster, { a: 'e', b: 'e', d: 'b', e: 'b' });
-    expect(byRoster.winner).toBe('b');
-    const reversed = tallyBallots([...roster].reverse(), { a: 'e', b: 'e', d: 'b', e: 'b' });
-    expect(reversed.winner).toBe('e');
+  it('breaks a tie by story score, whatever the roster order', () => {
+    const tied = { a: 'd', b: 'a', d: 'a', e: 'd' };
+    const vote = tallyBallots(roster, tied);
+    expect(vote.votes).toEqual({ a: 2, b: 0, d: 2, e: 0 });
+    const expected = (vote.storyQuality.a as number) > (vote.storyQuality.d as number) ? 'a' : 'd';
+    expect(vote.winner).toBe(expected);
+    expect(tallyBallots([...roster].reverse(), tied).winner).toBe(expected);
+    expect(vote.confidence).toBe(0.5);
   });
 
-  it('with no counted ballot: best text quality wins, 0 voters, confidence 0', () => {
+  it('with no counted ballot: the tie-break picks among all, 0 voters, confidence 0', () => {
     const vote = tallyBallots(roster, {});
-    expect(vote.winner).toBe('d');
+    const best = Object.entries(vote.storyQuality).sort(([, x], [, y]) => y - x)[0]?.[0];
+    expect(vote.winner).toBe(best);
     expect(vote.voters).toBe(0);
     expect(vote.confidence).toBe(0);
-    expect(vote.finalQuality).toBe(finalQuality(7.3, 0));
   });
 
   it('is not fooled by teacher ids that are Object.prototype names', () => {
@@ -192,67 +200,54 @@ describe('tallyBallots', () => {
   });
 });
 
-describe('jury helpers', () => {
-  it('labels stories A, B, … Z, AA', () => {
-    expect([0, 1, 2, 25, 26, 27].map(juryLabel)).toEqual(['A', 'B', 'C', 'Z', 'AA', 'AB']);
-    expect(() => juryLabel(-1)).toThrow(RangeError);
+describe('mbrVote', () => {
+  const cluster = 'the lighthouse keeper climbed the winding stairs at dusk and lit the great lamp';
+  it('picks the candidate with the highest similarity to the others times its story score', () => {
+    const candidates = [c('o', 'robots assemble quietly in factories'), c('a', cluster), c('b', `${cluster} for the boats`), c('d', `${cluster} once more`)];
+    const vote = mbrVote(candidates);
+    const utility = (id: string) => (vote.centrality[id] as number) * (vote.storyQuality[id] as number);
+    for (const other of ['o', 'a', 'b', 'd']) expect(utility(vote.winner)).toBeGreaterThanOrEqual(utility(other));
+    expect(vote.winner).not.toBe('o');
+    // Confidence comes from the consensus ballots, so the final quality means the same in every mode.
+    expect(vote.ballots).toEqual(consensusVote(candidates).ballots);
+    expect(vote.confidence).toBe((vote.votes[vote.winner] as number) / vote.voters);
   });
 
-  it('shows a juror every other story, anonymised, and maps labels back', () => {
-    const roster = [c('groq', 'Story one.'), c('gemini', 'Story two.'), c('ollama', 'Story three.')];
-    const { options, teacherByLabel } = juryOptionsFor(roster, 'gemini');
-    expect(options).toEqual([{ label: 'A', text: 'Story one.' }, { label: 'B', text: 'Story three.' }]);
-    expect(teacherByLabel).toEqual({ A: 'groq', B: 'ollama' });
+  it('a better story score outweighs a little less similarity', () => {
+    const candidates = [c('a', 'apple tree'), c('b', 'pear tree'), c('d', 'plum tree')];
+    expect(mbrVote(candidates, { storyQualities: [1, 9, 1] }).winner).toBe('b');
+    expect(mbrVote(candidates, { storyQualities: [1, 1, 9] }).winner).toBe('d');
+  });
+});
+
+describe('bordaTally', () => {
+  const roster = [c('a', 'apple tree'), c('b', 'pear tree'), c('d', 'plum tree'), c('e', 'fig tree')];
+
+  it('adds up rankings: first place 1 point, last 0, mean over the jurors who saw the story', () => {
+    const vote = bordaTally(roster, { a: ['d', 'b', 'e'], b: ['d', 'a', 'e'], d: ['a', 'b', 'e'], e: ['d', 'a', 'b'] });
+    // d: 1 + 1 + 1 over 3 jurors = 1; a: 0.5 + 1 + 0.5 = 2/3; b: 0.5 + 0.5 + 0 = 1/3; e: 0.
+    expect(vote.winner).toBe('d');
+    expect(vote.ballots).toEqual({ a: 'd', b: 'd', d: 'a', e: 'd' });
+    expect(vote.votes).toEqual({ a: 1, b: 0, d: 3, e: 0 });
+    expect(vote.confidence).toBe(3 / 4);
   });
 
-  it('builds a prompt with the writing prompt, each labelled story and the letter-only instruction', () => {
-    const prompt = buildJuryPrompt('Write about a lighthouse.', [{ label: 'A', text: 'First tale.' }, { label: 'B', text: 'Second tale.' }, { label: 'C', text: 'Third tale.' }]);
-    expect(prompt).toContain('Write about a lighthouse.');
-    expect(prompt).toContain('Story A:\nFirst tale.');
-    expect(prompt).toContain('Story B:\nSecond tale.');
-    expect(prompt).toContain('Story C:\nThird tale.');
-    expect(prompt).toContain(JURY_INSTRUCTION);
-    expect(JURY_INSTRUCTION).toBe('Answer with the letter only');
-    expect(prompt).toContain('(A, B or C)');
-    expect(prompt.indexOf('Story A:')).toBeLessThan(prompt.indexOf('Story B:'));
-    expect(() => buildJuryPrompt('p', [])).toThrow(/no stories/);
-    expect(() => buildJuryPrompt('p', [{ label: 'A', text: 'x' }, { label: 'A', text: 'y' }])).toThrow(/unique/);
+  it('a partial ranking leaves the unranked stories sharing the places left', () => {
+    const vote = bordaTally(roster, { a: ['e'], b: ['e', 'a', 'd'] });
+    expect(vote.winner).toBe('e');
+    expect(vote.voters).toBe(2);
   });
 
-  it('parses tolerant answers', () => {
-    const labels = ['A', 'B', 'C', 'D'];
-    const cases: [string, string | undefined][] = [
-      ['B', 'B'],
-      ['b', 'B'],
-      [' B. ', 'B'],
-      ['Story B', 'B'],
-      ['**B**', 'B'],
-      ['**Story C**', 'C'],
-      ['(D)', 'D'],
-      ['Answer: C', 'C'],
-      ['I choose B.', 'B'],
-      ['The best story is C because of its ending.', 'C'],
-      ['My vote for D, easily.', 'D'],
-      ['A is the best.', 'A'],
-      ['A tough call, but B.', 'B'],
-      ['B, clearly.', 'B'],
-      ['I think D.', 'D'],
-    ];
-    for (const [answer, expected] of cases) expect(parseJuryAnswer(answer, labels), answer).toBe(expected);
+  it('ignores unreadable ballots, self-votes and unknown ids, and falls back to consensus when none is left', () => {
+    const vote = bordaTally(roster, { a: undefined, b: ['b', 'nobody'], d: [], e: undefined });
+    expect(vote).toEqual(consensusVote(roster));
   });
 
-  it('returns undefined for ambiguous, absent or unknown labels', () => {
-    const labels = ['A', 'B', 'C'];
-    for (const answer of ['', 'None of them.', 'Both are great', 'A or B', 'Story A is good but I choose B', 'B and C tie.', 'Z', 'Story E']) {
-      expect(parseJuryAnswer(answer, labels), answer).toBeUndefined();
-    }
-    expect(parseJuryAnswer('B', [])).toBeUndefined();
-  });
-
-  it('reads "I" as a pronoun when it is followed by a word, even when I is a label', () => {
-    const labels = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'];
-    expect(parseJuryAnswer('I think D', labels)).toBe('D');
-    expect(parseJuryAnswer('I', labels)).toBe('I');
-    expect(parseJuryAnswer('Story I', labels)).toBe('I');
+  it('never falls back to roster order: a tie in points goes to the story score', () => {
+    // a ranks b first, b ranks a first; d and e rank nobody: a and b both have mean 1.
+    const rankings = { a: ['b', 'd', 'e'], b: ['a', 'd', 'e'] };
+    expect(bordaTally(roster, rankings, { storyQualities: [1, 9, 5, 5] }).winner).toBe('b');
+    expect(bordaTally(roster, rankings, { storyQualities: [9, 1, 5, 5] }).winner).toBe('a');
+    expect(bordaTally([...roster].reverse(), rankings, { storyQualities: [5, 5, 1, 9] }).winner).toBe('a');
   });
 });

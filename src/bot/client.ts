@@ -39,6 +39,7 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     slotWaitMs: runtime.config.SLOT_WAIT_MS,
     minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
+    qualityScore: runtime.config.QUALITY_SCORE,
     dailyExamplesPerUser: runtime.config.DAILY_EXAMPLES_PER_USER,
     onError: (err, context) => logger.error({ err, context }, 'run error'),
   });

@@ -6,7 +6,7 @@
  */
 import type { Teacher } from '../teachers/types.ts';
 import { startTraining, type TrainingHandle } from '../trainer/run.ts';
-import type { RunOptions, RunTotals, TrainerStore, TrainingEvent, TrainingResult } from '../trainer/types.ts';
+import type { QualityScore, RunOptions, RunTotals, TrainerStore, TrainingEvent, TrainingResult } from '../trainer/types.ts';
 
 /**
  * What a front end hears about its run. A listener may return a promise (e.g. the final Discord
@@ -48,6 +48,8 @@ export interface RunManagerOptions {
   slotWaitMs?: number;
   minCandidates?: number;
   fineTuneEvery?: number;
+  /** Which score decides the thresholds (QUALITY_SCORE; default seed). */
+  qualityScore?: QualityScore;
   /** Examples one user may train per rolling 24 hours (undefined = no cap). */
   dailyExamplesPerUser?: number;
   now?: () => number;
@@ -233,6 +235,7 @@ export class RunManager {
         ...(this.options.slotWaitMs ? { slotWaitMs: this.options.slotWaitMs } : {}),
         ...(this.options.minCandidates ? { minCandidates: this.options.minCandidates } : {}),
         ...(this.options.fineTuneEvery ? { fineTuneEvery: this.options.fineTuneEvery } : {}),
+        ...(this.options.qualityScore ? { qualityScore: this.options.qualityScore } : {}),
         onError: this.options.onError,
         onEvent: (event) => {
           if (event.type === 'example') session.totals = event.totals;

@@ -18,7 +18,6 @@ import { DATASET_USAGE } from './usage.ts';
 import { UsageError, type CliIo } from './io.ts';
 
 
-
 const USER_OPTION = { user: { type: 'string' } } as const;
 
 function requireUser(user: string | undefined): string {

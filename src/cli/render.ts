@@ -1,4 +1,5 @@
 /** Plain-text tables of a run's result, shared by the CLI and the demo. */
+import { unreadableBallotsText } from '../trainer/jury.ts';
 import type { RunTotals, TrainingResult } from '../trainer/types.ts';
 
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -21,6 +22,10 @@ export function formatSummary(result: TrainingResult): string {
       ['Successful', `${result.successful} (${pct(result.successful, done)})`],
       ['Failed', result.failed],
       ['Average quality', result.average_quality.toFixed(2)],
+      ['Average story quality', result.average_story_quality.toFixed(2)],
+      ...(result.jury
+        ? [['Jury ballots', `${unreadableBallotsText(result.jury)}${result.jury.fallback_examples > 0 ? ` · ${result.jury.fallback_examples} example(s) decided by consensus` : ''}`]]
+        : []),
       ['Stories saved', result.stories_saved],
       ['Fine-tuning examples', `+${s.fine_tune_examples_collected} (total ${s.fine_tune_examples_total})`],
       ['Next fine-tune in', `${s.until_next_fine_tune} examples`],
@@ -47,8 +52,19 @@ export function winRate(p: TrainingResult['model_performance'][string]): string 
 export function formatLeaderboard(result: TrainingResult): string {
   const rows = Object.entries(result.model_performance)
     .sort(([, a], [, b]) => b.wins - a.wins || b.average_quality - a.average_quality)
-    .map(([id, p], i) => [i + 1, p.out ? `${id} (out)` : id, p.wins, winRate(p), p.average_quality.toFixed(2), p.calls, p.failures, p.skipped ?? 0, `${p.average_latency_ms} ms`]);
-  return table(['#', 'Model', 'Wins', 'Win rate', 'Avg quality', 'Calls', 'Failures', 'Skipped', 'Latency'], rows);
+    .map(([id, p], i) => [
+      i + 1,
+      p.out ? `${id} (out)` : id,
+      p.wins,
+      winRate(p),
+      p.average_quality.toFixed(2),
+      (p.average_story_quality ?? 0).toFixed(2),
+      p.calls,
+      p.failures,
+      p.skipped ?? 0,
+      `${p.average_latency_ms} ms`,
+    ]);
+  return table(['#', 'Model', 'Wins', 'Win rate', 'Avg quality', 'Avg story', 'Calls', 'Failures', 'Skipped', 'Latency'], rows);
 }
 
 export function formatGenres(result: TrainingResult): string {
@@ -63,5 +79,7 @@ export function progressLine(totals: RunTotals, width = 24): string {
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
   const eta = totals.etaMs === undefined ? '' : ` · ETA ${Math.ceil(totals.etaMs / 1000)} s`;
   const leader = totals.leadingTeacher ? ` · lead ${totals.leadingTeacher.teacherId}` : '';
-  return `${bar} ${totals.done}/${totals.total} · ok ${totals.successful} · avg ${totals.averageQuality.toFixed(2)} · saved ${totals.storiesSaved}${leader}${eta}`;
+  const story = totals.averageStoryQuality === undefined ? '' : ` (story ${totals.averageStoryQuality.toFixed(2)})`;
+  const jury = totals.jury && totals.jury.unreadable > 0 ? ` · ${unreadableBallotsText(totals.jury)}` : '';
+  return `${bar} ${totals.done}/${totals.total} · ok ${totals.successful} · avg ${totals.averageQuality.toFixed(2)}${story} · saved ${totals.storiesSaved}${jury}${leader}${eta}`;
 }

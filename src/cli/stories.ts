@@ -24,7 +24,7 @@ export async function storiesCommand(args: string[], store: ZegaStore, io: CliIo
       return 1;
     }
     io.out(`# ${story.title}\n`);
-    io.out(`${story.genre} · quality ${story.finalQuality.toFixed(2)} · by ${story.winner.teacherId} · ${new Date(story.createdAt).toISOString()}`);
+    io.out(`${story.genre} · quality ${story.finalQuality.toFixed(2)}${story.storyQuality !== undefined ? ` · story score ${story.storyQuality.toFixed(2)}` : ''} · by ${story.winner.teacherId} · ${new Date(story.createdAt).toISOString()}`);
     io.out(`Prompt: ${story.prompt}\n`);
     io.out(story.text);
     return 0;

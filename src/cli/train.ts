@@ -1,7 +1,7 @@
 /** `cli train`: one training run from the terminal, with a progress bar or pure JSON. */
 import { parseGenreList } from '../trainer/genres.ts';
 import { startTraining } from '../trainer/run.ts';
-import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
+import { DEFAULT_VOTING, MAX_EXAMPLES, MIN_EXAMPLES, VOTING_MODES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
 import type { Runtime } from '../app/runtime.ts';
@@ -26,8 +26,8 @@ export function parseTrainArgs(args: TrainArgs): RunOptions {
     throw new UsageError(`--examples must be a whole number from ${MIN_EXAMPLES} to ${MAX_EXAMPLES} (got "${args.examples}")`);
   const genres = parseGenreList(args.genres ?? '');
   if ('error' in genres) throw new UsageError(`--genres: ${genres.error}`);
-  const voting = (args.voting ?? 'consensus') as VotingMode;
-  if (voting !== 'consensus' && voting !== 'jury') throw new UsageError(`--voting must be consensus or jury (got "${args.voting}")`);
+  const voting = (args.voting ?? DEFAULT_VOTING) as VotingMode;
+  if (!VOTING_MODES.includes(voting)) throw new UsageError(`--voting must be ${VOTING_MODES.join(', ')} (got "${args.voting}")`);
   const teachers = args.teachers ?? 'all';
   if (teachers !== 'all' && teachers !== 'auto') throw new UsageError(`--teachers must be all or auto (got "${args.teachers}")`);
   return {
@@ -57,6 +57,7 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     slotWaitMs: runtime.config.SLOT_WAIT_MS,
     minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
+    qualityScore: runtime.config.QUALITY_SCORE,
     onError: (err, context) => runtime.logger.error({ err }, `trainer: ${context}`),
     onEvent: (event) => {
       onEvent?.(event);

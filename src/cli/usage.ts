@@ -4,7 +4,7 @@ import { DPO_MARGIN } from '../personal/datasets.ts';
 export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dpo] [--margin M] [--min-quality Q]
                         the user's fine-tuning examples as JSON lines: chat-format SFT (default),
                         Alpaca, or DPO preference pairs (a losing candidate at least M, default
-                        ${DPO_MARGIN}, below the winner's text quality)
+                        ${DPO_MARGIN}, below the winner's story score)
   dataset status --user ID [--json]
                         fine-tune rounds, the countdown and the personal model
   dataset modelfile --user ID
@@ -16,10 +16,10 @@ export const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
 Commands:
   train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|jury] [--seed S] [--teachers all|auto] [--json]
+        [--voting consensus|mbr|jury] [--seed S] [--teachers all|auto] [--json]
                         run a training session against the configured teachers
-  score [--input FILE]  text quality of JSON lines {"id","text"} (stdin by default)
-  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id","candidates":[{"model","text"}]}
+  score [--input FILE]  text and story quality of JSON lines {"id","text"[,"prompt"]} (stdin by default)
+  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id"[,"prompt"],"candidates":[{"model","text"}]}
   stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
                         list a user's saved stories
   stories show ID --user ID

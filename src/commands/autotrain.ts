@@ -14,7 +14,7 @@ import { setupPanel, type SetupState } from '../discord/embeds/setupPanel.ts';
 import { fitChoices } from '../discord/limits.ts';
 import { formatDuration } from '../discord/format.ts';
 import { GENRES, isGenre, parseGenreList, type Genre } from '../trainer/genres.ts';
-import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type RunTotals, type VotingMode } from '../trainer/types.ts';
+import { DEFAULT_VOTING, MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type RunTotals, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { estimateRun } from '../bot/estimate.ts';
 import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
@@ -48,7 +48,11 @@ const data = new SlashCommandBuilder()
         o
           .setName('voting')
           .setDescription('How the ensemble picks the best story')
-          .addChoices({ name: 'consensus (no extra calls)', value: 'consensus' }, { name: 'jury (each teacher judges the others)', value: 'jury' }),
+          .addChoices(
+            { name: 'consensus (no extra calls; the default)', value: 'consensus' },
+            { name: 'mbr (the story closest to all others, by story score)', value: 'mbr' },
+            { name: 'jury (each teacher ranks the others)', value: 'jury' },
+          ),
       )
       .addStringOption((o) =>
         o
@@ -121,7 +125,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: CommandConte
     genres: genres.genres,
     save: interaction.options.getBoolean('save') ?? true,
     memory: interaction.options.getBoolean('memory') ?? true,
-    voting: (interaction.options.getString('voting') as VotingMode | null) ?? 'consensus',
+    voting: (interaction.options.getString('voting') as VotingMode | null) ?? DEFAULT_VOTING,
     teacherSelection: (interaction.options.getString('teachers') as TeacherSelection | null) ?? 'all',
   });
 }
@@ -306,7 +310,7 @@ export const autotrain: Command = {
           genres: (last?.genres ?? []).filter((g): g is Genre => isGenre(g)),
           save: last?.save ?? true,
           memory: last?.memory ?? true,
-          voting: last?.voting ?? 'consensus',
+          voting: last?.voting ?? DEFAULT_VOTING,
           teacherSelection: last?.teachers ?? 'all',
         });
       }

@@ -66,7 +66,7 @@ async function exportFile(interaction: ChatInputCommandInteraction, ctx: Command
   if (file.lines === 0) {
     return replyPrivately(
       interaction,
-      `None of your ${plural(count, 'example')} gives a preference pair yet: a pair needs a losing candidate whose text quality is at least ${DPO_MARGIN} below the winner's. Try the SFT format, or train more.`,
+      `None of your ${plural(count, 'example')} gives a preference pair yet: a pair needs a losing candidate whose story score is at least ${DPO_MARGIN} below the winner's. Try the SFT format, or train more.`,
     );
   }
   const bytes = Buffer.byteLength(file.text, 'utf8');

@@ -56,7 +56,14 @@ export function resolveScope(asked: BoardScope, where: { userId: string; guildId
 }
 
 export function toModelRows(rows: readonly LeaderboardRow[]): LeaderboardModelRow[] {
-  return rows.map((r) => ({ model: r.teacherId, wins: r.wins, averageQuality: r.averageQuality, winRate: r.winRate, skipped: r.skipped }));
+  return rows.map((r) => ({
+    model: r.teacherId,
+    wins: r.wins,
+    averageQuality: r.averageQuality,
+    ...(r.averageStoryQuality !== undefined ? { averageStoryQuality: r.averageStoryQuality } : {}),
+    winRate: r.winRate,
+    skipped: r.skipped,
+  }));
 }
 
 /** Trainers as the embed lists them: examples that produced a winning story, and stories kept. */

@@ -129,6 +129,7 @@ export function toStoryView(story: Story): StoryView {
     genre: story.genre,
     text: story.text,
     finalQuality: story.finalQuality,
+    ...(story.storyQuality !== undefined ? { storyQuality: story.storyQuality } : {}),
     teacherId: story.winner.teacherId,
     createdAt: story.createdAt,
     prompt: story.prompt,

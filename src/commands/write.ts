@@ -15,6 +15,7 @@ import { personalFor } from '../personal/runtime.ts';
 import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../personal/views.ts';
 import { MAX_PROMPT, writeStory } from '../personal/writer.ts';
 import { textQuality } from '../trainer/scoring.ts';
+import { storyQuality } from '../trainer/storyScore.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
 import type { Command, CommandContext } from './types.ts';
@@ -113,6 +114,7 @@ async function save(interaction: ButtonInteraction | AnySelectMenuInteraction, d
     // One writer, no vote: the text quality is the only score, and there is no ensemble confidence.
     finalQuality: quality,
     textQuality: quality,
+    storyQuality: storyQuality(result.text, { prompt: draft.prompt }),
     confidence: 0,
     winner: { teacherId: result.teacherId, settings: result.settings },
     runId: WRITE_RUN_ID,

@@ -56,6 +56,11 @@ export const envSchema = z.object({
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
   /** Examples one user may train per rolling 24 hours, so nobody can spend the bot's whole quota. */
   DAILY_EXAMPLES_PER_USER: positiveInt(2000, 1_000_000),
+  /**
+   * Which score decides the 7.0 / 8.0 thresholds: `seed` (the specified final quality) or `story`
+   * (the human-aligned story score, docs/scoring.md).
+   */
+  QUALITY_SCORE: optionalString.pipe(z.enum(['seed', 'story']).optional()).transform((v) => v ?? 'seed'),
   /** Fine-tuning examples per fine-tune round (best parameters and personal model rebuilt). */
   FINE_TUNE_EVERY: positiveInt(50, 10_000),
   /** FROM of the personal Ollama models; must be pulled (`ollama pull llama3.2`). */

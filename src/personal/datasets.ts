@@ -11,16 +11,19 @@
  * Every line of one format has the same keys and types (no optional key), so `datasets` infers
  * one schema for the whole file.
  *
- * Preference pairs. Each example keeps the candidates that lost the vote, with their text quality.
- * The only score the winner and a loser share is text quality (the final quality mixes in votes,
- * which losers do not have), so that is what is compared: a candidate is a clear loser when its
- * text quality is at least `margin` (default 0.5) below the winner's. The pair's rejected side is
+ * Preference pairs. Each example keeps the candidates that lost the vote, with their scores. The
+ * pair compares story scores (storyScore.ts) — a score the winner and a loser share and the one
+ * that agrees with people (docs/scoring.md), whichever score decides the thresholds: a candidate
+ * is a clear loser when its story score is at least `margin` (default 0.5) below the winner's.
+ * Examples collected before the story score existed get it computed from their texts (without
+ * the agreement signal, for both sides alike). The pair's rejected side is
  * the best-rated clear loser — the hardest negative that is still clearly worse. An example whose
  * losers are all within the margin (or rated above the winner: the vote and the score disagree)
  * gives no pair.
  */
 import type { FineTuneExample } from '../storage/index.ts';
 import type { Genre } from '../trainer/genres.ts';
+import { storyQuality } from '../trainer/storyScore.ts';
 
 export const DATASET_FORMATS = ['sft', 'alpaca', 'dpo'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];
@@ -29,7 +32,7 @@ export function isDatasetFormat(value: string): value is DatasetFormat {
   return (DATASET_FORMATS as readonly string[]).includes(value);
 }
 
-/** Text quality a losing candidate must be below the winner's to be a clear loser. */
+/** Story score a losing candidate must be below the winner's to be a clear loser. */
 export const DPO_MARGIN = 0.5;
 
 type Role = 'system' | 'user' | 'assistant';
@@ -42,6 +45,8 @@ export interface ExampleMetadata {
   /** Final quality of the winner (text quality and ensemble confidence). */
   quality: number;
   text_quality: number;
+  /** Story score of the winner (storyScore.ts), beside the seed's qualities. */
+  story_quality: number;
   genre: Genre;
   /** The teacher that wrote the story. */
   model: string;
@@ -66,7 +71,7 @@ export interface AlpacaLine {
 export interface PreferenceMetadata {
   genre: Genre;
   chosen_model: string;
-  /** Text quality: the score both sides share. */
+  /** Story score: the score both sides share. */
   chosen_score: number;
   /** The winner's final quality. */
   chosen_quality: number;
@@ -92,6 +97,7 @@ export function exampleMetadata(example: FineTuneExample): ExampleMetadata {
   return {
     quality: example.quality,
     text_quality: example.textQuality,
+    story_quality: example.storyQuality ?? storyQuality(example.story),
     genre: example.genre,
     model: example.teacherId,
     settings: { temperature: example.settings.temperature, top_p: example.settings.topP, max_tokens: example.settings.maxTokens },
@@ -116,21 +122,36 @@ export function alpacaLine(example: FineTuneExample): AlpacaLine {
   return { instruction: example.system, input: example.prompt, output: example.story, metadata: exampleMetadata(example) };
 }
 
-/** The clear loser a pair is made with (see the file comment), or undefined. */
-export function rejectedCandidate(example: FineTuneExample, margin = DPO_MARGIN): FineTuneExample['rejected'][number] | undefined {
-  let best: FineTuneExample['rejected'][number] | undefined;
+type Rejected = FineTuneExample['rejected'][number];
+
+/**
+ * Story scores of the winner and its losers. Stored ones when every side has one (they include
+ * the agreement signal); otherwise all computed from the texts alike, so the sides stay comparable.
+ */
+function storyScores(example: FineTuneExample): { chosen: number; rejected: (candidate: Rejected) => number } {
+  const stored = example.storyQuality !== undefined && example.rejected.every((r) => r.storyQuality !== undefined);
+  if (stored) return { chosen: example.storyQuality as number, rejected: (c) => c.storyQuality as number };
+  return { chosen: storyQuality(example.story), rejected: (c) => storyQuality(c.text) };
+}
+
+/** The clear loser a pair is made with (see the file comment) and the two scores, or undefined. */
+export function rejectedCandidate(example: FineTuneExample, margin = DPO_MARGIN): { candidate: Rejected; chosenScore: number; rejectedScore: number } | undefined {
+  const scores = storyScores(example);
+  let best: { candidate: Rejected; chosenScore: number; rejectedScore: number } | undefined;
   for (const candidate of example.rejected) {
     if (candidate.text.trim() === '' || candidate.text.trim() === example.story.trim()) continue;
+    const score = scores.rejected(candidate);
     // Compared in hundredths, so 8.5 − 8.0 counts as 0.5 despite float noise.
-    if (Math.round((example.textQuality - candidate.textQuality) * 100) < Math.round(margin * 100)) continue;
-    if (!best || candidate.textQuality > best.textQuality) best = candidate;
+    if (Math.round((scores.chosen - score) * 100) < Math.round(margin * 100)) continue;
+    if (!best || score > best.rejectedScore) best = { candidate, chosenScore: scores.chosen, rejectedScore: score };
   }
   return best;
 }
 
 export function preferencePair(example: FineTuneExample, margin = DPO_MARGIN): DpoLine | undefined {
-  const rejected = rejectedCandidate(example, margin);
-  if (!rejected) return undefined;
+  const pick = rejectedCandidate(example, margin);
+  if (!pick) return undefined;
+  const rejected = pick.candidate;
   return {
     prompt: [
       { role: 'system', content: example.system },
@@ -141,11 +162,11 @@ export function preferencePair(example: FineTuneExample, margin = DPO_MARGIN): D
     metadata: {
       genre: example.genre,
       chosen_model: example.teacherId,
-      chosen_score: example.textQuality,
+      chosen_score: pick.chosenScore,
       chosen_quality: example.quality,
       rejected_model: rejected.teacherId,
-      rejected_score: rejected.textQuality,
-      margin: round2(example.textQuality - rejected.textQuality),
+      rejected_score: pick.rejectedScore,
+      margin: round2(pick.chosenScore - pick.rejectedScore),
       run_id: example.runId,
       example_index: example.index,
       created_at: new Date(example.createdAt).toISOString(),

@@ -11,6 +11,7 @@ import { fitEmbeds, LIMITS, neutralizeMentions, splitText, truncate, userText } 
 import type { FineTuneRound, StoredBestParams } from '../storage/fineTune.ts';
 import { deriveTitle } from '../storage/index.ts';
 import { textQuality } from '../trainer/scoring.ts';
+import { storyQuality } from '../trainer/storyScore.ts';
 import type { AfterRunReport, PersonalStatus } from './fineTuneRounds.ts';
 import type { WriteResult } from './writer.ts';
 
@@ -193,6 +194,7 @@ export function writeMessage(view: WriteView): WritePayload {
   const fields: APIEmbedField[] = [
     { name: 'Genre', value: result.genre, inline: true },
     { name: 'Text quality', value: `${formatQuality(quality)} ${starRating(quality)}`, inline: true },
+    { name: 'Story score', value: formatQuality(storyQuality(result.text, { prompt: view.prompt })), inline: true },
     { name: 'Settings', value: `temperature ${result.settings.temperature} · top-p ${result.settings.topP} · max ${result.settings.maxTokens} tokens`, inline: true },
     { name: 'Written by', value: authorText(result) },
     { name: 'Style examples', value: styleText(result) },

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { juryAnswer, rankingLabels, type JuryAnswerMode } from './juryAnswer.ts';
 import { simulatedStory } from './storyText.ts';
 
 /** Faults every simulator can produce, in its provider's own wire format. */
@@ -34,6 +35,8 @@ export interface SimBehavior {
   text?: string | ((ctx: SimTextContext) => string);
   /** Seconds announced in the rate-limit fault. */
   retryAfterSeconds?: number;
+  /** How jury requests (structured output asking for a ranking) are answered; `text` never applies to them. */
+  jury?: JuryAnswerMode | ((ctx: SimTextContext, labels: readonly string[]) => string);
 }
 
 export interface SimTextContext {
@@ -43,6 +46,8 @@ export interface SimTextContext {
   /** The system message, if any. */
   system: string;
   temperature?: number;
+  /** The JSON Schema the request asked the reply to follow (its provider's structured-output field). */
+  responseSchema?: unknown;
 }
 
 export interface RecordedRequest {
@@ -205,8 +210,12 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
       }
       if (fault === 'malformed') return sendMalformed(res);
       if (fault) return routed.fault(fault, res, behavior);
-      const text =
-        typeof behavior.text === 'function'
+      const labels = rankingLabels(routed.ctx.responseSchema);
+      const text = labels
+        ? typeof behavior.jury === 'function'
+          ? behavior.jury(routed.ctx, labels)
+          : juryAnswer(routed.ctx, labels, behavior.jury)
+        : typeof behavior.text === 'function'
           ? behavior.text(routed.ctx)
           : (behavior.text ?? simulatedStory(routed.ctx));
       routed.reply(text, res);

@@ -18,7 +18,7 @@ interface GeminiContent {
 interface GeminiRequestBody {
   contents?: GeminiContent[];
   systemInstruction?: GeminiContent;
-  generationConfig?: { temperature?: number; topP?: number; maxOutputTokens?: number };
+  generationConfig?: { temperature?: number; topP?: number; maxOutputTokens?: number; responseMimeType?: string; responseSchema?: unknown; responseJsonSchema?: unknown };
 }
 
 const GENERATE_PATH = /^\/(v1|v1beta|v1alpha)\/models\/([^/:]+):generateContent$/;
@@ -87,7 +87,7 @@ const geminiProtocol: ProviderProtocol = {
     return {
       kind: 'generate',
       model,
-      ctx: { model, prompt, system, temperature: body.generationConfig?.temperature },
+      ctx: { model, prompt, system, temperature: body.generationConfig?.temperature, responseSchema: body.generationConfig?.responseSchema ?? body.generationConfig?.responseJsonSchema },
       reply(full, res) {
         // Cut at maxOutputTokens (same rough count as the usage fields), as Gemini does, with MAX_TOKENS.
         const maxTokens = body.generationConfig?.maxOutputTokens;

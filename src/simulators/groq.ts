@@ -15,6 +15,7 @@ interface ChatRequestBody {
   model?: string;
   messages?: OpenAiMessage[];
   temperature?: number;
+  response_format?: { type?: string; json_schema?: { schema?: unknown } };
 }
 
 const CHAT_PATH = '/openai/v1/chat/completions';
@@ -93,7 +94,7 @@ const groqProtocol: ProviderProtocol = {
     return {
       kind: 'generate',
       model,
-      ctx: { model, prompt: textOf(lastUser), system, temperature: body.temperature },
+      ctx: { model, prompt: textOf(lastUser), system, temperature: body.temperature, responseSchema: body.response_format?.json_schema?.schema },
       reply: (text, res) => completion(res, model, text, promptTokens),
       fault: (fault, res, behavior) => sendFault(fault, res, behavior, model, promptTokens),
     };

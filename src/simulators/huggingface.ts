@@ -24,6 +24,7 @@ interface ChatBody {
   messages?: unknown;
   temperature?: unknown;
   max_tokens?: unknown;
+  response_format?: { json_schema?: { schema?: unknown } };
 }
 
 /** Model id used when the body names none (TGI answers with its own id, `tgi`). */
@@ -40,6 +41,7 @@ function textContext(model: string, body: ChatBody): SimTextContext {
     prompt: contentOf('user', true),
     system: contentOf('system', false),
     temperature: typeof body.temperature === 'number' ? body.temperature : undefined,
+    responseSchema: body.response_format?.json_schema?.schema,
   };
 }
 

@@ -207,6 +207,8 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
       prompt: str(lastUser?.content) ?? '',
       system: str(system?.content) ?? entry.system,
       temperature: setting('temperature'),
+      // `format` is "json" (JSON mode) or a JSON Schema.
+      responseSchema: typeof body.format === 'object' && body.format !== null ? body.format : undefined,
     };
     const numPredict = setting('num_predict');
     return {

@@ -26,6 +26,7 @@ export interface NewFineTuneExample {
   story: string;
   quality: number;
   textQuality: number;
+  storyQuality?: number;
   genre: Genre;
   teacherId: string;
   settings: GenerationSettings;
@@ -38,6 +39,8 @@ export interface ChatLine {
   metadata?: {
     quality: number;
     text_quality: number;
+    /** The story score, beside the seed's qualities (absent on examples collected before it). */
+    story_quality?: number;
     genre: Genre;
     teacher: string;
     settings: GenerationSettings;
@@ -59,6 +62,7 @@ export function toChatLine(example: FineTuneExample, metadata = true): ChatLine 
           metadata: {
             quality: example.quality,
             text_quality: example.textQuality,
+            ...(example.storyQuality !== undefined ? { story_quality: example.storyQuality } : {}),
             genre: example.genre,
             teacher: example.teacherId,
             settings: example.settings,
@@ -211,6 +215,7 @@ export class FineTuneRepository {
       story: input.story,
       quality: input.quality,
       textQuality: input.textQuality,
+      ...(input.storyQuality !== undefined ? { storyQuality: input.storyQuality } : {}),
       genre: input.genre,
       teacherId: input.teacherId,
       settings: { ...input.settings },

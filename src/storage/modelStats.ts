@@ -28,6 +28,8 @@ export interface LeaderboardRow {
   wins: number;
   /** Average final quality of this teacher's wins (0 when it never won). */
   averageQuality: number;
+  /** Average story score of this teacher's wins that have one (absent when none has). */
+  averageStoryQuality?: number;
   calls: number;
   failures: number;
   failureRate: number;
@@ -70,7 +72,7 @@ export interface ExampleStatsInput {
   outcomes: TeacherOutcome[];
   /** Teachers not asked for lack of quota: counted as skipped, not as failed calls. */
   skipped?: string[];
-  winner?: { teacherId: string; finalQuality: number; settings: GenerationSettings };
+  winner?: { teacherId: string; finalQuality: number; storyQuality?: number; settings: GenerationSettings };
   at?: number;
 }
 
@@ -131,6 +133,10 @@ function applyExample(bucket: Bucket, input: ExampleStatsInput): void {
   const c = counters(bucket, winner.teacherId);
   c.wins += 1;
   c.qualitySum += winner.finalQuality;
+  if (winner.storyQuality !== undefined) {
+    c.storyQualitySum = (c.storyQualitySum ?? 0) + winner.storyQuality;
+    c.storyScored = (c.storyScored ?? 0) + 1;
+  }
   const perTeacher = (bucket.settings[winner.teacherId] ??= {});
   const key = settingsKey(winner.settings);
   const tally = perTeacher[key];
@@ -239,6 +245,7 @@ export class ModelStatsRepository {
       teacherId,
       wins: c.wins,
       averageQuality: c.wins > 0 ? c.qualitySum / c.wins : 0,
+      ...(c.storyScored ? { averageStoryQuality: (c.storyQualitySum ?? 0) / c.storyScored } : {}),
       calls: c.calls,
       failures: c.failures,
       failureRate: c.calls > 0 ? c.failures / c.calls : 0,
@@ -259,7 +266,15 @@ export class ModelStatsRepository {
     return Object.fromEntries(
       rows.map((r) => [
         r.teacherId,
-        { wins: r.wins, average_quality: r.averageQuality, calls: r.calls, failures: r.failures, average_latency_ms: r.averageLatencyMs, skipped: r.skipped },
+        {
+          wins: r.wins,
+          average_quality: r.averageQuality,
+          ...(r.averageStoryQuality !== undefined ? { average_story_quality: r.averageStoryQuality } : {}),
+          calls: r.calls,
+          failures: r.failures,
+          average_latency_ms: r.averageLatencyMs,
+          skipped: r.skipped,
+        },
       ]),
     );
   }

@@ -121,6 +121,8 @@ export const storySchema = z.object({
   text: z.string(),
   finalQuality: z.number(),
   textQuality: z.number(),
+  /** Story score (storyScore.ts); absent on stories saved before it existed. */
+  storyQuality: z.number().optional(),
   confidence: z.number(),
   winner: z.object({ teacherId: z.string(), settings: settingsSchema }),
   runId: z.string(),
@@ -196,7 +198,7 @@ export const runOptionsSchema = z.object({
   genres: z.array(genreSchema),
   save: z.boolean(),
   memory: z.boolean(),
-  voting: z.enum(['consensus', 'jury']),
+  voting: z.enum(['consensus', 'mbr', 'jury']),
   teachers: z.enum(['all', 'auto']).optional(),
   seed: z.string().optional(),
 });
@@ -295,6 +297,9 @@ export const idListCodec = makeCodec('id list', 1, idListSchema);
 export const countersSchema = z.object({
   wins: z.number(),
   qualitySum: z.number(),
+  /** Sum and count of the wins' story scores (wins recorded before the story score have none). */
+  storyQualitySum: z.number().optional(),
+  storyScored: z.number().optional(),
   calls: z.number(),
   failures: z.number(),
   latencySum: z.number(),
@@ -351,7 +356,7 @@ export const seqMetaSchema = z.object({
 export type SeqMeta = z.infer<typeof seqMetaSchema>;
 export const seqMetaCodec = makeCodec('sequence counters', 1, seqMetaSchema);
 
-export const rejectedSchema = z.object({ teacherId: z.string(), text: z.string(), textQuality: z.number() });
+export const rejectedSchema = z.object({ teacherId: z.string(), text: z.string(), textQuality: z.number(), storyQuality: z.number().optional() });
 export type RejectedCandidate = z.infer<typeof rejectedSchema>;
 
 export const fineTuneSchema = z.object({
@@ -365,6 +370,7 @@ export const fineTuneSchema = z.object({
   story: z.string(),
   quality: z.number(),
   textQuality: z.number(),
+  storyQuality: z.number().optional(),
   genre: genreSchema,
   teacherId: z.string(),
   settings: settingsSchema,

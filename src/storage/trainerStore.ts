@@ -26,7 +26,7 @@ export function losingCandidates(record: ExampleRecord): RejectedCandidate[] {
   const winner = record.winner?.teacherId;
   return record.outcomes
     .filter((o) => o.ok && typeof o.text === 'string' && o.text.trim() !== '' && o.teacherId !== winner)
-    .map((o) => ({ teacherId: o.teacherId, text: o.text as string, textQuality: o.textQuality ?? 0 }))
+    .map((o) => ({ teacherId: o.teacherId, text: o.text as string, textQuality: o.textQuality ?? 0, ...(o.storyQuality !== undefined ? { storyQuality: o.storyQuality } : {}) }))
     .sort((a, b) => b.textQuality - a.textQuality);
 }
 
@@ -81,6 +81,7 @@ export function createTrainerStore(parts: TrainerStoreParts): TrainerStore {
           text: w.text,
           finalQuality: w.finalQuality,
           textQuality: w.textQuality,
+          storyQuality: w.storyQuality,
           confidence: w.confidence,
           winner: { teacherId: w.teacherId, settings: w.settings },
           runId: record.runId,
@@ -98,7 +99,7 @@ export function createTrainerStore(parts: TrainerStoreParts): TrainerStore {
         status: record.status,
         outcomes: record.outcomes,
         ...(record.skipped ? { skipped: record.skipped } : {}),
-        ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, settings: w.settings } } : {}),
+        ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, storyQuality: w.storyQuality, settings: w.settings } } : {}),
         at: record.finishedAt,
       });
 
@@ -114,6 +115,7 @@ export function createTrainerStore(parts: TrainerStoreParts): TrainerStore {
           story: w.text,
           quality: w.finalQuality,
           textQuality: w.textQuality,
+          storyQuality: w.storyQuality,
           genre: record.genre,
           teacherId: w.teacherId,
           settings: w.settings,

@@ -4,6 +4,7 @@
  * the SDK's retries would ignore the server's RetryInfo) and no automatic continuation.
  */
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
+import { geminiSchema } from './responseFormat.ts';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -44,6 +45,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
             maxOutputTokens: request.settings.maxTokens,
             abortSignal: dl.signal,
             automaticContinuation: false,
+            ...(request.responseFormat ? { responseMimeType: 'application/json', responseSchema: geminiSchema(request.responseFormat.schema) } : {}),
             ...(thinkingConfig ? { thinkingConfig } : {}),
           },
         });

@@ -7,6 +7,7 @@ import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'g
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
+import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
@@ -51,6 +52,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             // `max_tokens` is deprecated in the SDK types in favour of this name.
             max_completion_tokens: request.settings.maxTokens,
             stream: false,
+            ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
         ));

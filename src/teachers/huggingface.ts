@@ -25,6 +25,7 @@ import {
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
 import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
+import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** TGI's 503 body while a model loads: `{"error": "...", "estimated_time": 20.0}` (seconds). */
@@ -55,6 +56,7 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
           temperature: request.settings.temperature,
           top_p: request.settings.topP,
           max_tokens: request.settings.maxTokens,
+          ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
         },
         { signal: call.signal, retry_on_error: false },
       ));

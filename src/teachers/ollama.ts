@@ -35,6 +35,8 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
           model,
           messages: request.messages,
           stream: false,
+          // Ollama takes the JSON Schema itself as `format` and constrains the output to it.
+          ...(request.responseFormat ? { format: request.responseFormat.schema } : {}),
           options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
         }),
       );

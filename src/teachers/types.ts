@@ -22,10 +22,20 @@ export interface ChatMessage {
   content: string;
 }
 
+/** A structured reply: JSON that follows `schema`, sent through each provider's structured-output field. */
+export interface ResponseFormat {
+  /** Name of the schema (letters, digits, "_" and "-"), for providers that name it. */
+  name: string;
+  /** JSON Schema of the reply (types, enum, arrays, required: the subset every provider takes). */
+  schema: Record<string, unknown>;
+}
+
 export interface GenerateRequest {
   /** System instruction, user prompt and optional few-shot turns. */
   messages: ChatMessage[];
   settings: GenerationSettings;
+  /** Ask for JSON of this shape (the jury's ballot); absent for stories. */
+  responseFormat?: ResponseFormat;
   /** Aborted when the run is cancelled; the adapter adds its own per-call deadline on top. */
   signal?: AbortSignal;
 }

@@ -1,6 +1,6 @@
 /** Checks a run's options before anything starts, with one message per problem. */
 import { GENRES, isGenre } from './genres.ts';
-import { MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions } from './types.ts';
+import { MAX_EXAMPLES, MIN_EXAMPLES, VOTING_MODES, type RunOptions } from './types.ts';
 
 export class RunOptionsError extends Error {
   constructor(readonly problems: string[]) {
@@ -17,7 +17,7 @@ export function validateRunOptions(options: RunOptions): RunOptions {
   const unknown = options.genres.filter((g) => !isGenre(g));
   if (unknown.length > 0) problems.push(`unknown genre${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${GENRES.join(', ')})`);
   if (options.genres.length > GENRES.length) problems.push(`at most ${GENRES.length} genres`);
-  if (options.voting !== 'consensus' && options.voting !== 'jury') problems.push(`voting must be "consensus" or "jury" (got ${String(options.voting)})`);
+  if (!VOTING_MODES.includes(options.voting)) problems.push(`voting must be ${VOTING_MODES.map((m) => `"${m}"`).join(', ')} (got ${String(options.voting)})`);
   if (options.teachers !== undefined && options.teachers !== 'all' && options.teachers !== 'auto') problems.push(`teachers must be "all" or "auto" (got ${String(options.teachers)})`);
   if (problems.length > 0) throw new RunOptionsError(problems);
   return { ...options, genres: [...new Set(options.genres)] };

@@ -18,6 +18,7 @@ import {
 interface TeacherTally {
   wins: number;
   winQualitySum: number;
+  winStoryQualitySum: number;
   calls: number;
   failures: number;
   latencySum: number;
@@ -44,6 +45,8 @@ export class RunAccumulator {
   private readonly candidateQuality = new Map<Genre, Map<string, number[]>>();
   private readonly genreCounts: Partial<Record<Genre, number>> = {};
   private qualitySum = 0;
+  private storyQualitySum = 0;
+  private jury: { ballots: number; unreadable: number; fallbacks: number } | undefined;
   private successful = 0;
   private failed = 0;
   private storiesSaved = 0;
@@ -57,13 +60,13 @@ export class RunAccumulator {
     private readonly total: number,
     private readonly startedAt: number,
   ) {
-    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 });
+    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 });
   }
 
   private tally(teacherId: string): TeacherTally {
     let t = this.tallies.get(teacherId);
     if (!t) {
-      t = { wins: 0, winQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 };
+      t = { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 };
       this.tallies.set(teacherId, t);
     }
     return t;
@@ -94,6 +97,12 @@ export class RunAccumulator {
   addExample(example: ExampleRecord, storySaved: boolean): void {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
     for (const outcome of example.outcomes) if (outcome.failure?.kind !== 'cancelled') this.tally(outcome.teacherId).examples += 1;
+    if (example.jury) {
+      const jury = (this.jury ??= { ballots: 0, unreadable: 0, fallbacks: 0 });
+      jury.ballots += example.jury.ballots;
+      jury.unreadable += example.jury.unreadable;
+      if (example.jury.fallback) jury.fallbacks += 1;
+    }
     if (example.status === 'failed' || !example.winner) {
       this.failed += 1;
       return;
@@ -101,11 +110,13 @@ export class RunAccumulator {
     const { winner } = example;
     this.successful += 1;
     this.qualitySum += winner.finalQuality;
+    this.storyQualitySum += winner.storyQuality;
     if (storySaved) this.storiesSaved += 1;
     if (example.toFineTune) this.fineTuneCollected += 1;
     const t = this.tally(winner.teacherId);
     t.wins += 1;
     t.winQualitySum += winner.finalQuality;
+    t.winStoryQualitySum += winner.storyQuality;
     this.wins.push({ teacherId: winner.teacherId, genre: example.genre, settings: winner.settings, finalQuality: winner.finalQuality, confidence: winner.confidence });
     const byTeacher = this.candidateQuality.get(example.genre) ?? new Map<string, number[]>();
     for (const outcome of example.outcomes) {
@@ -135,6 +146,8 @@ export class RunAccumulator {
       failed: this.failed,
       storiesSaved: this.storiesSaved,
       averageQuality: this.successful === 0 ? 0 : round2(this.qualitySum / this.successful),
+      averageStoryQuality: this.successful === 0 ? 0 : round2(this.storyQualitySum / this.successful),
+      ...(this.jury ? { jury: { ...this.jury } } : {}),
       leadingTeacher: leading,
       genreCounts: { ...this.genreCounts },
       elapsedMs,
@@ -181,6 +194,7 @@ export class RunAccumulator {
       model_performance[teacher.id] = {
         wins: t.wins,
         average_quality: t.wins === 0 ? 0 : round2(t.winQualitySum / t.wins),
+        average_story_quality: t.wins === 0 ? 0 : round2(t.winStoryQualitySum / t.wins),
         calls: t.calls,
         failures: t.failures,
         average_latency_ms: t.latencyCount === 0 ? 0 : Math.round(t.latencySum / t.latencyCount),
@@ -224,6 +238,8 @@ export class RunAccumulator {
       stories_saved: this.storiesSaved,
       model_performance,
       average_quality: this.successful === 0 ? 0 : round2(this.qualitySum / this.successful),
+      average_story_quality: this.successful === 0 ? 0 : round2(this.storyQualitySum / this.successful),
+      ...(this.jury ? { jury: { ballots: this.jury.ballots, unreadable: this.jury.unreadable, fallback_examples: this.jury.fallbacks } } : {}),
       genre_distribution: { ...this.genreCounts },
       training_stats: {
         duration_ms: args.now - this.startedAt,

@@ -18,13 +18,16 @@ import { createRandom } from './random.ts';
 import { RunAccumulator } from './results.ts';
 import { storySystemPrompt } from './systemPrompt.ts';
 import { textQuality, tokenizeWords } from './scoring.ts';
-import { buildJuryPrompt, consensusVote, juryLabel, parseJuryAnswer, tallyBallots, type Candidate, type VoteResult } from './voting.ts';
+import { buildJuryRequest, juryLabel, parseJuryRanking } from './jury.ts';
+import { bordaTally, consensusVote, mbrVote, type Candidate, type VoteContext, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
 import {
   FINE_TUNE_EVERY,
   FINE_TUNE_THRESHOLD,
   SAVE_THRESHOLD,
   type ExampleRecord,
+  type JuryCount,
+  type QualityScore,
   type RunOptions,
   type RunStatus,
   type TeacherOutcome,
@@ -54,6 +57,8 @@ export interface TrainerDeps {
   runId?: string;
   /** Fine-tuning examples per fine-tune round, for the countdown in the result (default 50). */
   fineTuneEvery?: number;
+  /** Which score decides the 7.0 / 8.0 thresholds (default `seed`, the specified final quality). */
+  qualityScore?: QualityScore;
 }
 
 export interface TrainingHandle {
@@ -71,7 +76,8 @@ export class NoTeachersError extends Error {
   }
 }
 
-const JURY_SETTINGS = { temperature: 0, topP: 1, maxTokens: 8 };
+/** A ranking of up to six labels in JSON fits well within this budget. */
+const JURY_SETTINGS = { temperature: 0, topP: 1, maxTokens: 200 };
 
 /** Validates options and starts the run; throws a clear error for bad options or no teachers. */
 export function startTraining(options: RunOptions, deps: TrainerDeps): TrainingHandle {
@@ -390,58 +396,85 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
     return { ...base, status: 'failed', outcomes, failureReasons, toFineTune: false, toMemory: false, saveStory: false };
   }
 
-  const voteResult = ctx.options.voting === 'jury' ? await juryVote(ctx, plan.text, candidates, random) : consensusVote(candidates);
+  // Relevance is judged against the prompt's subject, not the style instruction appended to it.
+  const voteContext: VoteContext = { prompt: plan.prompt.text };
+  let jury: JuryCount | undefined;
+  let vote: VoteResult;
+  if (ctx.options.voting === 'jury') ({ vote, jury } = await juryVote(ctx, plan.text, candidates, random, voteContext));
+  else vote = ctx.options.voting === 'mbr' ? mbrVote(candidates, voteContext) : consensusVote(candidates, voteContext);
   if (signal.aborted) return undefined;
   for (const outcome of outcomes) {
-    const ballot = voteResult.ballots[outcome.teacherId];
+    const story = vote.storyQuality[outcome.teacherId];
+    if (story !== undefined) outcome.storyQuality = story;
+  }
+  for (const outcome of outcomes) {
+    const ballot = vote.ballots[outcome.teacherId];
     if (ballot) outcome.votedFor = ballot;
   }
-  const winnerOutcome = outcomes.find((o) => o.teacherId === voteResult.winner) as TeacherOutcome;
-  const fq = voteResult.finalQuality;
+  const winnerOutcome = outcomes.find((o) => o.teacherId === vote.winner) as TeacherOutcome;
+  const storyQuality = vote.storyQuality[vote.winner] as number;
+  // The thresholds read the seed's final quality unless the operator chose the story score.
+  const decisive = (deps.qualityScore ?? 'seed') === 'story' ? storyQuality : vote.finalQuality;
   return {
     ...base,
     status: 'ok',
     outcomes,
     winner: {
-      teacherId: voteResult.winner,
+      teacherId: vote.winner,
       text: winnerOutcome.text as string,
       settings: winnerOutcome.settings,
-      textQuality: voteResult.textQuality[voteResult.winner] as number,
-      confidence: voteResult.confidence,
-      finalQuality: fq,
-      votes: voteResult.votes,
+      textQuality: vote.textQuality[vote.winner] as number,
+      storyQuality,
+      confidence: vote.confidence,
+      finalQuality: vote.finalQuality,
+      votes: vote.votes,
     },
-    toFineTune: fq >= FINE_TUNE_THRESHOLD,
-    toMemory: ctx.options.memory && fq >= FINE_TUNE_THRESHOLD,
-    saveStory: ctx.options.save && fq >= SAVE_THRESHOLD,
+    ...(jury ? { jury } : {}),
+    toFineTune: decisive >= FINE_TUNE_THRESHOLD,
+    toMemory: ctx.options.memory && decisive >= FINE_TUNE_THRESHOLD,
+    saveStory: ctx.options.save && decisive >= SAVE_THRESHOLD,
   };
 }
 
-/** Jury mode: each candidate's teacher reads the others, anonymised and shuffled, and names the best. */
-async function juryVote(ctx: ExampleContext, prompt: string, candidates: Candidate[], random: { shuffle<T>(items: readonly T[]): T[] }): Promise<VoteResult> {
+/**
+ * Jury mode: each candidate's teacher ranks the others, anonymised and shuffled, in the structured
+ * format of jury.ts; rankings are added up by Borda count. A ballot that cannot be read (or whose
+ * call failed) is counted as unreadable; when none can be read, the consensus vote decides.
+ */
+async function juryVote(
+  ctx: ExampleContext,
+  prompt: string,
+  candidates: Candidate[],
+  random: { shuffle<T>(items: readonly T[]): T[] },
+  context: VoteContext,
+): Promise<{ vote: VoteResult; jury: JuryCount }> {
   const teachersById = new Map(ctx.deps.teachers.map((t) => [t.id, t]));
-  const entries = await Promise.all(
-    candidates.map(async (voter): Promise<[string, string | undefined]> => {
+  const ballots = await Promise.all(
+    candidates.map(async (voter): Promise<[string, string[] | undefined] | undefined> => {
       const others = random.shuffle(candidates.filter((c) => c.teacherId !== voter.teacherId));
-      if (others.length === 0) return [voter.teacherId, undefined];
+      const teacher = teachersById.get(voter.teacherId);
+      if (others.length === 0 || !teacher) return undefined;
       // Shuffled per juror so no story profits from always being shown first.
       const labelled = others.map((c, i) => ({ label: juryLabel(i), text: c.text, teacherId: c.teacherId }));
-      const teacher = teachersById.get(voter.teacherId);
-      if (!teacher) return [voter.teacherId, undefined];
+      const request = buildJuryRequest(prompt, labelled);
       const { outcome, attempts } = await askTeacher(
         teacher,
-        { messages: [{ role: 'user', content: buildJuryPrompt(prompt, labelled) }], settings: JURY_SETTINGS, signal: ctx.signal },
+        { ...request, settings: JURY_SETTINGS, signal: ctx.signal },
         { maxWaitMs: ctx.admission.slotWaitMs, clock: ctx.clock },
       );
-      if (attempts === 0) return [voter.teacherId, undefined];
+      // No slot for the juror soon (lack of quota): not a juror of this example.
+      if (attempts === 0) return undefined;
       if (!outcome.ok) {
         if (outcome.failure.kind !== 'cancelled') ctx.accumulator.recordCall(teacher.id, outcome.failure.latencyMs, false);
         return [voter.teacherId, undefined];
       }
       ctx.accumulator.recordCall(teacher.id, outcome.generation.latencyMs, true, outcome.generation.usage);
-      const label = parseJuryAnswer(outcome.generation.text, labelled.map((l) => l.label));
-      return [voter.teacherId, labelled.find((l) => l.label === label)?.teacherId];
+      const ranking = parseJuryRanking(outcome.generation.text, labelled.map((l) => l.label));
+      return [voter.teacherId, ranking?.map((label) => labelled.find((l) => l.label === label)?.teacherId as string)];
     }),
   );
-  return tallyBallots(candidates, Object.fromEntries(entries));
+  const asked = ballots.filter((b): b is [string, string[] | undefined] => b !== undefined);
+  const readable = asked.filter(([, ranking]) => ranking !== undefined).length;
+  const vote = bordaTally(candidates, Object.fromEntries(asked), context);
+  return { vote, jury: { ballots: asked.length, unreadable: asked.length - readable, fallback: asked.length > 0 && readable === 0 } };
 }

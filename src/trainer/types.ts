@@ -2,7 +2,18 @@ import type { Genre } from './genres.ts';
 import type { TeacherSelection } from './teacherChoice.ts';
 import type { GenerationSettings, TeacherFailureKind, TeacherInfo, TokenUsage } from '../teachers/types.ts';
 
-export type VotingMode = 'consensus' | 'jury';
+export type VotingMode = 'consensus' | 'mbr' | 'jury';
+
+export const VOTING_MODES: readonly VotingMode[] = ['consensus', 'mbr', 'jury'];
+
+/** The mode that picked best on the HANNA dev split (docs/scoring.md). */
+export const DEFAULT_VOTING: VotingMode = 'consensus';
+
+/**
+ * Which score decides the 7.0 / 8.0 thresholds: `seed` (default) is the seed's final quality
+ * (0.7 × text quality + 3 × confidence), exactly as specified; `story` is the winner's story score.
+ */
+export type QualityScore = 'seed' | 'story';
 
 export const MIN_EXAMPLES = 1;
 export const MAX_EXAMPLES = 1000;
@@ -37,6 +48,8 @@ export interface TeacherOutcome {
   /** Present when ok. Kept for every candidate so losing candidates can feed preference pairs. */
   text?: string;
   textQuality?: number;
+  /** Story score (storyScore.ts), present when ok. */
+  storyQuality?: number;
   usage?: TokenUsage;
   finishReason?: string;
   failure?: { kind: TeacherFailureKind; message: string; status?: number };
@@ -49,9 +62,21 @@ export interface ExampleWinner {
   text: string;
   settings: GenerationSettings;
   textQuality: number;
+  /** Story score of the winner (0–10, storyScore.ts), reported beside the seed's qualities. */
+  storyQuality: number;
   confidence: number;
   finalQuality: number;
   votes: Record<string, number>;
+}
+
+/** How a jury example went: ballots asked for, those that could not be read, and whether consensus decided. */
+export interface JuryCount {
+  /** Jurors asked (teachers with a candidate and at least one other story to judge). */
+  ballots: number;
+  /** Ballots that could not be counted: an unreadable answer or a failed call. */
+  unreadable: number;
+  /** No ballot could be read, so the consensus vote picked the winner. */
+  fallback: boolean;
 }
 
 export interface ExampleRecord {
@@ -66,6 +91,8 @@ export interface ExampleRecord {
   status: 'ok' | 'failed';
   winner?: ExampleWinner;
   outcomes: TeacherOutcome[];
+  /** Jury voting only. */
+  jury?: JuryCount;
   /** Why the example failed (one line per teacher) when status is failed. */
   failureReasons?: string[];
   /** Teachers not asked because they could not start in time (lack of quota): skipped, not failed. */
@@ -100,6 +127,8 @@ export interface ModelPerformance {
   wins: number;
   /** Average final quality of this teacher's wins (0 when it never won). */
   average_quality: number;
+  /** Average story score of this teacher's wins (0 when it never won). */
+  average_story_quality?: number;
   calls: number;
   failures: number;
   average_latency_ms: number;
@@ -154,6 +183,10 @@ export interface TrainingResult {
   stories_saved: number;
   model_performance: Record<string, ModelPerformance>;
   average_quality: number;
+  /** Average story score of the winners (0–10). */
+  average_story_quality: number;
+  /** Jury runs: ballots over the run, how many could not be read, examples decided by consensus instead. */
+  jury?: { ballots: number; unreadable: number; fallback_examples: number };
   genre_distribution: Partial<Record<Genre, number>>;
   training_stats: TrainingStats;
   best_params: {
@@ -170,6 +203,10 @@ export interface RunTotals {
   failed: number;
   storiesSaved: number;
   averageQuality: number;
+  /** Average story score of the winners so far. */
+  averageStoryQuality?: number;
+  /** Jury runs: ballots so far and how many could not be read. */
+  jury?: { ballots: number; unreadable: number; fallbacks: number };
   leadingTeacher?: { teacherId: string; wins: number };
   genreCounts: Partial<Record<Genre, number>>;
   elapsedMs: number;

@@ -1,16 +1,20 @@
 /**
- * How the ensemble picks the best candidate of one example (see docs/scoring.md).
+ * How the ensemble picks the best candidate of one example (see docs/scoring.md, "Voting").
  *
  * - consensus: each candidate's teacher votes for the OTHER candidate whose text is most similar
  *   to its own (`similarityMatrix`); the story the others converge on wins.
- * - jury: each teacher is shown the others' stories under anonymous letters and names the best
- *   (`buildJuryPrompt` / `parseJuryAnswer`; the model call itself is made by the trainer).
+ * - mbr (minimum Bayes risk): the candidate with the highest total similarity to the others,
+ *   weighted by its story score, wins; the consensus ballots still give the confidence.
+ * - jury: each teacher ranks the others' stories, anonymised (jury.ts); rankings are added up
+ *   by Borda count (`bordaTally`).
  *
- * Both end in `tallyBallots`: most votes wins; ties go to higher text quality, then roster order
- * (the order of the candidates array). Pure and deterministic.
+ * Ties and near-ties never go to roster order: they go to the higher story score, then the more
+ * central story (higher mean similarity to the others), then the teacher id. So the same
+ * candidates in any order give the same winner. Pure and deterministic.
  */
 import { finalQuality, textQuality } from './scoring.ts';
 import { similarityMatrix } from './similarity.ts';
+import { agreementOf, candidateStoryQualities } from './storyScore.ts';
 
 export interface Candidate {
   teacherId: string;
@@ -20,27 +24,39 @@ export interface Candidate {
   textQuality?: number;
 }
 
-const qualityOf = (c: Candidate) => c.textQuality ?? textQuality(c.text, c.words);
-
 export interface VoteResult {
   /** teacherId of the winning candidate. */
   winner: string;
-  /** Votes received by every candidate (0 when none). */
+  /** Votes received by every candidate (0 when none); a jury counts first places. */
   votes: Record<string, number>;
-  /** Counted ballots only: voter teacherId → teacherId it voted for. */
+  /** Counted ballots only: voter teacherId → teacherId it voted for (a juror's first place). */
   ballots: Record<string, string>;
   /** Number of counted ballots. */
   voters: number;
   /** winner's votes ÷ voters; 0 when nobody voted. */
   confidence: number;
-  /** Text quality of every candidate. */
+  /** Text quality (the seed formula) of every candidate. */
   textQuality: Record<string, number>;
+  /** Story score of every candidate (storyScore.ts). */
+  storyQuality: Record<string, number>;
+  /** Mean similarity of every candidate to the others (0 for a lone candidate). */
+  centrality: Record<string, number>;
   /** The winner's final quality: finalQuality(textQuality[winner], confidence). */
   finalQuality: number;
 }
 
-/** Similarities closer than this count as equal (float noise between equal cosines). */
-export const SIMILARITY_TIE_EPSILON = 1e-9;
+export interface VoteContext {
+  /** The writing prompt, for the story score's relevance signal. */
+  prompt?: string;
+  /**
+   * Story score of each candidate, in candidate order, when the caller has it already (the
+   * evaluation passes cross-validated scores); computed otherwise.
+   */
+  storyQualities?: readonly number[];
+}
+
+/** Similarities closer than this count as a near-tie, which the tie-break decides. */
+export const SIMILARITY_TIE_EPSILON = 0.01;
 
 function checkCandidates(candidates: readonly Candidate[], caller: string): void {
   if (candidates.length === 0) throw new Error(`${caller}: no candidates to vote on`);
@@ -51,199 +67,179 @@ function checkCandidates(candidates: readonly Candidate[], caller: string): void
   }
 }
 
-/** Index of the best of `indices`: higher text quality, then earlier in the roster. */
-function bestByQualityThenRoster(indices: readonly number[], qualities: readonly number[]): number {
-  let best = indices[0] as number;
-  for (const i of indices) {
-    const q = qualities[i] as number;
-    const bq = qualities[best] as number;
-    if (q > bq || (q === bq && i < best)) best = i;
-  }
-  return best;
+/** What every mode needs about the candidates: qualities, similarity and the tie-break order. */
+interface Field {
+  candidates: readonly Candidate[];
+  similarity: number[][];
+  centrality: number[];
+  textQualities: number[];
+  storyQualities: number[];
+  /** Index of the preferred of `indices`: higher story score, then more central, then teacher id. */
+  preferred(indices: readonly number[]): number;
 }
 
-function tally(candidates: readonly Candidate[], qualities: readonly number[], ballots: Readonly<Record<string, string | undefined>>): VoteResult {
-  const indexOf = new Map(candidates.map((c, i) => [c.teacherId, i]));
-  const counts = candidates.map(() => 0);
-  const counted: [string, string][] = [];
-  for (const voter of candidates) {
-    if (!Object.hasOwn(ballots, voter.teacherId)) continue;
-    const choice = ballots[voter.teacherId];
-    if (typeof choice !== 'string' || choice === voter.teacherId) continue;
-    const target = indexOf.get(choice);
-    if (target === undefined) continue;
-    counts[target] = (counts[target] as number) + 1;
-    counted.push([voter.teacherId, choice]);
+function fieldOf(candidates: readonly Candidate[], context: VoteContext, caller: string): Field {
+  checkCandidates(candidates, caller);
+  const texts = candidates.map((c) => c.text);
+  const words = candidates.every((c) => c.words) ? candidates.map((c) => c.words as readonly string[]) : undefined;
+  const similarity = similarityMatrix(texts, words);
+  const centrality = agreementOf(similarity).map((a) => a ?? 0);
+  if (context.storyQualities && context.storyQualities.length !== candidates.length) {
+    throw new Error(`${caller}: ${context.storyQualities.length} story scores for ${candidates.length} candidates`);
   }
-  const most = Math.max(...counts);
-  const tied = counts.flatMap((n, i) => (n === most ? [i] : []));
-  const w = bestByQualityThenRoster(tied, qualities);
-  const voters = counted.length;
-  const confidence = voters === 0 ? 0 : most / voters;
-  const winnerQuality = qualities[w] as number;
+  const storyQualities = context.storyQualities ? [...context.storyQualities] : candidateStoryQualities(texts, context.prompt, similarity, undefined, words);
+  const better = (i: number, j: number): boolean => {
+    const si = storyQualities[i] as number;
+    const sj = storyQualities[j] as number;
+    if (si !== sj) return si > sj;
+    const ci = centrality[i] as number;
+    const cj = centrality[j] as number;
+    if (Math.abs(ci - cj) > 1e-12) return ci > cj;
+    return (candidates[i] as Candidate).teacherId < (candidates[j] as Candidate).teacherId;
+  };
   return {
-    winner: (candidates[w] as Candidate).teacherId,
-    votes: Object.fromEntries(candidates.map((c, i) => [c.teacherId, counts[i] as number])),
-    ballots: Object.fromEntries(counted),
-    voters,
-    confidence,
-    textQuality: Object.fromEntries(candidates.map((c, i) => [c.teacherId, qualities[i] as number])),
-    finalQuality: finalQuality(winnerQuality, confidence),
+    candidates,
+    similarity,
+    centrality,
+    textQualities: candidates.map((c) => c.textQuality ?? textQuality(c.text, c.words)),
+    storyQualities,
+    preferred: (indices) => indices.reduce((best, i) => (better(i, best) ? i : best)),
   };
 }
 
+const byTeacher = (field: Field, values: readonly number[]) => Object.fromEntries(field.candidates.map((c, i) => [c.teacherId, values[i] as number]));
+
+/** Keeps the ballots that count: from a candidate, for another known candidate. */
+function countedBallots(field: Field, ballots: Readonly<Record<string, string | undefined>>): [string, string][] {
+  const known = new Set(field.candidates.map((c) => c.teacherId));
+  const counted: [string, string][] = [];
+  for (const voter of field.candidates) {
+    if (!Object.hasOwn(ballots, voter.teacherId)) continue;
+    const choice = ballots[voter.teacherId];
+    if (typeof choice !== 'string' || choice === voter.teacherId || !known.has(choice)) continue;
+    counted.push([voter.teacherId, choice]);
+  }
+  return counted;
+}
+
+function result(field: Field, winner: number, counted: readonly [string, string][]): VoteResult {
+  const ids = field.candidates.map((c) => c.teacherId);
+  const votes = Object.fromEntries(ids.map((id) => [id, 0]));
+  for (const [, choice] of counted) votes[choice] = (votes[choice] ?? 0) + 1;
+  const winnerId = ids[winner] as string;
+  const voters = counted.length;
+  const confidence = voters === 0 ? 0 : (votes[winnerId] ?? 0) / voters;
+  return {
+    winner: winnerId,
+    votes,
+    ballots: Object.fromEntries(counted),
+    voters,
+    confidence,
+    textQuality: byTeacher(field, field.textQualities),
+    storyQuality: byTeacher(field, field.storyQualities),
+    centrality: byTeacher(field, field.centrality),
+    finalQuality: finalQuality(field.textQualities[winner] as number, confidence),
+  };
+}
+
+function tallyField(field: Field, ballots: Readonly<Record<string, string | undefined>>): VoteResult {
+  const counted = countedBallots(field, ballots);
+  const counts = field.candidates.map((c) => counted.filter(([, choice]) => choice === c.teacherId).length);
+  const most = Math.max(...counts);
+  const tied = counts.flatMap((n, i) => (n === most ? [i] : []));
+  return result(field, field.preferred(tied), counted);
+}
+
 /**
- * Counts ballots (voter teacherId → teacherId voted for) and picks the winner: most votes, ties to
- * higher text quality, then roster order. A ballot is ignored, and its voter counts as abstaining
- * (not a voter), when it is undefined, names an unknown candidate, is a self-vote, or comes from
- * a voter that is not a candidate. With no counted ballot, every candidate has 0 votes, the winner
- * is the best text quality (then roster order) and confidence is 0.
+ * Counts ballots (voter teacherId → teacherId voted for) and picks the winner: most votes, ties
+ * to the tie-break (story score, centrality, teacher id). A ballot is ignored, and its voter counts
+ * as abstaining, when it is undefined, names an unknown candidate, is a self-vote, or comes from a
+ * voter that is not a candidate. With no counted ballot the tie-break picks among all, confidence 0.
  * @throws Error when candidates is empty or two candidates share a teacherId.
  */
-export function tallyBallots(candidates: readonly Candidate[], ballots: Readonly<Record<string, string | undefined>>): VoteResult {
-  checkCandidates(candidates, 'tallyBallots');
-  return tally(candidates, candidates.map(qualityOf), ballots);
+export function tallyBallots(candidates: readonly Candidate[], ballots: Readonly<Record<string, string | undefined>>, context: VoteContext = {}): VoteResult {
+  return tallyField(fieldOf(candidates, context, 'tallyBallots'), ballots);
+}
+
+/** Each candidate's ballot for its most similar other candidate; near-ties go to the tie-break. */
+function consensusBallots(field: Field): Record<string, string> {
+  const ballots: Record<string, string> = {};
+  field.candidates.forEach((voter, i) => {
+    const row = field.similarity[i] as number[];
+    const others = field.candidates.flatMap((_, j) => (j === i ? [] : [j]));
+    if (others.length === 0) return;
+    const top = Math.max(...others.map((j) => row[j] as number));
+    const closest = others.filter((j) => (row[j] as number) >= top - SIMILARITY_TIE_EPSILON);
+    ballots[voter.teacherId] = (field.candidates[field.preferred(closest)] as Candidate).teacherId;
+  });
+  return ballots;
 }
 
 /**
  * Consensus vote. Each candidate (when there is at least one other) votes for the other candidate
- * most similar to its own text; among equally similar others it picks the higher text quality,
- * then the earlier in the roster. Then `tallyBallots` decides.
+ * most similar to its own text; others within SIMILARITY_TIE_EPSILON of the most similar are a
+ * near-tie, which the tie-break decides. Then the ballots are tallied (ties to the tie-break).
  *
- * One candidate: it wins with 0 voters and confidence 0 — nobody else agreed with it, so there is
- * no ensemble agreement to report. Identical candidates: each votes for the first other one in
- * roster order, so the first candidate wins deterministically.
+ * One candidate: it wins with 0 voters and confidence 0 — nobody else agreed with it.
  * @throws Error when candidates is empty or two candidates share a teacherId.
  */
-export function consensusVote(candidates: readonly Candidate[]): VoteResult {
-  checkCandidates(candidates, 'consensusVote');
-  const qualities = candidates.map(qualityOf);
-  const sim = similarityMatrix(
-    candidates.map((c) => c.text),
-    candidates.every((c) => c.words) ? candidates.map((c) => c.words as readonly string[]) : undefined,
-  );
-  const ballots: Record<string, string> = {};
-  candidates.forEach((voter, i) => {
-    const row = sim[i] as number[];
-    const others = candidates.flatMap((_, j) => (j === i ? [] : [j]));
-    if (others.length === 0) return;
-    const top = Math.max(...others.map((j) => row[j] as number));
-    const closest = others.filter((j) => (row[j] as number) >= top - SIMILARITY_TIE_EPSILON);
-    ballots[voter.teacherId] = (candidates[bestByQualityThenRoster(closest, qualities)] as Candidate).teacherId;
-  });
-  return tally(candidates, qualities, ballots);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Jury helpers
-// ---------------------------------------------------------------------------------------------
-
-/** Anonymous label of the i-th story shown to a juror: A, B, …, Z, AA, AB, … */
-export function juryLabel(index: number): string {
-  if (!Number.isInteger(index) || index < 0) throw new RangeError(`juryLabel: bad index ${index}`);
-  let label = '';
-  let n = index;
-  do {
-    label = String.fromCharCode(65 + (n % 26)) + label;
-    n = Math.floor(n / 26) - 1;
-  } while (n >= 0);
-  return label;
-}
-
-export interface JuryOption {
-  label: string;
-  text: string;
+export function consensusVote(candidates: readonly Candidate[], context: VoteContext = {}): VoteResult {
+  const field = fieldOf(candidates, context, 'consensusVote');
+  return tallyField(field, consensusBallots(field));
 }
 
 /**
- * The stories one juror judges: every candidate except its own, in roster order, labelled A, B, …
- * (teacher ids are not shown), plus the way back from label to teacherId.
+ * MBR vote: the candidate whose total similarity to the others, times its story score, is highest
+ * wins (ties to the tie-break). A story most others resemble is the ensemble's shared answer; the
+ * story score keeps a short or looping text from winning on resemblance alone. Ballots and
+ * confidence are the consensus ones, so the final quality means the same in every mode.
+ * @throws Error when candidates is empty or two candidates share a teacherId.
  */
-export function juryOptionsFor(candidates: readonly Candidate[], voterId: string): { options: JuryOption[]; teacherByLabel: Record<string, string> } {
-  const others = candidates.filter((c) => c.teacherId !== voterId);
-  const options = others.map((c, i) => ({ label: juryLabel(i), text: c.text }));
-  const teacherByLabel = Object.fromEntries(others.map((c, i) => [juryLabel(i), c.teacherId]));
-  return { options, teacherByLabel };
+export function mbrVote(candidates: readonly Candidate[], context: VoteContext = {}): VoteResult {
+  const field = fieldOf(candidates, context, 'mbrVote');
+  const utility = field.candidates.map((_, i) => (field.centrality[i] as number) * Math.max(field.storyQualities[i] as number, 0.01));
+  const best = Math.max(...utility);
+  const top = utility.flatMap((u, i) => (u >= best - 1e-12 ? [i] : []));
+  return result(field, field.preferred(top), countedBallots(field, consensusBallots(field)));
 }
 
-/** Instruction that ends every jury prompt. */
-export const JURY_INSTRUCTION = 'Answer with the letter only';
-
 /**
- * Prompt asking a juror which of the anonymised stories best answers the writing prompt.
- * @throws Error when there are no options or labels are empty or repeated.
+ * Jury count. Each juror ranks the stories it was shown (best first). A story in place p of a
+ * juror's ranking of m stories gets (m − 1 − p)/(m − 1) points; stories the juror left out share
+ * the places left evenly. The story with the highest mean points over the jurors who saw it wins
+ * (ties to the tie-break). A juror's first place is its ballot for `votes` and confidence. With no
+ * readable ranking at all, the consensus vote decides instead.
+ * @throws Error when candidates is empty or two candidates share a teacherId.
  */
-export function buildJuryPrompt(prompt: string, others: readonly JuryOption[]): string {
-  if (others.length === 0) throw new Error('buildJuryPrompt: no stories to judge');
-  const labels = others.map((o) => o.label);
-  if (labels.some((l) => l.trim() === '') || new Set(labels).size !== labels.length) {
-    throw new Error('buildJuryPrompt: labels must be non-empty and unique');
+export function bordaTally(candidates: readonly Candidate[], rankings: Readonly<Record<string, readonly string[] | undefined>>, context: VoteContext = {}): VoteResult {
+  const field = fieldOf(candidates, context, 'bordaTally');
+  const index = new Map(field.candidates.map((c, i) => [c.teacherId, i]));
+  const points = field.candidates.map(() => 0);
+  const seenBy = field.candidates.map(() => 0);
+  const firsts: Record<string, string> = {};
+  for (const voter of field.candidates) {
+    const ranking = Object.hasOwn(rankings, voter.teacherId) ? rankings[voter.teacherId] : undefined;
+    if (!ranking || ranking.length === 0) continue;
+    const shown = field.candidates.filter((c) => c.teacherId !== voter.teacherId).map((c) => c.teacherId);
+    const m = shown.length;
+    if (m === 0) continue;
+    const ranked = [...new Set(ranking)].filter((id) => id !== voter.teacherId && index.has(id));
+    if (ranked.length === 0) continue;
+    const unranked = shown.filter((id) => !ranked.includes(id));
+    const share = (place: number) => (m === 1 ? 1 : (m - 1 - place) / (m - 1));
+    const leftover = unranked.length === 0 ? 0 : unranked.reduce((sum, _, k) => sum + share(ranked.length + k), 0) / unranked.length;
+    const add = (values: number[], id: string, amount: number) => {
+      const i = index.get(id) as number;
+      values[i] = (values[i] as number) + amount;
+    };
+    ranked.forEach((id, place) => add(points, id, share(place)));
+    for (const id of unranked) add(points, id, leftover);
+    for (const id of shown) add(seenBy, id, 1);
+    firsts[voter.teacherId] = ranked[0] as string;
   }
-  const stories = others.map((o) => `Story ${o.label}:\n${o.text.trim()}`).join('\n\n');
-  const choices = labels.length === 1 ? (labels[0] as string) : `${labels.slice(0, -1).join(', ')} or ${labels.at(-1) as string}`;
-  return [
-    'You are judging short stories written for the same writing prompt.',
-    `Writing prompt:\n${prompt.trim()}`,
-    stories,
-    `Which story is the best: the best written and the most faithful to the prompt? ${JURY_INSTRUCTION} (${choices}).`,
-  ].join('\n\n');
-}
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Words that, after a sentence-initial "A" or "I", show it is a label ("A is best") rather than English ("A tough call"). */
-const LABEL_FOLLOWERS = new Set(['is', 'was', 'wins', 'won', 'has', 'had', 'and', 'or', 'vs', 'versus', 'stands', 'seems', 'reads', 'feels', 'edges', 'beats', 'because', 'clearly', 'definitely']);
-
-/**
- * Reads a juror's answer, tolerantly. In order:
- * 1. the whole answer, without markdown, brackets, quotes, final punctuation and an optional
- *    leading "Story"/"Option"/"Answer"/"Letter"/"Choice" (and colon), is a label → that label
- *    (case-insensitive: "B", "**B**", "Story B", "(b)", "Answer: B.");
- * 2. labels written right after a cue word — story, option, answer, letter, choice, choose,
- *    chose, pick, picked, prefer, select, vote for, winner, best, optionally followed by "is" or ":"
- *    ("I choose B.", "The best story is C") — if they name exactly one label → it;
- * 3. labels standing alone as capital letters anywhere ("B, clearly.") — if exactly one → it. A
- *    capital "A" at the start of a sentence, or a capital "I" anywhere, followed by a lower-case
- *    word is read as English ("A tough one", "I think"), unless that word is like is/was/wins/and.
- * Anything else (no label, several different labels) → undefined.
- */
-export function parseJuryAnswer(answer: string, labels: readonly string[]): string | undefined {
-  const valid = labels.filter((l) => l.trim() !== '');
-  if (valid.length === 0) return undefined;
-  const clean = answer.replace(/[*_`#>~]/g, ' ').replace(/\s+/g, ' ').trim();
-
-  // 1. The whole answer is a label.
-  const bare = clean
-    .replace(/^[\s"'“”‘’«»([{]+|[\s"'“”‘’«»)\]}.!?,;:]+$/g, '')
-    .replace(/^(?:story|option|answer|letter|choice)\s*[:\-–]?\s*/i, '')
-    .replace(/^[\s"'“”‘’«»([{]+|[\s"'“”‘’«»)\]}.!?,;:]+$/g, '');
-  const exact = valid.filter((l) => l.toLowerCase() === bare.toLowerCase());
-  if (exact.length === 1) return exact[0];
-
-  const alternation = [...valid].sort((a, b) => b.length - a.length).map(escapeRe).join('|');
-  const single = (found: Set<string>) => (found.size === 1 ? [...found][0] : undefined);
-
-  // 2. Labels after a cue word (cue case-insensitive, label exactly as given).
-  const cue = new RegExp(
-    `\\b(?:story|option|answer|letter|choice|choose|chose|pick|picked|prefer|select|selected|vote for|voting for|winner|best)` +
-      `(?:\\s+is|\\s*[:\\-–])?\\s*["'“‘«(]?(${alternation})(?![\\p{L}\\p{N}])`,
-    'giu',
-  );
-  const cued = new Set<string>();
-  for (const m of clean.matchAll(cue)) if (valid.includes(m[1] as string)) cued.add(m[1] as string);
-  if (cued.size > 0) return single(cued);
-
-  // 3. Stand-alone labels.
-  const standalone = new RegExp(`(?<![\\p{L}\\p{N}])(${alternation})(?![\\p{L}\\p{N}])`, 'gu');
-  const found = new Set<string>();
-  for (const m of clean.matchAll(standalone)) {
-    const label = m[1] as string;
-    const before = clean.slice(0, m.index);
-    const nextWord = /^\s+(\p{Ll}[\p{L}']*)/u.exec(clean.slice(m.index + label.length))?.[1];
-    const sentenceStart = /(?:^|[.!?:]\s+)$/.test(before);
-    const readAsEnglish =
-      nextWord !== undefined && !LABEL_FOLLOWERS.has(nextWord) && (label === 'I' || (label === 'A' && sentenceStart));
-    if (!readAsEnglish) found.add(label);
-  }
-  return single(found);
+  if (Object.keys(firsts).length === 0) return consensusVote(candidates, { ...context, storyQualities: field.storyQualities });
+  const mean = points.map((p, i) => ((seenBy[i] as number) === 0 ? 0 : p / (seenBy[i] as number)));
+  const best = Math.max(...mean);
+  const top = mean.flatMap((v, i) => (v >= best - 1e-12 ? [i] : []));
+  return result(field, field.preferred(top), countedBallots(field, firsts));
 }

@@ -114,6 +114,8 @@ export interface ModelRow {
   model: string;
   wins: number;
   averageQuality: number;
+  /** Average story score of the wins (storyScore.ts), when known. */
+  averageStoryQuality?: number;
   /** Wins ÷ examples the model took part in (examples it was skipped in do not count). */
   winRate?: number;
   calls?: number;
@@ -130,12 +132,13 @@ export function compareModelRows(a: ModelRow, b: ModelRow): number {
 
 const MEDALS = ['🥇', '🥈', '🥉'];
 
-/** `🥇 **model** — 5 wins · avg 8.42 ★★★☆☆` and the like, for one ranked row. */
+/** `🥇 **model** — 5 wins · avg 8.42 ★★★☆☆ · story 6.10` and the like, for one ranked row. */
 export function modelRowLine(rank: number, row: ModelRow): string {
   const badge = MEDALS[rank - 1] ?? `\`${String(rank).padStart(2, ' ')}.\``;
   const parts = [`${row.wins} ${row.wins === 1 ? 'win' : 'wins'}`];
   if (row.winRate !== undefined) parts.push(`${Math.round(row.winRate * 100)}% win rate`);
   parts.push(row.wins > 0 ? `avg ${formatQuality(row.averageQuality)} ${starRating(row.averageQuality)}` : 'avg –');
+  if (row.wins > 0 && row.averageStoryQuality !== undefined) parts.push(`story ${formatQuality(row.averageStoryQuality)}`);
   if (row.calls !== undefined) parts.push(`${row.calls} calls`);
   if (row.skipped) parts.push(`${row.skipped} skipped`);
   if (row.out) parts.push(`out: ${userText(row.out, 120)}`);

@@ -2,6 +2,7 @@
 import { EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import type { TeacherInfo } from '../../teachers/types.ts';
+import { unreadableBallotsText } from '../../trainer/jury.ts';
 import type { RunOptions, RunTotals } from '../../trainer/types.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatDuration, formatQuality, percent, plural, progressBar, starRating } from '../format.ts';
@@ -63,6 +64,9 @@ export function progressMessage(view: ProgressView): MessagePayload {
   ];
   if (stopping) description.push('', '🛑 **Stopping** — finishing the examples already under way; everything done so far is kept.');
   if (view.note) description.push('', truncate(view.note, 500));
+  if (totals.jury && totals.jury.unreadable > 0) {
+    description.push('', `⚠️ Jury: ${unreadableBallotsText(totals.jury)}${totals.jury.fallbacks > 0 ? ` · ${plural(totals.jury.fallbacks, 'example')} decided by consensus` : ''}`);
+  }
 
   const leader = totals.leadingTeacher
     ? `${modelLabel(totals.leadingTeacher.teacherId)} (${plural(totals.leadingTeacher.wins, 'win')})`
@@ -80,6 +84,7 @@ export function progressMessage(view: ProgressView): MessagePayload {
         value: totals.successful > 0 ? `${formatQuality(totals.averageQuality)} ${starRating(totals.averageQuality)}` : '–',
         inline: true,
       },
+      { name: 'Story score', value: totals.successful > 0 && totals.averageStoryQuality !== undefined ? formatQuality(totals.averageStoryQuality) : '–', inline: true },
       { name: 'Stories saved', value: view.options.save ? String(totals.storiesSaved) : 'off', inline: true },
       { name: 'Leading model', value: leader, inline: true },
       { name: 'Elapsed', value: formatDuration(totals.elapsedMs), inline: true },

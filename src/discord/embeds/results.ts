@@ -1,4 +1,5 @@
 /** The message a finished (or stopped, or failed) run ends with. */
+import { unreadableBallotsText } from '../../trainer/jury.ts';
 import { EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import type { TeacherInfo } from '../../teachers/types.ts';
@@ -64,6 +65,7 @@ export function rankModels(result: TrainingResult, teachers: readonly TeacherInf
         model,
         wins: perf?.wins ?? 0,
         averageQuality: perf?.average_quality ?? 0,
+        ...(perf?.average_story_quality !== undefined ? { averageStoryQuality: perf.average_story_quality } : {}),
         ...(perf?.examples ? { winRate: perf.wins / perf.examples } : {}),
         ...(perf?.skipped ? { skipped: perf.skipped } : {}),
         ...(perf?.out ? { out: perf.out } : {}),
@@ -114,7 +116,17 @@ export function resultsMessage(view: ResultsView): MessagePayload {
         value: result.successful > 0 ? `${formatQuality(result.average_quality)} ${starRating(result.average_quality)}` : '–',
         inline: true,
       },
+      { name: 'Story score', value: result.successful > 0 ? formatQuality(result.average_story_quality) : '–', inline: true },
       { name: 'Stories saved', value: String(result.stories_saved), inline: true },
+      ...(result.jury
+        ? [
+            {
+              name: 'Jury',
+              value: `${unreadableBallotsText(result.jury)}${result.jury.fallback_examples > 0 ? ` · ${plural(result.jury.fallback_examples, 'example')} decided by consensus` : ''}`,
+              inline: true,
+            },
+          ]
+        : []),
       {
         name: 'Fine-tuning examples',
         value: `+${stats.fine_tune_examples_collected} this run · ${formatCount(view.fineTuneTotal)} in all`,

@@ -27,7 +27,8 @@ export interface SetupState {
 
 const VOTING_LABEL: Record<VotingMode, string> = {
   consensus: 'Consensus (teachers vote for the best story)',
-  jury: 'Jury (one judge picks the best story)',
+  mbr: 'MBR (the story closest to all the others, weighted by story score)',
+  jury: 'Jury (each teacher ranks the others\' stories)',
 };
 
 function onOff(on: boolean): string {

@@ -15,6 +15,8 @@ export interface StoryView {
   genre: Genre;
   text: string;
   finalQuality: number;
+  /** Story score (storyScore.ts); absent on stories saved before it existed. */
+  storyQuality?: number;
   teacherId: string;
   /** Unix milliseconds. */
   createdAt: number;
@@ -49,6 +51,7 @@ function metaFields(story: StoryView, opts: StoryOptions): APIEmbedField[] {
   const fields: APIEmbedField[] = [
     { name: 'Genre', value: story.genre, inline: true },
     { name: 'Quality', value: `${formatQuality(story.finalQuality)} ${starRating(story.finalQuality)}`, inline: true },
+    ...(story.storyQuality !== undefined ? [{ name: 'Story score', value: formatQuality(story.storyQuality), inline: true }] : []),
     { name: 'Model', value: modelLabel(story.teacherId), inline: true },
     { name: 'Written', value: relativeTime(story.createdAt), inline: true },
   ];
@@ -77,7 +80,7 @@ export function storyMarkdown(story: StoryView): string {
   const lines = [
     `# ${story.title.trim().replace(/\s+/g, ' ') || 'Untitled story'}`,
     '',
-    `*${story.genre} · quality ${formatQuality(story.finalQuality)} ${starRating(story.finalQuality)} · ${story.teacherId} · ${date}*`,
+    `*${story.genre} · quality ${formatQuality(story.finalQuality)} ${starRating(story.finalQuality)}${story.storyQuality !== undefined ? ` · story score ${formatQuality(story.storyQuality)}` : ''} · ${story.teacherId} · ${date}*`,
     '',
   ];
   if (story.prompt.trim()) lines.push(`> **Prompt:** ${story.prompt.trim().replace(/\s*\n\s*/g, ' ')}`);

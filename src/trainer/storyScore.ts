@@ -1,0 +1,196 @@
+/**
+ * The story score (0–10): a small linear model of what people think of a story, computed locally
+ * from a few signals that mean the same thing for any writer (see docs/scoring.md, "Story
+ * score"). It was fitted on the human ratings of the HANNA dev split (`npm run eval -- hanna`
+ * re-makes the fit and its cross-validated figures) and sits beside the seed's text quality,
+ * which stays exactly as specified (scoring.ts).
+ *
+ * The model predicts the human "overall" rating (1–5) and shows it on 0–10:
+ *   predicted = intercept + Σ weight × (signal − mean) / sd
+ *   story quality = clamp(10 × (predicted − 1) / 4, 0, 10), to two decimals.
+ * A signal that cannot be measured (no prompt given, no other candidate) sits at its mean, so
+ * it neither helps nor hurts. Pure and deterministic.
+ */
+import { tokenizeWords } from './scoring.ts';
+import { similarityMatrix } from './similarity.ts';
+
+export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'vocabulary', 'relevance', 'agreement'] as const;
+export type StorySignalName = (typeof STORY_SIGNAL_NAMES)[number];
+
+/** Measured signals of one story; `undefined` when it cannot be measured. */
+export type StorySignals = Record<StorySignalName, number | undefined>;
+
+export interface SignalWeight {
+  /** Mean and standard deviation of the signal over the dev split's generated stories. */
+  mean: number;
+  sd: number;
+  /** Human-overall points (1–5 scale) per standard deviation of the signal. */
+  weight: number;
+}
+
+export interface StoryModel {
+  /** Predicted human overall (1–5) of a story whose signals all sit at their means. */
+  intercept: number;
+  signals: Record<StorySignalName, SignalWeight>;
+}
+
+/**
+ * Fitted by `npm run eval -- hanna --fit` on all 48 prompts of the dev split (480 generated
+ * stories): ridge regression on standardised signals, each signal kept to its expected direction
+ * (a signal whose fitted weight has the wrong sign gets weight 0). Figures in docs/scoring.md.
+ */
+export const STORY_MODEL: StoryModel = {
+  intercept: 2.4336,
+  signals: {
+    length: { mean: 5.2955, sd: 0.5279, weight: 0.1062 },
+    completeness: { mean: 0.3354, sd: 0.4721, weight: 0 },
+    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0375 },
+    vocabulary: { mean: 3.9202, sd: 0.3427, weight: 0.0571 },
+    relevance: { mean: 0.1552, sd: 0.1432, weight: 0.0564 },
+    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0825 },
+  },
+};
+
+/** Words beyond this add nothing to the length signal: a longer story is not a better one. */
+export const LENGTH_CAP_WORDS = 1000;
+
+/** Letters of a word compared for relevance, so "soldiers" meets "soldier" and "remembering" meets "remember". */
+const STEM_LETTERS = 5;
+
+/** Function words, which say nothing about whether a story answers its prompt. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(
+  ('a about after again all also am an and any are as at be because been before being but by can could did do does ' +
+    'doing down during each few for from further had has have having he her here hers herself him himself his how i if ' +
+    'in into is it its itself just me more most my myself no nor not now of off on once only or other our ours out over ' +
+    'own same she should so some such than that the their theirs them themselves then there these they this those ' +
+    'through to too under until up very was we were what when where which while who whom why will with would you your ' +
+    'yours yourself write story tale poem about')
+    .split(' '),
+);
+
+/** Ends on a sentence end, optionally followed by closing quotes, brackets or markdown emphasis. */
+const COMPLETE_END_RE = /[.!?…]["”»'’)\]*_]*$/u;
+
+/** Share of word trigrams that repeat an earlier trigram of the same text: 0 fresh, near 1 a loop. */
+export function repetitionOf(words: readonly string[]): number {
+  if (words.length < 3) return 0;
+  const seen = new Set<string>();
+  let repeats = 0;
+  for (let i = 0; i + 2 < words.length; i++) {
+    const key = `${words[i]} ${words[i + 1]} ${words[i + 2]}`;
+    if (seen.has(key)) repeats += 1;
+    else seen.add(key);
+  }
+  return repeats / (words.length - 2);
+}
+
+/** Mean letters per word: a plain proxy of vocabulary (and of the "complexity" people rate). */
+export function vocabularyOf(words: readonly string[]): number {
+  return words.length === 0 ? 0 : words.reduce((sum, w) => sum + [...w].length, 0) / words.length;
+}
+
+const stem = (word: string) => word.slice(0, STEM_LETTERS);
+
+/** Content words of a prompt (no function words, at least 3 characters), each once. */
+export function promptContentWords(prompt: string): string[] {
+  return [...new Set(tokenizeWords(prompt).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)))];
+}
+
+/** Share of the prompt's content words that the story uses (compared on their first letters); undefined without any. */
+export function relevanceOf(words: readonly string[], prompt: string | undefined): number | undefined {
+  const wanted = prompt === undefined ? [] : promptContentWords(prompt);
+  if (wanted.length === 0) return undefined;
+  const stems = new Set(words.map(stem));
+  return wanted.filter((w) => stems.has(stem(w))).length / wanted.length;
+}
+
+export interface SignalContext {
+  /** The writing prompt the story answers (its subject, without style instructions). */
+  prompt?: string;
+  /** Mean similarity of this story to the other candidates of its example. */
+  agreement?: number;
+  /** The story's words when the caller tokenised it already (each candidate is tokenised once). */
+  words?: readonly string[];
+}
+
+export function storySignals(text: string, context: SignalContext = {}): StorySignals {
+  const words = context.words ?? tokenizeWords(text);
+  return {
+    length: Math.log1p(Math.min(words.length, LENGTH_CAP_WORDS)),
+    completeness: words.length > 0 && COMPLETE_END_RE.test(text.trim()) ? 1 : 0,
+    repetition: repetitionOf(words),
+    vocabulary: vocabularyOf(words),
+    relevance: relevanceOf(words, context.prompt),
+    agreement: context.agreement,
+  };
+}
+
+/** Predicted human overall rating (1–5 scale, not clamped). */
+export function predictedOverall(signals: StorySignals, model: StoryModel = STORY_MODEL): number {
+  let predicted = model.intercept;
+  for (const name of STORY_SIGNAL_NAMES) {
+    const value = signals[name];
+    const { mean, sd, weight } = model.signals[name];
+    if (value === undefined || !Number.isFinite(value) || sd <= 0) continue;
+    predicted += (weight * (value - mean)) / sd;
+  }
+  return predicted;
+}
+
+/** 1–5 human scale → 0–10, clamped, two decimals. */
+export function overallToQuality(overall: number): number {
+  const quality = Math.min(10, Math.max(0, (10 * (overall - 1)) / 4));
+  return Math.round(quality * 100) / 100;
+}
+
+export interface StoryScoreBreakdown {
+  signals: StorySignals;
+  /** Contribution of each signal, in story-quality points (0–10 scale). */
+  points: Record<StorySignalName, number>;
+  storyQuality: number;
+}
+
+export function storyScoreBreakdown(text: string, context: SignalContext = {}, model: StoryModel = STORY_MODEL): StoryScoreBreakdown {
+  const signals = storySignals(text, context);
+  const points = Object.fromEntries(
+    STORY_SIGNAL_NAMES.map((name) => {
+      const value = signals[name];
+      const { mean, sd, weight } = model.signals[name];
+      const z = value === undefined || sd <= 0 ? 0 : (value - mean) / sd;
+      return [name, Math.round(((10 * weight * z) / 4) * 100) / 100];
+    }),
+  ) as Record<StorySignalName, number>;
+  return { signals, points, storyQuality: overallToQuality(predictedOverall(signals, model)) };
+}
+
+/** Story quality (0–10) of one story on its own: agreement is unknown, so it stays neutral. */
+export function storyQuality(text: string, context: SignalContext = {}, model: StoryModel = STORY_MODEL): number {
+  return overallToQuality(predictedOverall(storySignals(text, context), model));
+}
+
+/** Mean similarity of each text to the others (undefined for a lone text). */
+export function agreementOf(similarity: readonly (readonly number[])[]): (number | undefined)[] {
+  const n = similarity.length;
+  return similarity.map((row, i) => (n < 2 ? undefined : row.reduce((sum, s, j) => (j === i ? sum : sum + s), 0) / (n - 1)));
+}
+
+/**
+ * Story quality of every candidate of one example, agreement included. Pass the similarity
+ * matrix when it is already computed (voting does), so it is computed once.
+ */
+export function candidateStoryQualities(
+  texts: readonly string[],
+  prompt?: string,
+  similarity?: readonly (readonly number[])[],
+  model: StoryModel = STORY_MODEL,
+  words?: readonly (readonly string[])[],
+): number[] {
+  const agreement = agreementOf(similarity ?? similarityMatrix(texts, words));
+  return texts.map((text, i) =>
+    storyQuality(
+      text,
+      { ...(prompt !== undefined ? { prompt } : {}), ...(agreement[i] !== undefined ? { agreement: agreement[i] } : {}), ...(words?.[i] ? { words: words[i] } : {}) },
+      model,
+    ),
+  );
+}
