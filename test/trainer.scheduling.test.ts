@@ -92,6 +92,16 @@ describe('scheduling a run', () => {
     expect(final.training_stats.duration_ms).toBeLessThan(30_000);
   });
 
+  it('tries an example again when every teacher it asked answered 429, instead of failing it', async () => {
+    const clock = new ManualClock();
+    const teachers = ['a', 'b', 'c'].map((id) => fakeTeacher(id, clock, (call) => (call === 0 ? { afterMs: 50, fail: { kind: 'rate_limited', status: 429 } } : { afterMs: 100 })));
+    const { result, store } = await runToEnd(clock, options({ examples: 2 }), { teachers, concurrency: 1 });
+    expect(result).toMatchObject({ successful: 2, failed: 0 });
+    expect(store.examples.every((e) => e.status === 'ok')).toBe(true);
+    // The refused first calls still count as failed calls of each teacher.
+    for (const id of ['a', 'b', 'c']) expect(result.model_performance[id]).toMatchObject({ calls: 3, failures: 1 });
+  });
+
   it('names the teachers still out at the end of the run', async () => {
     const clock = new ManualClock();
     const broken = fakeTeacher('broken', clock, () => ({ afterMs: 50, fail: { kind: 'server_error', status: 503 } }));

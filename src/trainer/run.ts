@@ -214,7 +214,7 @@ interface ExampleContext {
   callsSignal: AbortSignal;
 }
 
-/** Admissions of one example whose every slot was taken back before a call went, before it fails. */
+/** Admissions of one example that no teacher could answer for lack of quota, before it fails. */
 const MAX_ADMISSIONS = 5;
 
 interface SeatResult {
@@ -359,14 +359,16 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
   const system = storySystemPrompt(plan.genre);
   const inRun = deps.teachers.filter((t) => ctx.breakerOf(t).waitMs() !== Number.POSITIVE_INFINITY);
   const chosen = ctx.chooser ? ctx.chooser.choose(plan.genre, inRun, createRandom(`${ctx.seed}:${index}:auto`)) : deps.teachers;
-  // Admits and asks; again (a few times) if every admitted slot was taken back before its call
-  // went (the provider asked for a pause meanwhile): that example has not been tried yet.
+  // Admits and asks; again (a few times) if no teacher could answer for lack of quota — every
+  // admitted slot was taken back before its call went, or answered 429 (the limiters have learned
+  // from those 429s meanwhile): the example was not really tried yet.
   let attempt: Awaited<ReturnType<typeof admitAndAsk>>;
   for (let tries = 1; ; tries++) {
     attempt = await admitAndAsk(ctx, chosen, plan, system, settingsOf);
     if (!attempt) return undefined;
-    const nothingSent = attempt.admission.seats.length > 0 && attempt.results.every((r) => r.skipped);
-    if (!nothingSent || tries >= MAX_ADMISSIONS) break;
+    const onlyQuota =
+      attempt.admission.seats.length > 0 && attempt.results.every((r) => r.skipped || r.outcome?.failure?.kind === 'rate_limited');
+    if (!onlyQuota || tries >= MAX_ADMISSIONS) break;
   }
   const { admission, results } = attempt;
   const outcomes = results.flatMap((r) => (r.outcome ? [r.outcome] : []));
