@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'dist/**'] },
-  { files: ['scripts/**/*.mjs', 'bench/**/*.mjs'], languageOptions: { globals: { process: 'readonly', fetch: 'readonly', performance: 'readonly' } } },
+  { files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs'], languageOptions: { globals: { process: 'readonly', fetch: 'readonly', performance: 'readonly' } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
