@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import { startTraining } from '../src/trainer/run.ts';
+import { PROMPTS } from '../src/trainer/prompts.ts';
 import { textQuality } from '../src/trainer/scoring.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
 import { simulatedStory } from '../src/simulators/storyText.ts';
@@ -15,6 +16,8 @@ import { RecordingStore } from '../test/helpers/recordingStore.ts';
 export interface TrainerBenchReport {
   textQualityPerSecond: number;
   consensusVotesPerSecond: number;
+  /** The same with the writing prompt given, so the story score's relevance signal is measured too. */
+  consensusVotesWithPromptPerSecond: number;
   examplesPerSecondNoLatency: number;
   /** Wall time of a run at concurrency 1 ÷ at concurrency 3, with 50 ms provider latency. */
   concurrencySpeedup: number;
@@ -32,6 +35,15 @@ export async function runTrainerBench(): Promise<TrainerBenchReport> {
   const consensusVotesPerSecond = rate(2_000, (i) =>
     consensusVote(Array.from({ length: 7 }, (_, k) => ({ teacherId: `t${k}`, text: texts[(i * 7 + k) % texts.length] as string }))),
   );
+
+  const prompts = PROMPTS.map((p) => p.text);
+  const votesWithPrompt = (i: number) =>
+    consensusVote(
+      Array.from({ length: 7 }, (_, k) => ({ teacherId: `t${k}`, text: texts[(i * 7 + k) % texts.length] as string })),
+      { prompt: prompts[i % prompts.length] as string },
+    );
+  votesWithPrompt(0); // loads the word frequencies once, as the first scored example of a process does
+  const consensusVotesWithPromptPerSecond = rate(2_000, votesWithPrompt);
 
   const sims = await startProviderSimulators();
   try {
@@ -59,6 +71,7 @@ export async function runTrainerBench(): Promise<TrainerBenchReport> {
     return {
       textQualityPerSecond,
       consensusVotesPerSecond,
+      consensusVotesWithPromptPerSecond,
       examplesPerSecondNoLatency: Math.round((200 / noLatencyMs) * 1000),
       concurrencySpeedup: Math.round((serialMs / parallelMs) * 100) / 100,
     };

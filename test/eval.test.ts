@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fitStoryModel, solveLinear } from '../src/eval/fit.ts';
-import { crossValidatedScores, evaluateHanna, formatHannaReport, loadHanna, prepare } from '../src/eval/hanna.ts';
+import { crossValidatedScores, dealByPromptId, dealSpread, evaluateHanna, formatHannaReport, loadHanna, prepare, randomDeal, withinSystemTau } from '../src/eval/hanna.ts';
 import { runEval } from '../src/eval/index.ts';
-import { argmaxAll, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
+import { argmaxAll, gainInterval, kendallTauB, selectionFigures } from '../src/eval/stats.ts';
+import { createRandom } from '../src/trainer/random.ts';
 import type { StorySignals } from '../src/trainer/storyScore.ts';
 
 const MINI = fileURLToPath(new URL('./fixtures/hanna-mini', import.meta.url));
@@ -33,6 +34,22 @@ describe('statistics', () => {
     expect(figures.gain).toBeCloseTo((3 - 2.625) / (4.5 - 2.625));
     expect(figures.top3).toBe(1);
     expect(argmaxAll([1, 3, 3])).toEqual([1, 2]);
+  });
+
+  it('the gain interval resamples prompts: narrow when every prompt agrees, wide when they disagree', () => {
+    const random = createRandom('t');
+    const same = gainInterval([{ human: [1, 2, 3], picked: [2] }, { human: [2, 4, 6], picked: [1] }], random.next);
+    // A resample of the first prompt twice has gain 1, of the second twice gain 0: the interval spans both.
+    expect(same.low).toBe(0);
+    expect(same.high).toBe(1);
+    const steady = gainInterval(Array.from({ length: 10 }, () => ({ human: [1, 2, 3], picked: [1] })), random.next);
+    expect(steady.low).toBeCloseTo(0);
+    expect(steady.high).toBeCloseTo(0);
+    const mixed = gainInterval(Array.from({ length: 40 }, (_, i) => ({ human: [1, 2, 3], picked: [i % 2 === 0 ? 2 : 1] })), random.next);
+    expect(mixed.low).toBeGreaterThan(0.25);
+    expect(mixed.high).toBeLessThan(0.75);
+    expect(mixed.low).toBeLessThan(0.5);
+    expect(mixed.high).toBeGreaterThan(0.5);
   });
 });
 
@@ -83,8 +100,8 @@ describe('HANNA evaluation', () => {
     expect(by.longest?.gain).toBeCloseTo(1);
     expect(report.random).toBeCloseTo((4 + 2.5 + 1.3) / 3);
     const table = formatHannaReport(report);
-    expect(table).toContain('| method | gain | Kendall τ-b | top-3 |');
-    expect(table).toContain('| oracle | 1.000 | 1.000 | 100 % |');
+    expect(table).toContain('| method | gain | gain, 95 % interval | Kendall τ-b | top-3 |');
+    expect(table).toContain('| oracle | 1.000 | 1.00 to 1.00 | 1.000 | 100 % |');
   });
 
   it('cross-validation scores a prompt with a model that never saw its ratings', async () => {
@@ -95,6 +112,43 @@ describe('HANNA evaluation', () => {
     const after = crossValidatedScores(changed.map(prepare), 4);
     expect(after[0]).toEqual(before[0]);
     expect(after.slice(1)).not.toEqual(before.slice(1));
+  });
+
+  it('deals prompts into folds: by prompt id, or at random from a seed, in folds of equal size', async () => {
+    const prepared = (await loadHanna(MINI)).map(prepare);
+    expect(dealByPromptId(prepared, 2)).toEqual([0, 1, 0, 1]);
+    const deal = randomDeal(48, 8, 'x');
+    expect(randomDeal(48, 8, 'x')).toEqual(deal);
+    expect(randomDeal(48, 8, 'y')).not.toEqual(deal);
+    for (let fold = 0; fold < 8; fold++) expect(deal.filter((f) => f === fold)).toHaveLength(6);
+    expect(crossValidatedScores(prepared, 2, dealByPromptId(prepared, 2))).toEqual(crossValidatedScores(prepared, 2));
+    // Another deal trains on other prompts, so the held-out scores change.
+    expect(crossValidatedScores(prepared, 2, [0, 0, 1, 1])).not.toEqual(crossValidatedScores(prepared, 2));
+    const spread = dealSpread(prepared, 2, 5);
+    expect(spread.deals).toBe(5);
+    expect(spread.tau.min).toBeLessThanOrEqual(spread.tau.mean);
+    expect(spread.tau.mean).toBeLessThanOrEqual(spread.tau.max);
+    expect(formatHannaReport(evaluateHanna(await loadHanna(MINI), 2))).toMatch(/over 20 random deals of the prompts into folds: τ mean -?\d\.\d{3} \(/);
+  });
+
+  it('τ within each generation system: stories of one system ranked against each other only', async () => {
+    // Two systems over three prompts; system A is always rated above B, and within each the ratings vary.
+    const ratings = [
+      [4.0, 2.0],
+      [3.0, 1.5],
+      [3.5, 1.0],
+    ];
+    const prompts = ratings.map((pair, i) => ({
+      promptId: `p${i}`,
+      prompt: 'x',
+      candidates: pair.map((human, k) => ({ id: `s${i}${k}`, model: k === 0 ? 'A' : 'B', text: 't', human })),
+    }));
+    expect(withinSystemTau(prompts, ratings)).toEqual({ mean: 1, min: 1, max: 1 });
+    // A score that only tells systems apart (one constant per system) ranks nothing within one…
+    expect(withinSystemTau(prompts, ratings.map(() => [2, 1])).mean).toBe(0);
+    // …and one reversed within system A only shows it.
+    expect(withinSystemTau(prompts, [[1, 3], [3, 2], [2, 1]])).toEqual({ mean: 0, min: -1, max: 1 });
+    expect(formatHannaReport(evaluateHanna(await loadHanna(MINI), 2))).toMatch(/τ within each generation system: mean/);
   });
 
   it('npm run eval -- hanna --data DIR prints the table; bad usage and bad data are clear errors', async () => {

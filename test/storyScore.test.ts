@@ -8,14 +8,17 @@ import {
   overallToQuality,
   predictedOverall,
   promptContentWords,
+  promptWordWeight,
   relevanceOf,
   repetitionOf,
   storyQuality,
   storyScoreBreakdown,
   storySignals,
+  storyWords,
 } from '../src/trainer/storyScore.ts';
 import { similarityMatrix } from '../src/trainer/similarity.ts';
 import { tokenizeWords } from '../src/trainer/scoring.ts';
+import { wordRarity } from '../src/trainer/wordFrequency.ts';
 
 const FRESH =
   'Mara found the lighthouse keys under a loose stone. She climbed the stairs slowly, counting each step, and at the top the lamp was still warm. "Someone was here," she whispered. Far below, a boat without lights drifted toward the rocks, and she knew she had only minutes to decide.';
@@ -37,17 +40,49 @@ describe('story signals', () => {
     expect(storySignals(huge).length).toBeCloseTo(Math.log1p(LENGTH_CAP_WORDS));
   });
 
+  it('joins contractions a tokenizer split off, so the quirk changes neither length nor letters per word', () => {
+    expect(storyWords("He did n't know the captain 's name; they 're gone and I 'm here.")).toEqual(
+      tokenizeWords("He didn't know the captain's name; they're gone and I'm here."),
+    );
+    // Quotes and a possessive-looking start of a quotation are left alone.
+    expect(storyWords("She said 'stop' and he said 'so what'.")).toEqual(['she', 'said', 'stop', 'and', 'he', 'said', 'so', 'what']);
+    const split = storySignals("The keeper did n't sleep . The captain 's boat was n't coming back .");
+    const joined = storySignals("The keeper didn't sleep. The captain's boat wasn't coming back.");
+    expect(split.length).toBe(joined.length);
+    expect(split.vocabulary).toBe(joined.vocabulary);
+  });
+
   it('repetition is the share of repeated word trigrams: 0 for fresh text, near 1 for a loop', () => {
     expect(repetitionOf(['a', 'b'])).toBe(0);
     expect(repetitionOf(tokenizeWords('a b c a b c'))).toBe(1 / 4);
     expect(repetitionOf(tokenizeWords(LOOP))).toBeGreaterThan(0.85);
   });
 
-  it('relevance compares the prompt’s content words by their first letters; undefined without any', () => {
+  it('relevance compares the prompt’s content words by their first letters, weighted by rarity; undefined without any', () => {
     expect(promptContentWords('Write a story about the soldiers and their memories')).toEqual(['soldiers', 'memories']);
-    expect(relevanceOf(tokenizeWords('The soldier remembered nothing of the war.'), 'Soldiers lose their memories of war')).toBeCloseTo(2 / 4);
+    const prompt = 'Soldiers lose their memories of war';
+    // All four words found (by their first five letters) is 1; none is 0.
+    expect(relevanceOf(tokenizeWords('The soldiers lose their memories of the war.'), prompt)).toBeCloseTo(1);
+    expect(relevanceOf(tokenizeWords('A cat sat on a mat.'), prompt)).toBe(0);
+    const weights = ['soldiers', 'lose', 'memories', 'war'].map(promptWordWeight);
+    // "soldier" meets "soldiers" and "war" is there; "remembered" does not meet "memories".
+    const found = (weights[0] as number) + (weights[3] as number);
+    expect(relevanceOf(tokenizeWords('The soldier remembered nothing of the war.'), prompt)).toBeCloseTo(found / weights.reduce((a, b) => a + b, 0));
     expect(relevanceOf(['x'], undefined)).toBeUndefined();
     expect(relevanceOf(['x'], 'the and of')).toBeUndefined();
+  });
+
+  it('a rare prompt word counts for more than a common one', () => {
+    expect(wordRarity('lighthouse')).toBeGreaterThan(wordRarity('day'));
+    expect(wordRarity('day')).toBeGreaterThan(wordRarity('the'));
+    expect(wordRarity('qzxvwk')).toBeGreaterThan(wordRarity('lighthouse'));
+    const prompt = 'The lighthouse on that day';
+    const rare = relevanceOf(tokenizeWords('The lighthouse stood alone.'), prompt) as number;
+    const common = relevanceOf(tokenizeWords('It was a day like any other.'), prompt) as number;
+    // Each story finds one of the prompt's two content words; unweighted, both would be 1/2.
+    expect(rare).toBeGreaterThan(0.7);
+    expect(common).toBeLessThan(0.3);
+    expect(rare + common).toBeCloseTo(1);
   });
 });
 

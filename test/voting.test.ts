@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { finalQuality, textQuality } from '../src/trainer/scoring.ts';
 import { similarityMatrix } from '../src/trainer/similarity.ts';
 import { candidateStoryQualities } from '../src/trainer/storyScore.ts';
-import { SIMILARITY_TIE_EPSILON, bordaTally, consensusVote, mbrVote, tallyBallots, type Candidate } from '../src/trainer/voting.ts';
+import { SIMILARITY_TIE_EPSILON, bordaTally, consensusVote, mbrUtilities, mbrVote, midRanks, tallyBallots, type Candidate } from '../src/trainer/voting.ts';
 
 const c = (teacherId: string, text: string): Candidate => ({ teacherId, text });
 
@@ -202,10 +202,12 @@ describe('tallyBallots', () => {
 
 describe('mbrVote', () => {
   const cluster = 'the lighthouse keeper climbed the winding stairs at dusk and lit the great lamp';
-  it('picks the candidate with the highest similarity to the others times its story score', () => {
+  it('picks the candidate with the best rank by similarity to the others plus rank by story score', () => {
     const candidates = [c('o', 'robots assemble quietly in factories'), c('a', cluster), c('b', `${cluster} for the boats`), c('d', `${cluster} once more`)];
     const vote = mbrVote(candidates);
-    const utility = (id: string) => (vote.centrality[id] as number) * (vote.storyQuality[id] as number);
+    const ids = ['o', 'a', 'b', 'd'];
+    const utilities = mbrUtilities(ids.map((id) => vote.centrality[id] as number), ids.map((id) => vote.storyQuality[id] as number));
+    const utility = (id: string) => utilities[ids.indexOf(id)] as number;
     for (const other of ['o', 'a', 'b', 'd']) expect(utility(vote.winner)).toBeGreaterThanOrEqual(utility(other));
     expect(vote.winner).not.toBe('o');
     // Confidence comes from the consensus ballots, so the final quality means the same in every mode.
@@ -217,6 +219,17 @@ describe('mbrVote', () => {
     const candidates = [c('a', 'apple tree'), c('b', 'pear tree'), c('d', 'plum tree')];
     expect(mbrVote(candidates, { storyQualities: [1, 9, 1] }).winner).toBe('b');
     expect(mbrVote(candidates, { storyQualities: [1, 1, 9] }).winner).toBe('d');
+  });
+
+  it('combines centrality and story score by rank, so neither scale decides alone', () => {
+    expect(midRanks([0.3, 0.1, 0.3, 0.2])).toEqual([3.5, 1, 3.5, 2]);
+    expect(midRanks([])).toEqual([]);
+    const centrality = [0.2, 0.25];
+    const scores = [4, 2];
+    // A product would pick the first (0.8 > 0.5) but the second once every score rises by 10 (2.8 < 3.0).
+    expect(mbrUtilities(centrality, scores)).toEqual([3, 3]);
+    expect(mbrUtilities(centrality, scores.map((s) => s + 10))).toEqual(mbrUtilities(centrality, scores));
+    expect(mbrUtilities([0.1, 0.5, 0.3], [6, 5, 7])).toEqual([1 + 2, 3 + 1, 2 + 3]);
   });
 });
 

@@ -58,3 +58,26 @@ export function argmaxAll(scores: readonly number[]): number[] {
   const best = Math.max(...scores);
   return scores.flatMap((s, i) => (s === best ? [i] : []));
 }
+
+/**
+ * 95 % bootstrap interval of the normalised gain over prompts: `resamples` draws of as many
+ * prompts, with replacement, from a seeded generator (so the figures are re-made exactly).
+ */
+export function gainInterval(picks: readonly PromptPick[], next: () => number, resamples = 2000): { low: number; high: number } {
+  const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const lift = picks.map((p) => mean(p.picked.map((i) => p.human[i] as number)) - mean(p.human));
+  const room = picks.map((p) => Math.max(...p.human) - mean(p.human));
+  const gains: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let up = 0;
+    let span = 0;
+    for (let k = 0; k < picks.length; k++) {
+      const i = Math.floor(next() * picks.length);
+      up += lift[i] as number;
+      span += room[i] as number;
+    }
+    gains.push(span === 0 ? 0 : up / span);
+  }
+  gains.sort((a, b) => a - b);
+  return { low: gains[Math.floor(0.025 * (resamples - 1))] as number, high: gains[Math.ceil(0.975 * (resamples - 1))] as number };
+}

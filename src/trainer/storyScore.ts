@@ -13,6 +13,7 @@
  */
 import { tokenizeWords } from './scoring.ts';
 import { similarityMatrix } from './similarity.ts';
+import { wordRarity } from './wordFrequency.ts';
 
 export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'vocabulary', 'relevance', 'agreement'] as const;
 export type StorySignalName = (typeof STORY_SIGNAL_NAMES)[number];
@@ -42,12 +43,12 @@ export interface StoryModel {
 export const STORY_MODEL: StoryModel = {
   intercept: 2.4336,
   signals: {
-    length: { mean: 5.2955, sd: 0.5279, weight: 0.1062 },
+    length: { mean: 5.2887, sd: 0.5327, weight: 0.1158 },
     completeness: { mean: 0.3354, sd: 0.4721, weight: 0 },
-    repetition: { mean: 0.0582, sd: 0.1279, weight: -0.0375 },
-    vocabulary: { mean: 3.9202, sd: 0.3427, weight: 0.0571 },
-    relevance: { mean: 0.1552, sd: 0.1432, weight: 0.0564 },
-    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0825 },
+    repetition: { mean: 0.057, sd: 0.1278, weight: -0.0387 },
+    vocabulary: { mean: 3.9501, sd: 0.3164, weight: 0.0406 },
+    relevance: { mean: 0.1212, sd: 0.1572, weight: 0.0804 },
+    agreement: { mean: 0.1532, sd: 0.0429, weight: 0.0843 },
   },
 };
 
@@ -96,12 +97,35 @@ export function promptContentWords(prompt: string): string[] {
   return [...new Set(tokenizeWords(prompt).filter((w) => w.length >= 3 && !STOP_WORDS.has(w)))];
 }
 
-/** Share of the prompt's content words that the story uses (compared on their first letters); undefined without any. */
+/**
+ * How much a prompt word counts for relevance: its rarity in English (wordFrequency.ts) to the
+ * 4th power, so the words that say what the prompt is about ("lighthouse", "memories") decide,
+ * and the ones any story uses ("day", "people") barely count. The power was measured on the dev
+ * split: agreement with people rises with it up to about 4 and is flat beyond (docs/scoring.md).
+ */
+/** See promptWordWeight. */
+export const RARITY_POWER = 4;
+
+export function promptWordWeight(word: string): number {
+  return wordRarity(word) ** RARITY_POWER;
+}
+
+/**
+ * Rarity-weighted share of the prompt's content words that the story uses (compared on their
+ * first letters): Σ weight of the words found ÷ Σ weight of all of them. Undefined without any.
+ */
 export function relevanceOf(words: readonly string[], prompt: string | undefined): number | undefined {
   const wanted = prompt === undefined ? [] : promptContentWords(prompt);
   if (wanted.length === 0) return undefined;
   const stems = new Set(words.map(stem));
-  return wanted.filter((w) => stems.has(stem(w))).length / wanted.length;
+  let found = 0;
+  let total = 0;
+  for (const word of wanted) {
+    const weight = promptWordWeight(word);
+    total += weight;
+    if (stems.has(stem(word))) found += weight;
+  }
+  return found / total;
 }
 
 export interface SignalContext {
@@ -109,12 +133,22 @@ export interface SignalContext {
   prompt?: string;
   /** Mean similarity of this story to the other candidates of its example. */
   agreement?: number;
-  /** The story's words when the caller tokenised it already (each candidate is tokenised once). */
-  words?: readonly string[];
+}
+
+/** A contraction split off by a tokenizer: "did n't", "the captain 's", "they 're". */
+const SPLIT_CONTRACTION_RE = /(\p{L})\s+(n['’]t|['’](?:s|re|ll|ve|d|m))(?![\p{L}\p{N}])/giu;
+
+/**
+ * Words of a story for its signals, with contractions a tokenizer split off joined again
+ * ("did n't" → "didn't"), so a detokenisation quirk (common in benchmark data, rare in an LLM's
+ * output) counts neither as extra short words nor as fewer letters per word.
+ */
+export function storyWords(text: string): string[] {
+  return tokenizeWords(text.replace(SPLIT_CONTRACTION_RE, '$1$2'));
 }
 
 export function storySignals(text: string, context: SignalContext = {}): StorySignals {
-  const words = context.words ?? tokenizeWords(text);
+  const words = storyWords(text);
   return {
     length: Math.log1p(Math.min(words.length, LENGTH_CAP_WORDS)),
     completeness: words.length > 0 && COMPLETE_END_RE.test(text.trim()) ? 1 : 0,
@@ -178,19 +212,7 @@ export function agreementOf(similarity: readonly (readonly number[])[]): (number
  * Story quality of every candidate of one example, agreement included. Pass the similarity
  * matrix when it is already computed (voting does), so it is computed once.
  */
-export function candidateStoryQualities(
-  texts: readonly string[],
-  prompt?: string,
-  similarity?: readonly (readonly number[])[],
-  model: StoryModel = STORY_MODEL,
-  words?: readonly (readonly string[])[],
-): number[] {
-  const agreement = agreementOf(similarity ?? similarityMatrix(texts, words));
-  return texts.map((text, i) =>
-    storyQuality(
-      text,
-      { ...(prompt !== undefined ? { prompt } : {}), ...(agreement[i] !== undefined ? { agreement: agreement[i] } : {}), ...(words?.[i] ? { words: words[i] } : {}) },
-      model,
-    ),
-  );
+export function candidateStoryQualities(texts: readonly string[], prompt?: string, similarity?: readonly (readonly number[])[], model: StoryModel = STORY_MODEL): number[] {
+  const agreement = agreementOf(similarity ?? similarityMatrix(texts));
+  return texts.map((text, i) => storyQuality(text, { ...(prompt !== undefined ? { prompt } : {}), ...(agreement[i] !== undefined ? { agreement: agreement[i] } : {}) }, model));
 }

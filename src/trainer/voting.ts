@@ -3,8 +3,8 @@
  *
  * - consensus: each candidate's teacher votes for the OTHER candidate whose text is most similar
  *   to its own (`similarityMatrix`); the story the others converge on wins.
- * - mbr (minimum Bayes risk): the candidate with the highest total similarity to the others,
- *   weighted by its story score, wins; the consensus ballots still give the confidence.
+ * - mbr (minimum Bayes risk): the candidate with the best rank by similarity to the others plus
+ *   rank by story score wins; the consensus ballots still give the confidence.
  * - jury: each teacher ranks the others' stories, anonymised (jury.ts); rankings are added up
  *   by Borda count (`bordaTally`).
  *
@@ -87,7 +87,7 @@ function fieldOf(candidates: readonly Candidate[], context: VoteContext, caller:
   if (context.storyQualities && context.storyQualities.length !== candidates.length) {
     throw new Error(`${caller}: ${context.storyQualities.length} story scores for ${candidates.length} candidates`);
   }
-  const storyQualities = context.storyQualities ? [...context.storyQualities] : candidateStoryQualities(texts, context.prompt, similarity, undefined, words);
+  const storyQualities = context.storyQualities ? [...context.storyQualities] : candidateStoryQualities(texts, context.prompt, similarity);
   const better = (i: number, j: number): boolean => {
     const si = storyQualities[i] as number;
     const sj = storyQualities[j] as number;
@@ -188,8 +188,32 @@ export function consensusVote(candidates: readonly Candidate[], context: VoteCon
   return tallyField(field, consensusBallots(field));
 }
 
+/** Ranks of values, 1 = lowest; equal values share the mean of their ranks. */
+export function midRanks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => [v, i] as const).sort(([a], [b]) => a - b);
+  const ranks = new Array<number>(values.length).fill(0);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && (order[end + 1] as readonly [number, number])[0] === (order[start] as readonly [number, number])[0]) end += 1;
+    for (let k = start; k <= end; k++) ranks[(order[k] as readonly [number, number])[1]] = (start + end) / 2 + 1;
+    start = end + 1;
+  }
+  return ranks;
+}
+
 /**
- * MBR vote: the candidate whose total similarity to the others, times its story score, is highest
+ * MBR utility of each candidate: its rank by centrality plus its rank by story score. Ranks, not
+ * the raw product: similarities and scores live on unrelated scales, and a product lets whichever
+ * spreads wider in this example decide alone (see docs/scoring.md for the figures).
+ */
+export function mbrUtilities(centrality: readonly number[], storyQualities: readonly number[]): number[] {
+  const byCentrality = midRanks(centrality);
+  const byScore = midRanks(storyQualities);
+  return byCentrality.map((r, i) => r + (byScore[i] as number));
+}
+
+/**
+ * MBR vote: the candidate with the best rank by similarity to the others plus rank by story score
  * wins (ties to the tie-break). A story most others resemble is the ensemble's shared answer; the
  * story score keeps a short or looping text from winning on resemblance alone. Ballots and
  * confidence are the consensus ones, so the final quality means the same in every mode.
@@ -197,7 +221,7 @@ export function consensusVote(candidates: readonly Candidate[], context: VoteCon
  */
 export function mbrVote(candidates: readonly Candidate[], context: VoteContext = {}): VoteResult {
   const field = fieldOf(candidates, context, 'mbrVote');
-  const utility = field.candidates.map((_, i) => (field.centrality[i] as number) * Math.max(field.storyQualities[i] as number, 0.01));
+  const utility = mbrUtilities(field.centrality, field.storyQualities);
   const best = Math.max(...utility);
   const top = utility.flatMap((u, i) => (u >= best - 1e-12 ? [i] : []));
   return result(field, field.preferred(top), countedBallots(field, consensusBallots(field)));

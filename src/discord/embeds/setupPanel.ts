@@ -27,7 +27,7 @@ export interface SetupState {
 
 const VOTING_LABEL: Record<VotingMode, string> = {
   consensus: 'Consensus (teachers vote for the best story)',
-  mbr: 'MBR (the story closest to all the others, weighted by story score)',
+  mbr: 'MBR (the story closest to all the others, ranked with its story score)',
   jury: 'Jury (each teacher ranks the others\' stories)',
 };
 
