@@ -2,9 +2,9 @@
  * `npm run deploy`: registers Zega's slash commands — to DISCORD_GUILD_ID when set (instant, for
  * development), otherwise globally. A bulk overwrite, so running it twice changes nothing.
  */
-import 'dotenv/config';
 import { REST, Routes, type RESTPutAPIApplicationCommandsResult } from 'discord.js';
 import { ConfigError, loadConfig, requireSettings } from './src/config/env.ts';
+import { loadEnvFile } from './src/config/envFile.ts';
 import { COMMANDS } from './src/commands/index.ts';
 
 export async function deployCommands(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = console.log): Promise<RESTPutAPIApplicationCommandsResult> {
@@ -21,7 +21,10 @@ export async function deployCommands(env: NodeJS.ProcessEnv = process.env, log: 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  deployCommands().catch((err: unknown) => {
+  (async () => {
+    loadEnvFile();
+    await deployCommands();
+  })().catch((err: unknown) => {
     process.stderr.write(`zega deploy: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = err instanceof ConfigError ? 2 : 1;
   });

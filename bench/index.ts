@@ -14,7 +14,7 @@ if (!part || part === 'trainer') {
 }
 if (!part || part === 'storage') {
   console.log('\nStorage');
-  console.log(formatReport(await runStorageBench()));
+  console.log(formatReport(await runStorageBench({ log: (line) => console.log(line) })));
 }
 if (!part || part === 'throughput') {
   console.log('\nThroughput');

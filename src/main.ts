@@ -2,14 +2,15 @@
  * `npm start`: the real bot, configured from `.env`. A missing or invalid setting is reported by
  * name with where to get it, never as a stack trace.
  */
-import 'dotenv/config';
 import { ConfigError, loadConfig, requireSettings } from './config/env.ts';
+import { loadEnvFile } from './config/envFile.ts';
 import { createRuntime } from './app/runtime.ts';
 import { createBot } from './bot/client.ts';
 import { missingTeachersMessage } from './teachers/roster.ts';
 import { StorageError } from './storage/index.ts';
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
   requireSettings(config, ['DISCORD_TOKEN']);
   const runtime = await createRuntime();

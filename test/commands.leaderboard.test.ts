@@ -25,8 +25,8 @@ describe('resolveScope', () => {
 describe('rows', () => {
   it('carry model, wins, average quality and win rate; trainers their winning examples and stories', () => {
     const rows = toModelRows([
-      { rank: 1, teacherId: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, calls: 10, failures: 0, failureRate: 0, averageLatencyMs: 900, winRate: 0.6, skipped: 0, stories: 3 },
-      { rank: 2, teacherId: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, calls: 10, failures: 1, failureRate: 0.1, averageLatencyMs: 700, winRate: 0.4, skipped: 5, stories: 2 },
+      { rank: 1, teacherId: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, calls: 10, failures: 0, failureRate: 0, skipped: 0, averageLatencyMs: 900, winRate: 0.6, stories: 3 },
+      { rank: 2, teacherId: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, calls: 10, failures: 1, failureRate: 0.1, skipped: 5, averageLatencyMs: 700, winRate: 0.4, stories: 2 },
     ]);
     expect(rows).toEqual([
       { model: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, winRate: 0.6, skipped: 0 },

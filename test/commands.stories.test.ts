@@ -1,6 +1,7 @@
 /** Pure helpers of /stories: autocomplete filtering, edit validation, list state, export limits. */
 import { describe, expect, it } from 'vitest';
 import {
+  deletedMessage,
   attachmentLimit,
   DEFAULT_ATTACHMENT_LIMIT,
   editRefusal,
@@ -145,6 +146,16 @@ describe('export helpers', () => {
     expect(formatBytes(11 * 1024 * 1024)).toBe('11.0 MiB');
     expect(exportFileName('md', new Date('2026-03-04T05:06:07Z'))).toBe('zega-stories-2026-03-04.md');
     expect(exportFileName('jsonl', new Date('2026-03-04T05:06:07Z'))).toBe('zega-stories-2026-03-04.jsonl');
+  });
+});
+
+describe('deletedMessage', () => {
+  it('says what deleting removed besides the story: memory and fine-tuning dataset', () => {
+    expect(deletedMessage({ memory: 1, fineTune: 1 })).toBe(
+      'Deleted. The story is gone from your library, and from your memory (1 entry) and your fine-tuning dataset (1 example), so your personal model will not learn from it again.',
+    );
+    expect(deletedMessage({ memory: 1, fineTune: 0 })).toMatch(/and from your memory \(1 entry\), so/);
+    expect(deletedMessage({ memory: 0, fineTune: 0 })).toMatch(/in neither your memory nor your fine-tuning dataset/);
   });
 });
 

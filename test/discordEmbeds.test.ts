@@ -652,6 +652,11 @@ describe('resultsMessage', () => {
     expect(render('failed')?.description).toMatch(/\*\*Failed\*\*/);
     expect(render('done')?.title).toMatch(/complete/i);
     expect(render('done')?.color).not.toBe(render('failed')?.color);
+    // A run stopped because its results could not be stored says why.
+    const why = 'Results could not be stored, so the run stopped: The disk holding data/zega.sqlite is full.';
+    const failed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: { ...result({ teachers: roster, status: 'failed' }), error: why }, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(failed?.description).toContain(`Why: ${why}`);
+    expect(render('failed')?.description).not.toContain('Why:');
   });
 
   it('offers View my stories, Leaderboard and Train again', () => {
@@ -786,6 +791,12 @@ describe('storyListEmbed', () => {
     expectWithinLimits(message);
     return { message, prev: buttonByAction(message, 'prev'), next: buttonByAction(message, 'next') };
   }
+
+  it('says how many stories of the page could not be read', () => {
+    const message = storyListEmbed({ ownerId: OWNER, items: items.slice(0, 4), page: 1, pages: 1, total: 5, sort: 'newest', unreadable: 1 });
+    expect(message.embeds[0]?.description).toContain('1 story on this page could not be read and is not shown.');
+    expect(pageButtons(1, 1).message.embeds[0]?.description).not.toContain('could not be read');
+  });
 
   it('shows at most 5 stories with title, genre, quality and date', () => {
     const { message } = pageButtons(2, 3);

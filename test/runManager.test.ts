@@ -1,6 +1,10 @@
 /** The run manager: one active run per user, a global limit with a FIFO queue, stop and stopAll. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DailyQuotaError, RunManager, type RunListener } from '../src/bot/runManager.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DailyQuotaError, RunManager, type LedgerStore, type RunListener } from '../src/bot/runManager.ts';
+import { keyvLedgerStore, openStore } from '../src/storage/index.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
 import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
@@ -13,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => sims.close());
 
-function manager(maxConcurrentRuns: number, extra: { dailyExamplesPerUser?: number; now?: () => number } = {}) {
+function manager(maxConcurrentRuns: number, extra: { dailyExamplesPerUser?: number; now?: () => number; ledgerStore?: LedgerStore } = {}) {
   const teachers = buildTeachers(
     DEFAULT_ROSTER,
     {
@@ -132,5 +136,39 @@ describe('RunManager daily quota per user', () => {
     runs.stop('1-a');
     const result = await a.finished;
     expect(runs.remainingToday('1')).toBe(300 - (result.successful + result.failed));
+  });
+
+  it('keeps the ledger across a restart (keyv in the database), so a restart does not reset the cap', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zega-ledger-'));
+    const url = `sqlite://${join(dir, 'zega.sqlite')}`;
+    try {
+      const first = await openStore(url);
+      const before = manager(1, { dailyExamplesPerUser: 10, ledgerStore: keyvLedgerStore(first.state) });
+      const a = track();
+      before.submit('1-a', opts('1', 6), a.listener);
+      await a.finished;
+      await before.stopAll();
+      expect(before.remainingToday('1')).toBe(4);
+      // "Restart": stopAll waited for the ledger's write-through; a new manager on the same database.
+      await first.close();
+      const second = await openStore(url);
+      try {
+        const after = manager(1, { dailyExamplesPerUser: 10, ledgerStore: keyvLedgerStore(second.state) });
+        expect(after.remainingToday('1')).toBe(10);
+        await after.restoreLedger();
+        expect(after.remainingToday('1')).toBe(4);
+        expect(after.remainingToday('2')).toBe(10);
+        expect(() => after.submit('1-b', opts('1', 5), track().listener)).toThrow(DailyQuotaError);
+        // Forgetting the user forgets their ledger too.
+        await second.forgetUser('1');
+        const fresh = manager(1, { dailyExamplesPerUser: 10, ledgerStore: keyvLedgerStore(second.state) });
+        await fresh.restoreLedger();
+        expect(fresh.remainingToday('1')).toBe(10);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

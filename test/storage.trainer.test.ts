@@ -3,17 +3,13 @@
  * belongs (run, statistics, library, fine-tuning collection, memory), idempotency, runs and their
  * Discord message, interrupted runs after a restart, and the chat-format fine-tuning export.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type ZegaStore } from '../src/storage/index.ts';
+import { describeBackends } from './helpers/storageBackends.ts';
 import type { ExampleRecord, RunOptions, TeacherOutcome, TrainingResult } from '../src/trainer/types.ts';
 import type { TeacherInfo } from '../src/teachers/types.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'zega-trainer-store-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const TEACHERS: TeacherInfo[] = [
   { id: 'gemini-flash', provider: 'gemini', model: 'gemini-2.0-flash', defaults: { temperature: 0.9, topP: 0.95, maxTokens: 1024 } },
@@ -118,10 +114,10 @@ function result(runId: string, userId: string, status: TrainingResult['status'])
   };
 }
 
-describe('TrainerStore.recordExample', () => {
+describeBackends('TrainerStore.recordExample', (backend) => {
   let store: ZegaStore;
   beforeEach(async () => {
-    store = await openStore('memory://');
+    store = await openStore(await backend.fresh());
   });
   afterEach(async () => {
     await store.close();
@@ -193,23 +189,14 @@ describe('TrainerStore.recordExample', () => {
     expect(await store.memory.search('someone-else', 'lighthouse', 3)).toEqual([]);
   });
 
-  it('counts quota skips as skipped, not failed, and a win rate over the examples a teacher took part in', async () => {
-    const settings = { temperature: 1, topP: 1, maxTokens: 10 };
-    const ok = (teacherId: string) => ({ teacherId, ok: true, latencyMs: 100, settings, text: 'x', textQuality: 8 });
-    for (let i = 0; i < 4; i++) {
-      await store.stats.recordExample({
-        userId: 'u-skip',
-        genre: 'Horror',
-        status: 'ok',
-        // The scarce teacher takes part once (and wins it); it is skipped three times.
-        outcomes: i === 0 ? [ok('busy'), ok('scarce')] : [ok('busy')],
-        ...(i === 0 ? {} : { skipped: ['scarce'] }),
-        winner: { teacherId: i === 0 ? 'scarce' : 'busy', finalQuality: 8, settings },
-      });
-    }
-    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-skip' });
-    expect(board.find((r) => r.teacherId === 'scarce')).toMatchObject({ wins: 1, calls: 1, failures: 0, skipped: 3, winRate: 1 });
-    expect(board.find((r) => r.teacherId === 'busy')).toMatchObject({ wins: 3, calls: 4, skipped: 0, winRate: 0.75 });
+  it("counts the trainer's quota skips as skipped, never as calls or failures", async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-skip', options(), TEACHERS);
+    await trainer.recordExample(record('run-skip', 0, { skipped: ['scarce-teacher'] }), SYSTEM);
+    await trainer.recordExample(record('run-skip', 1, { skipped: ['scarce-teacher'] }), SYSTEM);
+    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-100' });
+    expect(board.find((r) => r.teacherId === 'scarce-teacher')).toMatchObject({ calls: 0, failures: 0, skipped: 2, wins: 0 });
+    expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ skipped: 0 });
   });
 
   it('is idempotent per run and example index', async () => {
@@ -262,6 +249,22 @@ describe('TrainerStore.recordExample', () => {
     expect(finished?.finishedAt).toBeGreaterThan(0);
   });
 
+  it('commits examples that finish together in one transaction, yet each alone: a bad one is rolled back without the others', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-g', options('u-600', { examples: 5 }), TEACHERS);
+    const settled = await Promise.allSettled(
+      [0, 1, 2, 3, 4].map((i) => trainer.recordExample(record('run-g', i, { userId: 'u-600', ...(i === 2 ? { genre: 'Cookbook' as Genre } : {}) }), SYSTEM)),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await store.runs.finishedIndexes('run-g')).toEqual([0, 1, 3, 4]);
+    expect(await store.stories.count('u-600')).toBe(4);
+    expect(await store.fineTune.count('u-600')).toBe(4);
+    expect(await store.memory.count('u-600')).toBe(4);
+    expect((await store.stats.leaderboard({ scope: 'user', id: 'u-600' }))[0]).toMatchObject({ teacherId: 'groq-llama', wins: 4, calls: 4 });
+    expect((await store.runs.get('run-g'))?.counts).toMatchObject({ done: 4, successful: 4, storiesSaved: 4 });
+  });
+
   it('keeps every example when two runs of one user record at once', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-a', options('u-200', { examples: 40 }), TEACHERS);
@@ -275,15 +278,16 @@ describe('TrainerStore.recordExample', () => {
     expect(await store.stories.count('u-200')).toBe(80);
     expect(await store.memory.count('u-200')).toBe(80);
     const seqs = (await store.fineTune.list('u-200')).map((e) => e.seq);
-    expect(seqs).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    expect(new Set(seqs).size).toBe(80);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect((await store.runs.get('run-a'))?.counts.done).toBe(40);
     expect((await store.stats.leaderboard({ scope: 'user', id: 'u-200' }))[0]).toMatchObject({ wins: 80, calls: 80, stories: 80 });
   });
 });
 
-describe('fine-tuning export', () => {
+describeBackends('fine-tuning export', (backend) => {
   it('writes chat-format JSON lines: messages [system, user, assistant] plus metadata', async () => {
-    const store = await openStore('memory://');
+    const store = await openStore(await backend.fresh());
     try {
       const trainer = store.trainerStore();
       await trainer.startRun('run-f', options('u-300', { examples: 50 }), TEACHERS);
@@ -310,41 +314,66 @@ describe('fine-tuning export', () => {
   });
 });
 
-describe('runs', () => {
-  it('lists runs, remembers the Discord message, and marks unfinished runs interrupted after a restart', async () => {
-    const url = `sqlite://${join(dir, 'runs.sqlite')}`;
+describeBackends('runs', (backend) => {
+  it('lists runs, remembers the Discord message and plan, and marks a run interrupted when its process closes the store', async () => {
+    const url = await backend.fresh();
     const first = await openStore(url);
     const trainer = first.trainerStore();
     await first.runs.create('run-q', options('u-400'), TEACHERS);
     expect((await first.runs.get('run-q'))?.status).toBe('queued');
-    await trainer.startRun('run-q', options('u-400'), TEACHERS);
+    await trainer.startRun('run-q', options('u-400', { seed: 'seed-7', genres: ['Horror', 'Fantasy'] }), TEACHERS);
     await trainer.recordExample(record('run-q', 0, { userId: 'u-400' }), SYSTEM);
     await trainer.finishRun('run-q', 'done', result('run-q', 'u-400', 'done'));
     await trainer.startRun('run-r', options('u-400'), TEACHERS);
     await trainer.recordExample(record('run-r', 0, { userId: 'u-400' }), SYSTEM);
+    await trainer.recordExample(record('run-r', 2, { userId: 'u-400' }), SYSTEM);
     expect(await first.runs.setMessage('run-r', { channelId: '123', messageId: '456', guildId: 'g-7', threadId: '789', applicationId: 'app-1' })).toMatchObject({ message: { channelId: '123', messageId: '456' } });
     expect(await first.runs.setMessage('no-such-run', { channelId: '1', messageId: '2' })).toBeUndefined();
     expect((await first.runs.list('u-400')).map((r) => r.id)).toEqual(['run-r', 'run-q']);
     expect((await first.runs.latest('u-400'))?.id).toBe('run-r');
     expect(await first.runs.get('run-r', 'someone-else')).toBeUndefined();
     expect(first.interruptedRuns).toEqual([]);
+    // The plan is stored whole, so a run can be resumed from the indexes it has not finished.
+    expect((await first.runs.get('run-q'))?.options).toMatchObject({ seed: 'seed-7', genres: ['Horror', 'Fantasy'], examples: 3, voting: 'consensus', save: true, memory: true });
+    expect((await first.runs.get('run-q'))?.teachers.map((t) => t.id)).toEqual(TEACHERS.map((t) => t.id));
+    expect(await first.runs.finishedIndexes('run-r')).toEqual([0, 2]);
+    expect(await first.runs.summaries('u-400')).toMatchObject([
+      { id: 'run-r', status: 'running', examples: 3, done: 2 },
+      { id: 'run-q', status: 'done', examples: 3, done: 1 },
+    ]);
     // The process stops without finishing run-r.
     await first.close();
 
     const second = await openStore(url);
     try {
-      expect(second.interruptedRuns).toEqual(['run-r']);
       const interrupted = await second.runs.get('run-r');
-      expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 1 }, message: { messageId: '456', threadId: '789', applicationId: 'app-1' } });
+      expect(interrupted).toMatchObject({ status: 'interrupted', counts: { done: 2 }, message: { messageId: '456', threadId: '789', applicationId: 'app-1' } });
       expect(interrupted?.message?.updatedAt).toBeGreaterThan(0);
-      expect((await second.runs.examples('run-r'))).toHaveLength(1);
+      expect(await second.runs.examples('run-r')).toHaveLength(2);
       expect((await second.runs.get('run-q'))?.status).toBe('done');
-      expect(await second.runs.markInterrupted()).toEqual([]);
+      expect(second.interruptedRuns).toEqual([]);
     } finally {
       await second.close();
     }
-    const third = await openStore(url);
-    expect(third.interruptedRuns).toEqual([]);
-    await third.close();
+  });
+
+  it('leaves the running runs of a live process alone and marks those whose process died (stale heartbeat)', async () => {
+    const url = await backend.fresh();
+    const bot = await openStore(url, { heartbeatMs: 60_000 });
+    try {
+      await bot.trainerStore().startRun('run-live', options('u-500'), TEACHERS);
+      // Another process (the CLI, a second bot) opening the same database must not touch it.
+      const cli = await openStore(url);
+      expect(cli.interruptedRuns).toEqual([]);
+      expect((await cli.runs.get('run-live'))?.status).toBe('running');
+      await cli.close();
+      // A process finding its heartbeat stale (here: any heartbeat at all) takes it for dead.
+      const later = await openStore(url, { staleRunMs: -1 });
+      expect(later.interruptedRuns).toEqual(['run-live']);
+      expect(await later.runs.get('run-live')).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/stopped/) as unknown as string });
+      await later.close();
+    } finally {
+      await bot.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import { Client, Events, GatewayIntentBits } from 'discord.js';
 import type { Runtime } from '../app/runtime.ts';
 import { COMMANDS } from '../commands/index.ts';
 import type { Command } from '../commands/types.ts';
+import { keyvLedgerStore } from '../storage/index.ts';
 import { RunManager } from './runManager.ts';
 import { createRouter } from './router.ts';
 
@@ -41,6 +42,7 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     qualityScore: runtime.config.QUALITY_SCORE,
     dailyExamplesPerUser: runtime.config.DAILY_EXAMPLES_PER_USER,
+    ledgerStore: keyvLedgerStore(runtime.store.state),
     onError: (err, context) => logger.error({ err, context }, 'run error'),
   });
   const route = createRouter(options.commands ?? COMMANDS, { runtime, runs, logger });
@@ -56,6 +58,8 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     client,
     runs,
     async login(token) {
+      // The quota spent before a restart still counts.
+      await runs.restoreLedger();
       await client.login(token);
     },
     async stop() {

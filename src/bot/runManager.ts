@@ -52,8 +52,25 @@ export interface RunManagerOptions {
   qualityScore?: QualityScore;
   /** Examples one user may train per rolling 24 hours (undefined = no cap). */
   dailyExamplesPerUser?: number;
+  /**
+   * Where the daily ledger is kept across restarts (keyv state). Checks stay synchronous on the
+   * in-process copy; every change is written through, and `restoreLedger()` reads it back at start.
+   */
+  ledgerStore?: LedgerStore;
   now?: () => number;
   onError?: (error: unknown, context: string) => void;
+}
+
+export interface LedgerEntry {
+  token: string;
+  at: number;
+  examples: number;
+}
+
+export interface LedgerStore {
+  /** Every user's entries of the last 24 hours. */
+  load(): Promise<Map<string, LedgerEntry[]>>;
+  save(userId: string, entries: LedgerEntry[]): Promise<void>;
 }
 
 interface Entry {
@@ -80,8 +97,8 @@ export class DailyQuotaError extends Error {
 const DAY_MS = 24 * 60 * 60_000;
 
 export class RunManager {
-  /** Per user: examples reserved or spent in the last 24 hours, by run token. Kept in the process. */
-  private readonly ledger = new Map<string, { token: string; at: number; examples: number }[]>();
+  /** Per user: examples reserved or spent in the last 24 hours, by run token (written through to `ledgerStore`). */
+  private readonly ledger = new Map<string, LedgerEntry[]>();
   private readonly byToken = new Map<string, Entry>();
   private readonly activeByUser = new Map<string, Entry>();
   private readonly lastByUser = new Map<string, RunSession>();
@@ -137,6 +154,24 @@ export class RunManager {
     return session;
   }
 
+  /** Reads the ledger kept by earlier processes (call before taking submissions). */
+  async restoreLedger(): Promise<void> {
+    if (!this.options.ledgerStore) return;
+    for (const [userId, entries] of await this.options.ledgerStore.load()) {
+      const mine = this.ledger.get(userId) ?? [];
+      this.ledger.set(userId, [...entries.filter((e) => !mine.some((m) => m.token === e.token)), ...mine]);
+    }
+  }
+
+  private persist(userId: string): void {
+    const store = this.options.ledgerStore;
+    if (!store) return;
+    const saving = store.save(userId, [...this.entries(userId)]).catch((err: unknown) => this.options.onError?.(err, 'saving the daily example ledger'));
+    // stopAll waits for it, so a shutdown does not lose the last change.
+    this.notifications.add(saving);
+    void saving.finally(() => this.notifications.delete(saving));
+  }
+
   /** Examples the user may still train in the rolling 24 hours (Infinity without a cap). */
   remainingToday(userId: string): number {
     const limit = this.options.dailyExamplesPerUser;
@@ -168,12 +203,15 @@ export class RunManager {
       throw new DailyQuotaError(remaining, limit, availableAt);
     }
     this.entries(userId).push({ token, at: (this.options.now ?? Date.now)(), examples });
+    this.persist(userId);
   }
 
   /** A run that ended early gives back what it did not use; one that never started gives back all. */
   private settle(session: RunSession, used: number): void {
     const entry = this.ledger.get(session.ownerId)?.find((e) => e.token === session.token);
-    if (entry) entry.examples = Math.min(entry.examples, used);
+    if (!entry) return;
+    entry.examples = Math.min(entry.examples, used);
+    this.persist(session.ownerId);
   }
 
   /** Stops a queued or running run; what is done is kept. Returns false when there is nothing to stop. */

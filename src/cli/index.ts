@@ -3,17 +3,29 @@
  * was bad (the rest was processed), 2 usage or configuration error.
  */
 import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config/env.ts';
+import { loadEnvFile } from '../config/envFile.ts';
 import { processIo, type CliIo } from './io.ts';
 import { USAGE } from './usage.ts';
+import type { ZegaStore } from '../storage/index.ts';
 
 // Each command loads only what it needs (import() below): `score` starts without the SDKs,
 // storage or discord.js. Errors are told apart by name for the same reason.
 const CLEAR_ERRORS = new Set(['UsageError', 'ConfigError', 'RunOptionsError', 'StorageError']);
 
-/** The library commands need the store only: no teacher, no Ollama probe. */
-async function createStoreOnly(env: NodeJS.ProcessEnv) {
-  const [{ loadConfig }, { openStore }] = await Promise.all([import('../config/env.ts'), import('../storage/index.ts')]);
-  return openStore(loadConfig(env).STORAGE_URL);
+/**
+ * The library commands need the store only: no teacher, no Ollama probe. They work beside a
+ * running bot, and never create a database that does not exist yet.
+ */
+async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
+  const { openStore } = await import('../storage/index.ts');
+  return openStore(loadConfig(env).STORAGE_URL, { mustExist: true, recoverRuns: false });
+}
+
+/** Rows that could not be read while the command ran: logged by the store, counted here. */
+function reportUnreadable(store: ZegaStore, io: CliIo): void {
+  const { issueCount } = store.health();
+  if (issueCount > 0) io.error(`zega: ${issueCount} stored row(s) could not be read and were left out (details in the log).`);
 }
 
 export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -23,8 +35,8 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
       case 'score':
       case 'vote': {
         const { values } = parseArgs({ args: rest, options: { input: { type: 'string' } }, strict: true });
-        if (command === 'score') return (await import('./score.ts')).scoreCommand(values.input, io);
-        return (await import('./vote.ts')).voteCommand(values.input, io);
+        if (command === 'score') return await (await import('./score.ts')).scoreCommand(values.input, io);
+        return await (await import('./vote.ts')).voteCommand(values.input, io);
       }
       case 'train': {
         const { values } = parseArgs({
@@ -42,7 +54,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
             json: { type: 'boolean' },
           },
         });
-        const [{ parseTrainArgs, trainCommand }, { createRuntime }] = await Promise.all([import('./train.ts'), import('../app/runtime.ts'), import('dotenv/config')]);
+        const [{ parseTrainArgs, trainCommand }, { createRuntime }] = await Promise.all([import('./train.ts'), import('../app/runtime.ts')]);
         const options = parseTrainArgs(values);
         const runtime = await createRuntime({ env });
         try {
@@ -53,17 +65,20 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
         }
       }
       case 'stories':
-      case 'dataset': {
-        await import('dotenv/config');
+      case 'dataset':
+      case 'forget': {
         const store = await createStoreOnly(env);
         try {
+          if (command === 'forget') return await (await import('./forget.ts')).forgetCommand(rest, store, io, loadConfig(env));
           if (command === 'stories') return await (await import('./stories.ts')).storiesCommand(rest, store, io);
-          const [{ datasetCommand }, { loadConfig }] = await Promise.all([import('./dataset.ts'), import('../config/env.ts')]);
-          return await datasetCommand(rest, store, io, loadConfig(env));
+          return await (await import('./dataset.ts')).datasetCommand(rest, store, io, loadConfig(env));
         } finally {
+          reportUnreadable(store, io);
           await store.close();
         }
       }
+      case 'db':
+        return await (await import('./db.ts')).dbCommand(rest, loadConfig(env).STORAGE_URL, io);
       case undefined:
       case 'help':
       case '--help':
@@ -94,13 +109,17 @@ if (isMain) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  runCli(process.argv.slice(2)).then(
+  (async () => {
+    // Only when run as a program: importing runCli (the tests do) must not read a developer's .env.
+    loadEnvFile();
+    return runCli(process.argv.slice(2));
+  })().then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
       process.stderr.write(`zega: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
     },
   );
 }

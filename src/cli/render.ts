@@ -18,6 +18,7 @@ export function formatSummary(result: TrainingResult): string {
     ['Result', 'Value'],
     [
       ['Status', result.status],
+      ...(result.error ? [['Why', result.error]] : []),
       ['Examples', `${done} of ${result.requested}`],
       ['Successful', `${result.successful} (${pct(result.successful, done)})`],
       ['Failed', result.failed],

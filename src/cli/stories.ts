@@ -73,5 +73,6 @@ export async function storiesCommand(args: string[], store: ZegaStore, io: CliIo
   for (const s of result.items) {
     io.out(`${s.id}  ${s.finalQuality.toFixed(2)}  ${s.genre.padEnd(18)}  ${new Date(s.createdAt).toISOString().slice(0, 10)}  ${s.title}`);
   }
+  if (result.unreadable > 0) io.out(`(${result.unreadable} ${result.unreadable === 1 ? 'story' : 'stories'} on this page could not be read and ${result.unreadable === 1 ? 'is' : 'are'} not shown)`);
   return 0;
 }

@@ -12,6 +12,9 @@ export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dp
   dataset round --user ID [--json]
                         run a fine-tune round now (builds the personal model when Ollama answers)`;
 
+export const DB_USAGE = `  db status             schema version of the database named by STORAGE_URL (changes nothing)
+  db migrate            apply pending migrations (also done at every start)`;
+
 export const USAGE = `Usage: npm run --silent cli -- <command> [options]
 
 Commands:
@@ -25,4 +28,8 @@ Commands:
   stories show ID --user ID
   stories export --user ID [--format jsonl|md]
 ${DATASET_USAGE}
+  forget --user ID --yes
+                        erase everything Zega keeps about a user (stories, runs,
+                        statistics, memory, dataset, rounds, personal models)
+${DB_USAGE}
 `;

@@ -27,6 +27,7 @@ export const COMMAND_GUIDE: readonly (readonly [string, string])[] = [
   ['/stories delete', 'Delete one of your stories (asks first).'],
   ['/stories export', 'Download your whole library as Markdown or JSON lines.'],
   ['/leaderboard', 'Which teacher models win most (global, this server or only you), and the top trainers here.'],
+  ['/forget', 'Erase everything Zega keeps about you, personal model included (asks first).'],
   ['/help', 'This guide.'],
 ];
 

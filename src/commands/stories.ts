@@ -30,7 +30,7 @@ import {
 } from '../discord/embeds/story.ts';
 import { plural } from '../discord/format.ts';
 import { fitChoices, LIMITS, truncate, userText, type AutocompleteChoice, type MessageComponents } from '../discord/limits.ts';
-import { isStorageError, type ExportFormat, type Story, type StorySummary } from '../storage/index.ts';
+import { isStorageError, type ExportFormat, type Story, type StoryDeletion, type StorySummary } from '../storage/index.ts';
 import { MAX_TITLE } from '../storage/stories.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { Command, CommandContext } from './types.ts';
@@ -273,6 +273,7 @@ async function listPayload(ctx: CommandContext, userId: string, state: StoryList
     total: page.total,
     sort: state.sort,
     ...(state.genre ? { genre: state.genre } : {}),
+    ...(page.unreadable > 0 ? { unreadable: page.unreadable } : {}),
   });
 }
 
@@ -381,6 +382,17 @@ function deleteConfirmation(userId: string, story: Story): { content: string; co
       ).toJSON(),
     ],
   };
+}
+
+/** What deleting a story removed: the story, and what Zega had learned from it. */
+export function deletedMessage(deleted: StoryDeletion): string {
+  const learned = [
+    deleted.memory > 0 ? `your memory (${plural(deleted.memory, 'entry')})` : undefined,
+    deleted.fineTune > 0 ? `your fine-tuning dataset (${plural(deleted.fineTune, 'example')})` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return learned.length > 0
+    ? `Deleted. The story is gone from your library, and from ${learned.join(' and ')}, so your personal model will not learn from it again.`
+    : 'Deleted. The story is gone from your library (it was in neither your memory nor your fine-tuning dataset).';
 }
 
 async function askDelete(interaction: RepliableInteraction, story: Story): Promise<void> {
@@ -525,8 +537,8 @@ export const stories: Command = {
         return interaction.update({ content: 'Kept. Your story stays in your library.', embeds: [], components: [], allowedMentions: NO_MENTIONS }).then(() => undefined);
       case STORY_ACTIONS.deleteYes: {
         const storyId = id.extra ?? '';
-        const deleted = looksLikeStoryId(storyId) && (await ctx.runtime.store.stories.delete(interaction.user.id, storyId));
-        const content = deleted ? 'Deleted. The story is gone from your library.' : `${NOT_FOUND} It may already be deleted.`;
+        const deleted = looksLikeStoryId(storyId) ? await ctx.runtime.store.stories.delete(interaction.user.id, storyId) : undefined;
+        const content = deleted ? deletedMessage(deleted) : `${NOT_FOUND} It may already be deleted.`;
         return interaction.update({ content, embeds: [], components: [], allowedMentions: NO_MENTIONS }).then(() => undefined);
       }
       case STORY_ACTIONS.open:

@@ -10,12 +10,20 @@ export type StorageErrorCode =
   | 'CORRUPT'
   /** SQLite reported the file busy/locked by another connection or process. */
   | 'LOCKED'
-  /** Another live Zega process holds the store (see `meta:owner`). */
-  | 'IN_USE'
+  /** The PostgreSQL server cannot be reached (refused, unknown host, timed out). */
+  | 'UNREACHABLE'
+  /** The PostgreSQL server refused the user or password. */
+  | 'AUTH'
+  /** The database named by STORAGE_URL does not exist (PostgreSQL) or has not been created yet (read-only commands). */
+  | 'NO_DATABASE'
+  /** The database file was deleted or replaced while this process had it open. */
+  | 'GONE'
+  /** The database needs migrations this read-only look will not run (`cli db migrate`). */
+  | 'NEEDS_MIGRATION'
   /** The file or its directory cannot be created or written. */
   | 'UNWRITABLE'
   | 'DISK_FULL'
-  /** The store was written by a newer Zega with a format this one does not know. */
+  /** The database was migrated by a newer Zega than this one. */
   | 'TOO_NEW'
   /** A write was attempted on a store opened read-only. */
   | 'READ_ONLY'
@@ -109,4 +117,43 @@ export function describeFileError(error: unknown, file: string, action: string):
     );
   }
   return new StorageError(`Storage failure while ${action} ${file}: ${detail}`, 'IO', cause);
+}
+
+/** STORAGE_URL with its password masked, for messages and logs. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+const PG_CONNECT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET']);
+
+/**
+ * Turns a PostgreSQL or network error into a StorageError naming STORAGE_URL (password masked)
+ * and saying what to do.
+ */
+export function describePgError(error: unknown, url: string, action: string): StorageError {
+  if (error instanceof StorageError) return error;
+  const code = errorCode(error);
+  const detail = errorMessage(error);
+  const where = `STORAGE_URL ${maskUrl(url)}`;
+  const cause = { cause: error };
+  if (PG_CONNECT_CODES.has(code) || /connect|timeout|terminated unexpectedly/i.test(detail) && !/password|authentication|does not exist/i.test(detail)) {
+    return new StorageError(
+      `PostgreSQL at ${where} cannot be reached (${detail}) while ${action}. Start the server or fix the host and port in STORAGE_URL.`,
+      'UNREACHABLE',
+      cause,
+    );
+  }
+  if (code === '28P01' || code === '28000' || /password authentication failed|no password supplied|SASL/i.test(detail)) {
+    return new StorageError(`PostgreSQL refused the user or password in ${where} (${detail}). Fix the credentials in STORAGE_URL.`, 'AUTH', cause);
+  }
+  if (code === '3D000') {
+    return new StorageError(
+      `The database named in ${where} does not exist (${detail}). Create it (createdb NAME) or name an existing one in STORAGE_URL.`,
+      'NO_DATABASE',
+      cause,
+    );
+  }
+  if (code === '53100') return new StorageError(`The disk of the PostgreSQL server at ${where} is full (${detail}).`, 'DISK_FULL', cause);
+  if (code === '25006') return new StorageError(`PostgreSQL at ${where} is read-only (${detail}).`, 'READ_ONLY', cause);
+  return new StorageError(`PostgreSQL failure while ${action} (${where}): ${detail}`, 'IO', cause);
 }

@@ -1,21 +1,53 @@
 /**
- * The fine-tuning collection of each user: every example of final quality ≥ 7.0 as (system,
- * prompt, story) with its quality, genre, winning teacher and settings, plus the losing
- * candidates (teacher, text, text quality) for later preference pairs. Exported as chat-format
- * JSON lines. The countdown to fine-tune rounds lives in src/personal.
+ * The fine-tuning dataset of each user (`fine_tune_examples`, with the losing candidates of each
+ * example in `fine_tune_candidates`): every example of final quality ≥ 7.0 as (system, prompt,
+ * story) with its quality, genre, winning teacher and settings. One row per (user, run, example index).
+ * Exported as chat-format JSON lines. The countdown to fine-tune rounds lives in src/personal.
  *
- * Also the user's fine-tune rounds (`ftr:*`, see src/personal/fineTuneRounds.ts): one record per
- * round with the dataset's figures, the best parameters and what the personal model build did.
+ * Also the user's fine-tune rounds (`fine_tune_rounds`, see src/personal/fineTuneRounds.ts): one
+ * row per round with the dataset's figures, the best parameters and what the personal model build
+ * did, kept as JSON and validated when read.
  */
 import { z } from 'zod';
-import type { Genre } from '../trainer/genres.ts';
+import type { Kysely, Selectable } from 'kysely';
+import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { GenerationSettings } from '../teachers/types.ts';
-import { checkId, keys } from './keys.ts';
-import type { Kv } from './kv.ts';
-import { fineTuneCodec, genreSchema, makeCodec, type FineTuneExample, type RejectedCandidate } from './records.ts';
-import { SeqLog } from './seqLog.ts';
+import type { StoreContext } from './context.ts';
+import { checkId } from './ids.ts';
+import type { Database, FineTuneExamplesTable } from './schema.ts';
 
-export type { FineTuneExample, RejectedCandidate } from './records.ts';
+const genreSchema = z.enum(GENRES);
+
+export interface RejectedCandidate {
+  teacherId: string;
+  text: string;
+  textQuality: number;
+  /** Human-aligned quality 0–10, once judged. */
+  storyQuality?: number;
+}
+
+export interface FineTuneExample {
+  v: 1;
+  /** Position in the user's dataset (ascending, never reused). */
+  seq: number;
+  userId: string;
+  runId: string;
+  index: number;
+  /** The library story this example also became, if any (deleting it removes this example). */
+  storyId?: string;
+  system: string;
+  prompt: string;
+  story: string;
+  quality: number;
+  textQuality: number;
+  storyQuality?: number;
+  genre: Genre;
+  teacherId: string;
+  settings: GenerationSettings;
+  /** The losing candidates of the example, best first, for later preference pairs. */
+  rejected: RejectedCandidate[];
+  createdAt: number;
+}
 
 export interface NewFineTuneExample {
   userId: string;
@@ -31,6 +63,7 @@ export interface NewFineTuneExample {
   teacherId: string;
   settings: GenerationSettings;
   rejected?: RejectedCandidate[];
+  storyId?: string;
   createdAt?: number;
 }
 
@@ -142,115 +175,148 @@ export const fineTuneRoundSchema = z.object({
 });
 export type FineTuneRound = z.infer<typeof fineTuneRoundSchema>;
 export type NewFineTuneRound = Omit<FineTuneRound, 'v' | 'seq' | 'userId' | 'round'>;
-export const fineTuneRoundCodec = makeCodec('fine-tune round', 1, fineTuneRoundSchema);
+
+type ExampleRow = Selectable<FineTuneExamplesTable>;
+
+function toExample(row: ExampleRow, rejected: RejectedCandidate[]): FineTuneExample {
+  if (!isGenre(row.genre)) throw new Error(`unknown genre ${JSON.stringify(row.genre)}`);
+  return {
+    v: 1,
+    seq: row.id,
+    userId: row.user_id,
+    runId: row.run_id,
+    index: row.idx,
+    ...(row.story_id !== null ? { storyId: row.story_id } : {}),
+    system: row.system,
+    prompt: row.prompt,
+    story: row.story,
+    quality: row.quality,
+    textQuality: row.text_quality,
+    ...(row.story_quality !== null ? { storyQuality: row.story_quality } : {}),
+    genre: row.genre,
+    teacherId: row.teacher_id,
+    settings: { temperature: row.temperature, topP: row.top_p, maxTokens: row.max_tokens },
+    rejected,
+    createdAt: row.created_at,
+  };
+}
 
 export class FineTuneRepository {
-  private readonly log: SeqLog<FineTuneExample>;
-  private readonly roundLog: SeqLog<FineTuneRound>;
+  constructor(private readonly context: StoreContext) {}
 
-  constructor(kv: Kv) {
-    this.log = new SeqLog(
-      kv,
-      { meta: keys.fineTuneMeta, entry: keys.fineTuneExample, lock: (userId) => `lock:${keys.fineTuneMeta(userId)}` },
-      fineTuneCodec,
-    );
-    this.roundLog = new SeqLog(
-      kv,
-      { meta: keys.fineTuneRoundsMeta, entry: keys.fineTuneRound, lock: (userId) => `lock:${keys.fineTuneRoundsMeta(userId)}` },
-      fineTuneRoundCodec,
-    );
-  }
-
-  /** The user's examples in collection order, a chunk at a time (unreadable ones skipped and reported). */
-  async *examples(userId: string, chunkSize = 200): AsyncGenerator<FineTuneExample[]> {
-    checkId('user id', userId);
-    yield* this.log.chunks(userId, undefined, chunkSize);
-  }
-
-  /** Records a finished round; its number is the next one of the user (given to `build`). */
-  async addRound(userId: string, build: NewFineTuneRound | ((round: number) => NewFineTuneRound)): Promise<FineTuneRound> {
-    checkId('user id', userId);
-    const { entry } = await this.roundLog.append(userId, (seq) => ({ ...(typeof build === 'function' ? build(seq + 1) : build), v: 1, seq, userId, round: seq + 1 }));
-    return entry;
-  }
-
-  /** Rounds recorded for the user. */
-  async roundCount(userId: string): Promise<number> {
-    checkId('user id', userId);
-    return (await this.roundLog.meta(userId)).count;
-  }
-
-  /** The user's most recent readable round, if any. */
-  async latestRound(userId: string): Promise<FineTuneRound | undefined> {
-    checkId('user id', userId);
-    const { next } = await this.roundLog.meta(userId);
-    // An unreadable last row (reported by the log) falls back to the one before it.
-    for (let seq = next - 1; seq >= 0 && seq >= next - 8; seq--) {
-      const round = await this.roundLog.get(userId, seq);
-      if (round) return round;
+  /** Rows with their candidates; an unreadable row is reported and left out. */
+  private async withCandidates(db: Kysely<Database>, rows: ExampleRow[]): Promise<FineTuneExample[]> {
+    if (rows.length === 0) return [];
+    const candidates = await db
+      .selectFrom('fine_tune_candidates')
+      .selectAll()
+      .where('example_id', 'in', rows.map((r) => r.id))
+      .orderBy('example_id')
+      .orderBy('rank')
+      .execute();
+    const byExample = new Map<number, RejectedCandidate[]>();
+    for (const c of candidates) {
+      const list = byExample.get(c.example_id) ?? [];
+      list.push({ teacherId: c.teacher_id, text: c.text, textQuality: c.text_quality, ...(c.story_quality !== null ? { storyQuality: c.story_quality } : {}) });
+      byExample.set(c.example_id, list);
     }
-    return undefined;
-  }
-
-  /** The user's rounds, newest first. */
-  async rounds(userId: string, options: { limit?: number } = {}): Promise<FineTuneRound[]> {
-    checkId('user id', userId);
-    const { next } = await this.roundLog.meta(userId);
-    const limit = Math.max(0, Math.min(options.limit ?? 25, next));
-    const seqs = Array.from({ length: limit }, (_, i) => next - 1 - i);
-    return (await this.roundLog.getMany(userId, seqs)).filter((r): r is FineTuneRound => r !== undefined);
-  }
-
-  /** Adds one example; returns it and the user's total after it. */
-  async add(input: NewFineTuneExample): Promise<{ example: FineTuneExample; total: number }> {
-    checkId('user id', input.userId);
-    const { entry, meta } = await this.log.append(input.userId, (seq) => ({
-      v: 1,
-      seq,
-      userId: input.userId,
-      runId: input.runId,
-      index: input.index,
-      system: input.system,
-      prompt: input.prompt,
-      story: input.story,
-      quality: input.quality,
-      textQuality: input.textQuality,
-      ...(input.storyQuality !== undefined ? { storyQuality: input.storyQuality } : {}),
-      genre: input.genre,
-      teacherId: input.teacherId,
-      settings: { ...input.settings },
-      rejected: [...(input.rejected ?? [])].sort((a, b) => b.textQuality - a.textQuality),
-      createdAt: input.createdAt ?? Date.now(),
-    }));
-    return { example: entry, total: meta.count };
-  }
-
-  async count(userId: string): Promise<number> {
-    checkId('user id', userId);
-    return (await this.log.meta(userId)).count;
-  }
-
-  /** The user's examples in the order they were collected. */
-  async list(userId: string, options: { offset?: number; limit?: number } = {}): Promise<FineTuneExample[]> {
-    checkId('user id', userId);
-    const offset = options.offset ?? 0;
-    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const out: FineTuneExample[] = [];
-    let seen = 0;
-    for await (const chunk of this.log.chunks(userId)) {
-      for (const example of chunk) {
-        if (seen++ < offset) continue;
-        out.push(example);
-        if (out.length >= limit) return out;
+    for (const row of rows) {
+      try {
+        out.push(toExample(row, byExample.get(row.id) ?? []));
+      } catch (error) {
+        this.context.issues.report('fine_tune_examples', String(row.id), error instanceof Error ? error.message : String(error));
       }
     }
     return out;
   }
 
+  /** The user's examples in collection order, a chunk at a time (unreadable ones reported and left out). */
+  async *examples(userId: string, chunkSize = 200): AsyncGenerator<FineTuneExample[]> {
+    checkId('user id', userId);
+    let after = 0;
+    for (;;) {
+      const rows = await this.context.db.selectFrom('fine_tune_examples').selectAll().where('user_id', '=', userId).where('id', '>', after).orderBy('id').limit(chunkSize).execute();
+      if (rows.length === 0) return;
+      const chunk = await this.withCandidates(this.context.db, rows);
+      if (chunk.length > 0) yield chunk;
+      after = (rows[rows.length - 1] as ExampleRow).id;
+    }
+  }
+
+  /**
+   * Adds one example with its losing candidates (best first); one per (user, run, example index): a
+   * repeated add returns the stored one. Returns it and the user's total after it.
+   */
+  async add(input: NewFineTuneExample): Promise<{ example: FineTuneExample; total: number }> {
+    checkId('user id', input.userId);
+    checkId('run id', input.runId);
+    const rejected = [...(input.rejected ?? [])].sort((a, b) => b.textQuality - a.textQuality);
+    return this.context.write(async (db) => {
+      const inserted = await db
+        .insertInto('fine_tune_examples')
+        .values({
+          user_id: input.userId,
+          run_id: input.runId,
+          idx: input.index,
+          story_id: input.storyId ?? null,
+          system: input.system,
+          prompt: input.prompt,
+          story: input.story,
+          quality: input.quality,
+          text_quality: input.textQuality,
+          story_quality: input.storyQuality ?? null,
+          genre: input.genre,
+          teacher_id: input.teacherId,
+          temperature: input.settings.temperature,
+          top_p: input.settings.topP,
+          max_tokens: Math.round(input.settings.maxTokens),
+          created_at: input.createdAt ?? Date.now(),
+        })
+        .onConflict((oc) => oc.columns(['user_id', 'run_id', 'idx']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted && rejected.length > 0) {
+        await db
+          .insertInto('fine_tune_candidates')
+          .values(rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: r.teacherId, text: r.text, text_quality: r.textQuality, story_quality: r.storyQuality ?? null })))
+          .execute();
+      }
+      const row = await db
+        .selectFrom('fine_tune_examples')
+        .selectAll()
+        .where('user_id', '=', input.userId)
+        .where('run_id', '=', input.runId)
+        .where('idx', '=', input.index)
+        .executeTakeFirstOrThrow();
+      const [example] = await this.withCandidates(db, [row]);
+      const total = await this.countIn(db, input.userId);
+      return { example: example as FineTuneExample, total };
+    });
+  }
+
+  private async countIn(db: Kysely<Database>, userId: string): Promise<number> {
+    const row = await db.selectFrom('fine_tune_examples').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async count(userId: string): Promise<number> {
+    checkId('user id', userId);
+    return this.countIn(this.context.db, userId);
+  }
+
+  /** The user's examples in the order they were collected. */
+  async list(userId: string, options: { offset?: number; limit?: number } = {}): Promise<FineTuneExample[]> {
+    checkId('user id', userId);
+    let q = this.context.db.selectFrom('fine_tune_examples').selectAll().where('user_id', '=', userId).orderBy('id');
+    if (options.limit !== undefined) q = q.limit(options.limit);
+    if (options.offset) q = options.limit === undefined ? q.limit(Number.MAX_SAFE_INTEGER).offset(options.offset) : q.offset(options.offset);
+    return this.withCandidates(this.context.db, await q.execute());
+  }
+
   /** Chat-format JSON lines ({"messages":[system,user,assistant], "metadata":{...}}), chunk by chunk. */
   async *exportChunks(userId: string, options: { metadata?: boolean } = {}): AsyncGenerator<string> {
-    checkId('user id', userId);
-    for await (const chunk of this.log.chunks(userId)) {
+    for await (const chunk of this.examples(userId)) {
       yield chunk.map((example) => `${JSON.stringify(toChatLine(example, options.metadata ?? true))}\n`).join('');
     }
   }
@@ -261,8 +327,84 @@ export class FineTuneRepository {
     return out;
   }
 
-  clearCache(): void {
-    this.log.clearCache();
-    this.roundLog.clearCache();
+  // -- fine-tune rounds ---------------------------------------------------------------------------
+
+  private decodeRound(row: { user_id: string; round: number; data: string }): FineTuneRound | undefined {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(row.data);
+    } catch {
+      this.context.issues.report('fine_tune_rounds', `${row.user_id}#${row.round}`, 'not valid JSON');
+      return undefined;
+    }
+    const parsed = fineTuneRoundSchema.safeParse(raw);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      this.context.issues.report('fine_tune_rounds', `${row.user_id}#${row.round}`, first ? `${first.path.join('.') || '(root)'} ${first.message}` : 'invalid');
+      return undefined;
+    }
+    return parsed.data;
+  }
+
+  /** Records a finished round; its number is the next one of the user (given to `build`). */
+  async addRound(userId: string, build: NewFineTuneRound | ((round: number) => NewFineTuneRound)): Promise<FineTuneRound> {
+    checkId('user id', userId);
+    return this.context.write(async (db) => {
+      const last = await db.selectFrom('fine_tune_rounds').select((eb) => eb.fn.max('round').as('round')).where('user_id', '=', userId).executeTakeFirst();
+      const round = Number(last?.round ?? 0) + 1;
+      const record: FineTuneRound = { ...(typeof build === 'function' ? build(round) : build), v: 1, seq: round - 1, userId, round };
+      const checked = fineTuneRoundSchema.parse(record);
+      await db
+        .insertInto('fine_tune_rounds')
+        .values({ user_id: userId, round, data: JSON.stringify(checked), model: checked.current?.model ?? null, created_at: checked.finishedAt })
+        .execute();
+      return checked;
+    });
+  }
+
+  /** Rounds recorded for the user. */
+  async roundCount(userId: string): Promise<number> {
+    checkId('user id', userId);
+    const row = await this.context.db.selectFrom('fine_tune_rounds').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** The user's most recent readable round, if any (an unreadable last one is reported). */
+  async latestRound(userId: string): Promise<FineTuneRound | undefined> {
+    return (await this.rounds(userId, { limit: 8 }))[0];
+  }
+
+  /** The user's rounds, newest first. */
+  async rounds(userId: string, options: { limit?: number } = {}): Promise<FineTuneRound[]> {
+    checkId('user id', userId);
+    const rows = await this.context.db
+      .selectFrom('fine_tune_rounds')
+      .select(['user_id', 'round', 'data'])
+      .where('user_id', '=', userId)
+      .orderBy('round', 'desc')
+      .limit(Math.max(0, options.limit ?? 25))
+      .execute();
+    return rows.map((row) => this.decodeRound(row)).filter((r): r is FineTuneRound => r !== undefined);
+  }
+
+  /** Every personal model name the user's rounds mention (for erasing them from Ollama). */
+  async personalModels(userId: string): Promise<string[]> {
+    checkId('user id', userId);
+    const names = new Set<string>();
+    for (const round of await this.rounds(userId, { limit: 10_000 })) {
+      if (round.build.model) names.add(round.build.model);
+      if (round.current?.model) names.add(round.current.model);
+    }
+    return [...names];
+  }
+
+  /** Deletes the user's dataset and rounds; returns how many rows of each went. */
+  async forgetUser(userId: string): Promise<{ examples: number; rounds: number }> {
+    checkId('user id', userId);
+    return this.context.write(async (db) => {
+      const examples = await db.deleteFrom('fine_tune_examples').where('user_id', '=', userId).executeTakeFirst();
+      const rounds = await db.deleteFrom('fine_tune_rounds').where('user_id', '=', userId).executeTakeFirst();
+      return { examples: Number(examples.numDeletedRows), rounds: Number(rounds.numDeletedRows) };
+    });
   }
 }

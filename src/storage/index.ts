@@ -1,53 +1,60 @@
 /**
- * Zega's storage: everything learned or produced, per Discord user, in keyv. `openStore(url)`
- * picks the backend from STORAGE_URL alone (sqlite://path, memory://), checks it, and returns a
- * ZegaStore bundling the repositories, the trainer's TrainerStore and close().
+ * Zega's storage: relational data in SQL tables (SQLite embedded, PostgreSQL to scale out, through
+ * Kysely), key-value state with a lifetime on keyv. `openStore(STORAGE_URL)` opens the database,
+ * applies pending migrations (v1 key-value data included), marks runs whose process died as
+ * interrupted, and returns a ZegaStore bundling the repositories, the trainer's TrainerStore, the
+ * key-value state and close().
  *
- * One process per store file: caches and mutexes live in the process (see owner.ts).
+ * Any number of processes may open the same SQLite file or PostgreSQL database at once: nothing is
+ * cached or locked in the process; transactions and the database's indexes do that work.
  */
 import type { TrainerStore } from '../trainer/types.ts';
-import { openBackend, parseStorageUrl, type BackendOptions } from './backend.ts';
-import { StorageError } from './errors.ts';
+import { StorageIssues, type StorageIssue, type StorageLogger, type StoreContext } from './context.ts';
+import { openDatabase, type OpenDatabaseOptions, type SqlDatabase } from './database.ts';
 import { FineTuneRepository } from './fineTune.ts';
-import { keys } from './keys.ts';
-import type { Kv, StorageIssue, StorageLogger } from './kv.ts';
+import { forgetUser, type ForgetReport } from './forget.ts';
 import { MemoryRepository } from './memory.ts';
+import { migrate, migrationStatus, type MigrationStatus } from './migrations.ts';
 import { ModelStatsRepository } from './modelStats.ts';
-import { claimOwnership } from './owner.ts';
-import { decodeRead, STORE_FORMAT, storeMetaCodec } from './records.ts';
 import { RunRepository } from './runs.ts';
+import { openState, type KeyValueState } from './state.ts';
 import { StoryRepository } from './stories.ts';
 import { createTrainerStore } from './trainerStore.ts';
+import { describeSpec, parseStorageUrl, type StorageSpec } from './url.ts';
 
-export { StorageError, isStorageError, type StorageErrorCode } from './errors.ts';
-export { parseStorageUrl, SUPPORTED_SCHEMES, type BackendSpec } from './backend.ts';
-export type { StorageIssue, StorageLogger } from './kv.ts';
-export { deriveTitle, newStoryId, type ExportFormat, type ListStoriesQuery, type NewStory, type Story, type StoryPage, type StoryPatch, type StorySort, type StorySummary } from './stories.ts';
-export type { BestSettings, ExampleStatsInput, LeaderboardQuery, LeaderboardRow, SettingsChoice, StatsScope, TrainerRow } from './modelStats.ts';
+export { StorageError, isStorageError, maskUrl, type StorageErrorCode } from './errors.ts';
+export { parseStorageUrl, describeSpec, SUPPORTED_SCHEMES, type StorageSpec } from './url.ts';
+export type { StorageIssue, StorageLogger } from './context.ts';
+export { deriveTitle, newStoryId, MAX_TITLE, type ExportFormat, type ListStoriesQuery, type NewStory, type Story, type StoryDeletion, type StoryPage, type StoryPatch, type StorySort, type StorySummary } from './stories.ts';
+export { PERSONAL_MODEL_PREFIX, isPersonalModelId, type BestSettings, type ExampleStatsInput, type LeaderboardQuery, type LeaderboardRow, type SettingsChoice, type StatsScope, type TrainerRow } from './modelStats.ts';
 export type { ChatLine, FineTuneExample, FineTuneRound, NewFineTuneExample, NewFineTuneRound, PersonalModelRecord, RejectedCandidate, StoredBestParams } from './fineTune.ts';
 export type { MemoryEntry, MemoryHit, NewMemory } from './memory.ts';
-export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts } from './runs.ts';
+export type { RunExample, RunMessage, RunMessageInput, RunRecord, RunCounts, RunSummary } from './runs.ts';
+export type { MigrationStatus } from './migrations.ts';
+export type { ForgetReport } from './forget.ts';
+export { describeForget } from './forget.ts';
+export { keyvLedgerStore, stateKeys, type KeyValueState, type LedgerEntryRecord } from './state.ts';
 export { StoryRepository } from './stories.ts';
 export { RunRepository } from './runs.ts';
 export { ModelStatsRepository } from './modelStats.ts';
 export { FineTuneRepository } from './fineTune.ts';
 export { MemoryRepository } from './memory.ts';
 
-export interface OpenStoreOptions extends BackendOptions {
+export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** Resolves relative sqlite paths; default process.cwd(). */
   cwd?: string;
-  /** Mark runs left queued/running by a stopped process as interrupted (default true; never when read-only). */
+  logger?: StorageLogger;
+  /** Mark runs whose process stopped as interrupted (default true; never when read-only). */
   recoverRuns?: boolean;
-  /** Story index entries kept in memory across users. Default 500,000 (a few tens of MB). */
-  storyCacheEntries?: number;
-  /** Memory documents kept in search indexes across users. Default 200,000. */
-  memoryCacheDocuments?: number;
+  /** A running run whose heartbeat is older than this belongs to a dead process. Default 60 s. */
+  staleRunMs?: number;
+  /** How often this process says its runs are alive. Default 15 s. */
+  heartbeatMs?: number;
 }
 
 export interface ZegaStore {
-  /** `sqlite` or `memory`. */
-  readonly kind: 'sqlite' | 'memory';
-  /** The database file, or `memory://`. */
+  readonly kind: StorageSpec['kind'];
+  /** The database file, the PostgreSQL URL (password masked), or `memory://`. */
   readonly location: string;
   readonly readOnly: boolean;
   readonly stories: StoryRepository;
@@ -55,91 +62,90 @@ export interface ZegaStore {
   readonly stats: ModelStatsRepository;
   readonly fineTune: FineTuneRepository;
   readonly memory: MemoryRepository;
+  /** Key-value state with a lifetime (keyv). */
+  readonly state: KeyValueState;
   /** Runs that were marked interrupted when this store opened. */
   readonly interruptedRuns: readonly string[];
+  /** Migrations applied when this store opened (names). */
+  readonly migrated: readonly string[];
 
   /** The trainer's interface over these repositories. */
   trainerStore(): TrainerStore;
-
-  /** Rows skipped because they could not be read, most recent last. */
+  /** Rows that could not be read since the store opened (logged, counted), most recent last. */
   health(): { issueCount: number; issues: StorageIssue[] };
-  /** Drops every in-process cache; the next reads come from the backend. */
-  clearCaches(): void;
+  migrationStatus(): Promise<MigrationStatus>;
+  /** Erases everything kept about the user; their personal models are named for the caller. */
+  forgetUser(userId: string): Promise<ForgetReport>;
   close(): Promise<void>;
 }
 
-async function checkStoreMeta(kv: Kv): Promise<void> {
-  const key = keys.storeMeta();
-  const decoded = decodeRead(kv, key, await kv.get(key), storeMetaCodec, false);
-  if (decoded.state === 'ok') {
-    if (decoded.value.format > STORE_FORMAT) {
-      throw new StorageError(
-        `The store ${kv.location} was written by a newer Zega (format ${decoded.value.format}; this one reads up to ${STORE_FORMAT}). Upgrade Zega.`,
-        'TOO_NEW',
-        { file: kv.location },
-      );
-    }
-    return;
-  }
-  if (kv.readOnly) return;
-  if (decoded.state === 'bad') await kv.quarantine(key, decoded);
-  await kv.set(key, { v: 1, format: STORE_FORMAT, createdAt: Date.now() });
-}
-
-/** Opens the store named by STORAGE_URL; every start-up problem is a StorageError naming the file. */
+/** Opens the store named by STORAGE_URL; every start-up problem is a StorageError naming it. */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<ZegaStore> {
   const spec = parseStorageUrl(url, options.cwd);
-  const kv = await openBackend(spec, options);
-  let release: (() => Promise<void>) | undefined;
+  const database: SqlDatabase = await openDatabase(spec, options);
+  const issues = new StorageIssues(options.logger);
+  const context: StoreContext = { db: database.db, dialect: database.dialect, write: (work) => database.write(work), issues };
   let interruptedRuns: string[] = [];
-  const onError = (error: unknown, context: string) => options.logger?.error({ err: error, context }, 'storage: secondary update failed');
-
-  const stats = new ModelStatsRepository(kv);
-  const stories = new StoryRepository(kv, stats, { ...(options.storyCacheEntries ? { cacheEntries: options.storyCacheEntries } : {}), onError });
-  const runs = new RunRepository(kv);
-  const fineTune = new FineTuneRepository(kv);
-  const memory = new MemoryRepository(kv, options.memoryCacheDocuments ? { cacheDocuments: options.memoryCacheDocuments } : {});
-
+  let migrated: string[] = [];
+  const runs = new RunRepository(context);
   try {
-    await checkStoreMeta(kv);
-    if (!kv.readOnly && spec.kind === 'sqlite') release = await claimOwnership(kv);
-    if (!kv.readOnly && (options.recoverRuns ?? true)) interruptedRuns = await runs.markInterrupted();
+    migrated = (await migrate(database, (source, key, reason) => issues.report(source, key, reason))).map((m) => m.name);
+    if (migrated.length > 0) options.logger?.info?.({ migrations: migrated, store: database.location }, 'storage: migrated the database');
+    if (!database.readOnly && (options.recoverRuns ?? true)) interruptedRuns = await runs.markInterrupted({ staleMs: options.staleRunMs ?? 60_000 });
   } catch (error) {
-    await kv.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
     throw error;
   }
+  if (interruptedRuns.length > 0) options.logger?.warn({ runs: interruptedRuns }, 'storage: runs left unfinished by a stopped process were marked interrupted');
 
-  const trainer = createTrainerStore({ stories, runs, stats, fineTune, memory });
-  const logger: StorageLogger | undefined = options.logger;
-  if (interruptedRuns.length > 0) logger?.warn({ runs: interruptedRuns }, 'storage: runs left unfinished by the last process were marked interrupted');
+  const trainer = createTrainerStore(context);
+  const state = openState(spec, { ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const heartbeat = setInterval(() => {
+    runs.heartbeat([...trainer.live], trainer.owner).catch((error: unknown) => options.logger?.error({ err: error }, 'storage: run heartbeat failed'));
+  }, options.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+  let closed = false;
 
   return {
     kind: spec.kind,
-    location: kv.location,
-    readOnly: kv.readOnly,
-    stories,
+    location: describeSpec(spec),
+    readOnly: database.readOnly,
+    stories: new StoryRepository(context),
     runs,
-    stats,
-    fineTune,
-    memory,
+    stats: new ModelStatsRepository(context),
+    fineTune: new FineTuneRepository(context),
+    memory: new MemoryRepository(context),
+    state,
     interruptedRuns,
+    migrated,
     trainerStore: () => trainer,
-
-    health: () => ({ issueCount: kv.issueCount, issues: [...kv.issues] }),
-    clearCaches: () => {
-      stories.clearCache();
-      runs.clearCache();
-      stats.clearCache();
-      fineTune.clearCache();
-      memory.clearCache();
-    },
+    health: () => ({ issueCount: issues.count, issues: [...issues.recent] }),
+    migrationStatus: () => migrationStatus(database),
+    forgetUser: (userId) => forgetUser(context, state, userId),
     close: async () => {
-      if (kv.isClosed) return;
+      if (closed) return;
+      closed = true;
+      clearInterval(heartbeat);
       try {
-        await release?.();
+        // Runs of this process still open now will not finish: say so at once.
+        if (trainer.live.size > 0) await runs.markInterrupted({ owner: trainer.owner });
+      } catch (error) {
+        options.logger?.error({ err: error }, 'storage: could not mark this process runs interrupted');
       } finally {
-        await kv.close();
+        await state.close();
+        await database.close();
       }
     },
   };
+}
+
+/** Opens only to look: migration status of the database, without applying anything or creating a file. */
+export async function inspectStore(url: string, options: { cwd?: string } = {}): Promise<{ location: string; kind: StorageSpec['kind']; status: MigrationStatus }> {
+  const spec = parseStorageUrl(url, options.cwd);
+  const database = await openDatabase(spec, { readOnly: true });
+  try {
+    return { location: describeSpec(spec), kind: spec.kind, status: await migrationStatus(database) };
+  } finally {
+    await database.close();
+  }
 }

@@ -1,16 +1,22 @@
 /**
- * Model statistics: wins, quality, calls, failures and latency of every teacher, kept globally,
- * per user and per guild, each overall and per genre; the best settings per teacher and per genre;
- * and each guild's trainers. One record per scope (`stats:*`), updated as every example finishes.
+ * Model statistics: wins, quality, calls, failures, skips and latency of every teacher, kept
+ * globally, per guild, per user and per member (one user within one guild), each overall (genre
+ * '') and per genre; the best settings per teacher and per genre; and each guild's trainers.
+ *
+ * Every change is an incremental upsert of counters (`wins = wins + excluded.wins`), one
+ * statement per table per example, never a rewrite of a whole record. The `user` and `member`
+ * rows are exactly what a user added to `global` and to a guild, which is what lets forgetting a
+ * user subtract their part.
  */
+import { sql, type Kysely } from 'kysely';
 import type { Genre } from '../trainer/genres.ts';
+import { isGenre } from '../trainer/genres.ts';
 import type { ModelPerformance, TeacherOutcome } from '../trainer/types.ts';
 import type { GenerationSettings } from '../teachers/types.ts';
-import { CachedRecords } from './cache.ts';
-import { keys, checkId } from './keys.ts';
-import type { Kv } from './kv.ts';
-import { statsCodec, type Bucket, type Counters, type SettingsTally, type StatsRecord } from './records.ts';
+import type { StoreContext } from './context.ts';
 import { StorageError } from './errors.ts';
+import { checkId } from './ids.ts';
+import type { Database, ModelStatsTable, SettingsStatsTable } from './schema.ts';
 
 export type StatsScope = 'global' | 'guild' | 'user';
 
@@ -33,11 +39,11 @@ export interface LeaderboardRow {
   calls: number;
   failures: number;
   failureRate: number;
-  averageLatencyMs: number;
-  /** Share of the decided examples this teacher took part in that it won (skipped ones do not count). */
-  winRate: number;
-  /** Examples it was not asked in for lack of quota. */
+  /** Times it was not asked for lack of quota. */
   skipped: number;
+  averageLatencyMs: number;
+  /** Share of the scope's decided examples this teacher won. */
+  winRate: number;
   /** Stories currently kept in libraries that this teacher won. */
   stories: number;
 }
@@ -70,9 +76,9 @@ export interface ExampleStatsInput {
   genre: Genre;
   status: 'ok' | 'failed';
   outcomes: TeacherOutcome[];
-  /** Teachers not asked for lack of quota: counted as skipped, not as failed calls. */
-  skipped?: string[];
-  winner?: { teacherId: string; finalQuality: number; storyQuality?: number; settings: GenerationSettings };
+  winner?: { teacherId: string; finalQuality: number; settings: GenerationSettings; storyQuality?: number };
+  /** The winner was saved to the library in the same transaction (counts in `stories`). */
+  storySaved?: boolean;
   at?: number;
 }
 
@@ -94,74 +100,73 @@ export function isPersonalModelId(teacherId: string): boolean {
   return teacherId.startsWith(PERSONAL_MODEL_PREFIX);
 }
 
-/** Distinct settings kept per teacher and bucket; the least-winning one makes room. */
-const MAX_SETTINGS = 32;
-
-const emptyBucket = (): Bucket => ({ teachers: {}, settings: {} });
-const emptyCounters = (): Counters => ({ wins: 0, qualitySum: 0, calls: 0, failures: 0, latencySum: 0, stories: 0 });
-const emptyStats = (): StatsRecord => ({ v: 1, all: emptyBucket(), genres: {}, updatedAt: Date.now() });
-
 export function settingsKey(s: GenerationSettings): string {
   return `${s.temperature.toFixed(2)}|${s.topP.toFixed(2)}|${Math.round(s.maxTokens)}`;
 }
 
-function counters(bucket: Bucket, teacherId: string): Counters {
-  let c = bucket.teachers[teacherId];
-  if (!c) {
-    c = emptyCounters();
-    bucket.teachers[teacherId] = c;
-  }
-  return c;
+type Scope = Pick<ModelStatsTable, 'scope' | 'guild_id' | 'user_id'>;
+
+/** Every scope one user's example counts in: global, the user, and (in a guild) the guild and the member. */
+function scopesOf(userId: string, guildId?: string): Scope[] {
+  const scopes: Scope[] = [
+    { scope: 'global', guild_id: '', user_id: '' },
+    { scope: 'user', guild_id: '', user_id: userId },
+  ];
+  if (guildId) scopes.push({ scope: 'guild', guild_id: guildId, user_id: '' }, { scope: 'member', guild_id: guildId, user_id: userId });
+  return scopes;
 }
 
-function applyExample(bucket: Bucket, input: ExampleStatsInput): void {
-  for (const outcome of input.outcomes) {
-    // A cancelled call says nothing about the teacher.
-    if (outcome.failure?.kind === 'cancelled') continue;
-    const c = counters(bucket, outcome.teacherId);
-    c.calls += 1;
-    if (!outcome.ok) c.failures += 1;
-    c.latencySum += Math.max(0, outcome.latencyMs);
-    if (input.status === 'ok') c.decided = (c.decided ?? 0) + 1;
-  }
-  for (const teacherId of input.skipped ?? []) {
-    const c = counters(bucket, teacherId);
-    c.skipped = (c.skipped ?? 0) + 1;
-  }
-  const { winner } = input;
-  if (input.status !== 'ok' || !winner) return;
-  const c = counters(bucket, winner.teacherId);
-  c.wins += 1;
-  c.qualitySum += winner.finalQuality;
-  if (winner.storyQuality !== undefined) {
-    c.storyQualitySum = (c.storyQualitySum ?? 0) + winner.storyQuality;
-    c.storyScored = (c.storyScored ?? 0) + 1;
-  }
-  const perTeacher = (bucket.settings[winner.teacherId] ??= {});
-  const key = settingsKey(winner.settings);
-  const tally = perTeacher[key];
-  if (tally) {
-    tally.wins += 1;
-    tally.qualitySum += winner.finalQuality;
-  } else {
-    const entries = Object.entries(perTeacher);
-    if (entries.length >= MAX_SETTINGS) {
-      entries.sort(([, a], [, b]) => a.wins - b.wins || a.qualitySum - b.qualitySum);
-      const weakest = entries[0];
-      if (weakest) delete perTeacher[weakest[0]];
-    }
-    perTeacher[key] = { settings: { ...winner.settings }, wins: 1, qualitySum: winner.finalQuality };
-  }
+const COUNTERS = ['wins', 'quality_sum', 'story_quality_sum', 'story_quality_count', 'calls', 'failures', 'skipped', 'latency_sum', 'stories'] as const;
+type Counter = (typeof COUNTERS)[number];
+type Counters = Record<Counter, number>;
+const zero = (): Counters => ({ wins: 0, quality_sum: 0, story_quality_sum: 0, story_quality_count: 0, calls: 0, failures: 0, skipped: 0, latency_sum: 0, stories: 0 });
+
+const STATS_KEY = ['scope', 'guild_id', 'user_id', 'genre', 'teacher_id'] as const;
+const SETTINGS_KEY = [...STATS_KEY, 'settings_key'] as const;
+
+/**
+ * Rows in one global order, so concurrent transactions lock counter rows in the same order and
+ * never deadlock each other (PostgreSQL locks upserted rows in the order given).
+ */
+function inKeyOrder<T extends object>(rows: T[], key: readonly (keyof T)[]): T[] {
+  const id = (row: T) => key.map((k) => String(row[k])).join('\u0000');
+  return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
 }
 
-function choose(tallies: SettingsTally[]): SettingsChoice | undefined {
+/** Adds rows' counters to what is stored (insert, or add on conflict). */
+async function upsertStats(db: Kysely<Database>, rows: ModelStatsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('model_stats')
+    .values(inKeyOrder(rows, STATS_KEY))
+    .onConflict((oc) =>
+      oc.columns([...STATS_KEY]).doUpdateSet((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(`model_stats.${c}`, '+', eb.ref(`excluded.${c}`))])) as never),
+    )
+    .execute();
+}
+
+async function upsertSettings(db: Kysely<Database>, rows: SettingsStatsTable[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('settings_stats')
+    .values(inKeyOrder(rows, SETTINGS_KEY))
+    .onConflict((oc) =>
+      oc.columns([...SETTINGS_KEY]).doUpdateSet((eb) => ({
+        wins: eb('settings_stats.wins', '+', eb.ref('excluded.wins')),
+        quality_sum: eb('settings_stats.quality_sum', '+', eb.ref('excluded.quality_sum')),
+      })),
+    )
+    .execute();
+}
+
+function choose(tallies: { settings: GenerationSettings; wins: number; qualitySum: number }[]): SettingsChoice | undefined {
   if (tallies.length === 0) return undefined;
   const mostWins = Math.max(...tallies.map((t) => t.wins));
   // Prefer settings proven by a few wins over a single lucky one.
   const floor = Math.min(3, mostWins);
-  let best: SettingsTally | undefined;
+  let best: (typeof tallies)[number] | undefined;
   for (const t of tallies) {
-    if (t.wins < floor) continue;
+    if (t.wins < floor || t.wins <= 0) continue;
     if (!best || t.qualitySum / t.wins > best.qualitySum / best.wins || (t.qualitySum / t.wins === best.qualitySum / best.wins && t.wins > best.wins)) {
       best = t;
     }
@@ -170,94 +175,128 @@ function choose(tallies: SettingsTally[]): SettingsChoice | undefined {
 }
 
 export class ModelStatsRepository {
-  private readonly records: CachedRecords<StatsRecord>;
+  constructor(private readonly context: StoreContext) {}
 
-  constructor(private readonly kv: Kv) {
-    this.records = new CachedRecords(kv, statsCodec, 500);
-  }
-
-  private scopeKeys(userId: string, guildId?: string): string[] {
-    const list = [keys.globalStats(), keys.userStats(userId)];
-    if (guildId) list.push(keys.guildStats(guildId));
-    return list;
-  }
-
-  private keyOf(scope: StatsScope, id?: string): string {
-    if (scope === 'global') return keys.globalStats();
+  private scopeOf(scope: StatsScope, id?: string): Scope {
+    if (scope === 'global') return { scope, guild_id: '', user_id: '' };
     if (!id) throw new StorageError(`A ${scope} leaderboard needs the ${scope} id.`, 'INVALID_INPUT');
-    return scope === 'user' ? keys.userStats(id) : keys.guildStats(id);
+    checkId(`${scope} id`, id);
+    return scope === 'user' ? { scope, guild_id: '', user_id: id } : { scope, guild_id: id, user_id: '' };
   }
 
-  /** Adds one finished example to every scope it belongs to (global, its user, its guild). */
+  /** Adds one finished example to every scope it belongs to; one upsert per table. */
   async recordExample(input: ExampleStatsInput): Promise<void> {
     const at = input.at ?? Date.now();
-    for (const key of this.scopeKeys(input.userId, input.guildId)) {
-      await this.records.update(key, emptyStats, (record) => {
-        applyExample(record.all, input);
-        applyExample((record.genres[input.genre] ??= emptyBucket()), input);
-        if (input.guildId && key === keys.guildStats(input.guildId)) {
-          const trainers = (record.trainers ??= {});
-          const t = (trainers[input.userId] ??= { examples: 0, successful: 0, qualitySum: 0, stories: 0, lastAt: at });
-          t.examples += 1;
-          if (input.status === 'ok' && input.winner) {
-            t.successful += 1;
-            t.qualitySum += input.winner.finalQuality;
-          }
-          t.lastAt = Math.max(t.lastAt, at);
-        }
-        record.updatedAt = at;
-      });
+    const perTeacher = new Map<string, Counters>();
+    const counters = (teacherId: string) => {
+      let c = perTeacher.get(teacherId);
+      if (!c) perTeacher.set(teacherId, (c = zero()));
+      return c;
+    };
+    for (const outcome of input.outcomes) {
+      // A cancelled call says nothing about the teacher.
+      if (outcome.failure?.kind === 'cancelled') continue;
+      const c = counters(outcome.teacherId);
+      if (outcome.skipped) {
+        c.skipped += 1;
+        continue;
+      }
+      c.calls += 1;
+      if (!outcome.ok) c.failures += 1;
+      c.latency_sum += Math.max(0, outcome.latencyMs);
     }
+    const winner = input.status === 'ok' ? input.winner : undefined;
+    if (winner) {
+      const c = counters(winner.teacherId);
+      c.wins += 1;
+      c.quality_sum += winner.finalQuality;
+      if (winner.storyQuality !== undefined && Number.isFinite(winner.storyQuality)) {
+        c.story_quality_sum += winner.storyQuality;
+        c.story_quality_count += 1;
+      }
+      if (input.storySaved && !isPersonalModelId(winner.teacherId)) c.stories += 1;
+    }
+    const scopes = scopesOf(input.userId, input.guildId);
+    const stats: ModelStatsTable[] = [];
+    const settings: SettingsStatsTable[] = [];
+    for (const scope of scopes) {
+      const genre = input.genre;
+      for (const [teacher_id, c] of perTeacher) stats.push({ ...scope, genre, teacher_id, ...c });
+      if (winner) {
+        const s = winner.settings;
+        settings.push({ ...scope, genre, teacher_id: winner.teacherId, settings_key: settingsKey(s), temperature: s.temperature, top_p: s.topP, max_tokens: Math.round(s.maxTokens), wins: 1, quality_sum: winner.finalQuality });
+      }
+    }
+    await this.context.write(async (db) => {
+      await upsertStats(db, stats);
+      await upsertSettings(db, settings);
+      if (input.guildId) {
+        const successful = winner ? 1 : 0;
+        const stories = winner && input.storySaved && !isPersonalModelId(winner.teacherId) ? 1 : 0;
+        await db
+          .insertInto('guild_trainers')
+          .values({ guild_id: input.guildId, user_id: input.userId, examples: 1, successful, quality_sum: winner?.finalQuality ?? 0, stories, last_at: at })
+          .onConflict((oc) =>
+            oc.columns(['guild_id', 'user_id']).doUpdateSet((eb) => ({
+              examples: eb('guild_trainers.examples', '+', 1),
+              stories: eb('guild_trainers.stories', '+', stories),
+              successful: eb('guild_trainers.successful', '+', successful),
+              quality_sum: eb('guild_trainers.quality_sum', '+', winner?.finalQuality ?? 0),
+              last_at: sql<number>`case when guild_trainers.last_at > ${at} then guild_trainers.last_at else ${at} end`,
+            })),
+          )
+          .execute();
+      }
+    });
   }
 
   /** A story was saved (+1) or deleted (-1): keeps the `stories` columns of leaderboards true. */
   async adjustStories(story: StoryStatsInput, delta: 1 | -1): Promise<void> {
     if (isPersonalModelId(story.teacherId)) return;
-    for (const key of this.scopeKeys(story.userId, story.guildId)) {
-      await this.records.update(key, emptyStats, (record) => {
-        for (const bucket of [record.all, (record.genres[story.genre] ??= emptyBucket())]) {
-          const c = counters(bucket, story.teacherId);
-          c.stories = Math.max(0, c.stories + delta);
-        }
-        if (story.guildId && key === keys.guildStats(story.guildId)) {
-          const trainers = (record.trainers ??= {});
-          const t = (trainers[story.userId] ??= { examples: 0, successful: 0, qualitySum: 0, stories: 0, lastAt: 0 });
-          t.stories = Math.max(0, t.stories + delta);
-        }
-        record.updatedAt = Date.now();
-      });
-    }
+    const rows: ModelStatsTable[] = [];
+    for (const scope of scopesOf(story.userId, story.guildId)) rows.push({ ...scope, genre: story.genre, teacher_id: story.teacherId, ...zero(), stories: delta });
+    await this.context.write(async (db) => {
+      await upsertStats(db, rows);
+      if (story.guildId) {
+        await db
+          .insertInto('guild_trainers')
+          .values({ guild_id: story.guildId, user_id: story.userId, examples: 0, successful: 0, quality_sum: 0, stories: Math.max(0, delta), last_at: 0 })
+          .onConflict((oc) => oc.columns(['guild_id', 'user_id']).doUpdateSet((eb) => ({ stories: eb('guild_trainers.stories', '+', delta) })))
+          .execute();
+      }
+    });
   }
 
-  private async bucket(scope: StatsScope, id: string | undefined, genre?: Genre): Promise<Bucket | undefined> {
-    const record = await this.records.read(this.keyOf(scope, id));
-    if (!record) return undefined;
-    return genre ? record.genres[genre] : record.all;
-  }
-
-  /** Teachers of a scope, by wins, then average quality of the wins, then id. */
+  /** Teachers of a scope, by wins, then average quality of the wins, then id (all genres summed unless one is asked). */
   async leaderboard(query: LeaderboardQuery): Promise<LeaderboardRow[]> {
-    const bucket = await this.bucket(query.scope, query.id, query.genre);
-    if (!bucket) return [];
-    const decided = Object.values(bucket.teachers).reduce((sum, c) => sum + c.wins, 0);
-    const rows = Object.entries(bucket.teachers).map(([teacherId, c]) => ({
+    const scope = this.scopeOf(query.scope, query.id);
+    let q = this.context.db
+      .selectFrom('model_stats')
+      .select((eb) => ['teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c))])
+      .where('scope', '=', scope.scope)
+      .where('guild_id', '=', scope.guild_id)
+      .where('user_id', '=', scope.user_id);
+    if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
+    const rows = (await q.groupBy('teacher_id').execute()) as unknown as ({ teacher_id: string } & Counters)[];
+    const counts = rows.map((r) => ({ teacher_id: r.teacher_id, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) }) as { teacher_id: string } & Counters);
+    const decided = counts.reduce((sum, c) => sum + c.wins, 0);
+    const board: LeaderboardRow[] = counts.map((c) => ({
       rank: 0,
-      teacherId,
+      teacherId: c.teacher_id,
       wins: c.wins,
-      averageQuality: c.wins > 0 ? c.qualitySum / c.wins : 0,
-      ...(c.storyScored ? { averageStoryQuality: (c.storyQualitySum ?? 0) / c.storyScored } : {}),
+      averageQuality: c.wins > 0 ? c.quality_sum / c.wins : 0,
+      ...(c.story_quality_count > 0 ? { averageStoryQuality: c.story_quality_sum / c.story_quality_count } : {}),
       calls: c.calls,
       failures: c.failures,
       failureRate: c.calls > 0 ? c.failures / c.calls : 0,
-      averageLatencyMs: c.calls > 0 ? c.latencySum / c.calls : 0,
-      // Older records lack per-teacher counts of the examples taken part in: the scope's total then.
-      winRate: c.decided !== undefined ? (c.decided > 0 ? c.wins / c.decided : 0) : decided > 0 ? c.wins / decided : 0,
-      skipped: c.skipped ?? 0,
-      stories: c.stories,
+      skipped: c.skipped,
+      averageLatencyMs: c.calls > 0 ? c.latency_sum / c.calls : 0,
+      winRate: decided > 0 ? c.wins / decided : 0,
+      stories: Math.max(0, c.stories),
     }));
-    rows.sort((a, b) => b.wins - a.wins || b.averageQuality - a.averageQuality || a.teacherId.localeCompare(b.teacherId));
-    rows.forEach((row, i) => (row.rank = i + 1));
-    return query.limit ? rows.slice(0, query.limit) : rows;
+    board.sort((a, b) => b.wins - a.wins || b.averageQuality - a.averageQuality || a.teacherId.localeCompare(b.teacherId));
+    board.forEach((row, i) => (row.rank = i + 1));
+    return query.limit ? board.slice(0, query.limit) : board;
   }
 
   /** The trainer-facing shape of the same numbers. */
@@ -273,7 +312,6 @@ export class ModelStatsRepository {
           calls: r.calls,
           failures: r.failures,
           average_latency_ms: r.averageLatencyMs,
-          skipped: r.skipped,
         },
       ]),
     );
@@ -282,48 +320,118 @@ export class ModelStatsRepository {
   /** Users of a guild by successful examples, then average quality, then id. */
   async topTrainers(guildId: string, limit = 10): Promise<TrainerRow[]> {
     checkId('guild id', guildId);
-    const record = await this.records.read(keys.guildStats(guildId));
-    const rows = Object.entries(record?.trainers ?? {}).map(([userId, t]) => ({
+    const rows = await this.context.db.selectFrom('guild_trainers').selectAll().where('guild_id', '=', guildId).execute();
+    const out: TrainerRow[] = rows.map((t) => ({
       rank: 0,
-      userId,
+      userId: t.user_id,
       examples: t.examples,
       successful: t.successful,
-      averageQuality: t.successful > 0 ? t.qualitySum / t.successful : 0,
-      stories: t.stories,
-      lastAt: t.lastAt,
+      averageQuality: t.successful > 0 ? t.quality_sum / t.successful : 0,
+      stories: Math.max(0, t.stories),
+      lastAt: t.last_at,
     }));
-    rows.sort((a, b) => b.successful - a.successful || b.averageQuality - a.averageQuality || a.userId.localeCompare(b.userId));
-    rows.forEach((row, i) => (row.rank = i + 1));
-    return rows.slice(0, limit);
+    out.sort((a, b) => b.successful - a.successful || b.averageQuality - a.averageQuality || a.userId.localeCompare(b.userId));
+    out.forEach((row, i) => (row.rank = i + 1));
+    return out.slice(0, limit);
   }
 
   /** Best-scoring settings of each teacher, and the best teacher with its settings per genre. */
   async bestSettings(query: { scope: StatsScope; id?: string }): Promise<BestSettings> {
-    const record = await this.records.read(this.keyOf(query.scope, query.id));
+    const scope = this.scopeOf(query.scope, query.id);
+    const [tallies, teachers] = await Promise.all([
+      this.context.db.selectFrom('settings_stats').selectAll().where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id).execute(),
+      this.context.db
+        .selectFrom('model_stats')
+        .select(['genre', 'teacher_id', 'wins', 'quality_sum'])
+        .where('scope', '=', scope.scope)
+        .where('guild_id', '=', scope.guild_id)
+        .where('user_id', '=', scope.user_id)
+        .where('genre', '<>', '')
+        .where('wins', '>', 0)
+        .execute(),
+    ]);
+    const byGroup = new Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }[]>();
+    for (const t of tallies) {
+      const key = `${t.genre}\u0000${t.teacher_id}`;
+      const list = byGroup.get(key) ?? [];
+      list.push({ settings: { temperature: t.temperature, topP: t.top_p, maxTokens: t.max_tokens }, wins: t.wins, qualitySum: t.quality_sum });
+      byGroup.set(key, list);
+    }
     const out: BestSettings = { perTeacher: {}, perGenre: {} };
-    if (!record) return out;
-    for (const [teacherId, tallies] of Object.entries(record.all.settings)) {
-      const choice = choose(Object.values(tallies));
+    // Per teacher: each setting's tallies summed over the genres.
+    const perTeacher = new Map<string, Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }>>();
+    for (const t of tallies) {
+      const bySettings = perTeacher.get(t.teacher_id) ?? new Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }>();
+      const sum = bySettings.get(t.settings_key) ?? { settings: { temperature: t.temperature, topP: t.top_p, maxTokens: t.max_tokens }, wins: 0, qualitySum: 0 };
+      sum.wins += t.wins;
+      sum.qualitySum += t.quality_sum;
+      bySettings.set(t.settings_key, sum);
+      perTeacher.set(t.teacher_id, bySettings);
+    }
+    for (const [teacherId, bySettings] of [...perTeacher].sort(([a], [b]) => a.localeCompare(b))) {
+      const choice = choose([...bySettings.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, tally]) => tally));
       if (choice) out.perTeacher[teacherId] = choice;
     }
-    for (const [genre, bucket] of Object.entries(record.genres)) {
+    const genres = new Map<string, typeof teachers>();
+    for (const row of teachers) genres.set(row.genre, [...(genres.get(row.genre) ?? []), row]);
+    for (const [genre, rows] of genres) {
+      if (!isGenre(genre)) continue;
       let best: (SettingsChoice & { teacherId: string }) | undefined;
-      const teachers = Object.entries(bucket.teachers).filter(([, c]) => c.wins > 0);
-      const floor = Math.min(3, Math.max(0, ...teachers.map(([, c]) => c.wins)));
-      for (const [teacherId, c] of teachers) {
-        if (c.wins < floor) continue;
-        const avg = c.qualitySum / c.wins;
-        if (best && (avg < best.averageQuality || (avg === best.averageQuality && c.wins <= best.wins))) continue;
-        const settings = choose(Object.values(bucket.settings[teacherId] ?? {}));
-        if (settings) best = { teacherId, settings: settings.settings, wins: c.wins, averageQuality: avg };
+      const floor = Math.min(3, Math.max(0, ...rows.map((r) => r.wins)));
+      for (const r of [...rows].sort((a, b) => a.teacher_id.localeCompare(b.teacher_id))) {
+        if (r.wins < floor) continue;
+        const avg = r.quality_sum / r.wins;
+        if (best && (avg < best.averageQuality || (avg === best.averageQuality && r.wins <= best.wins))) continue;
+        const settings = choose(byGroup.get(`${genre}\u0000${r.teacher_id}`) ?? []);
+        if (settings) best = { teacherId: r.teacher_id, settings: settings.settings, wins: r.wins, averageQuality: avg };
       }
-      if (best) out.perGenre[genre as Genre] = best;
+      if (best) out.perGenre[genre] = best;
     }
     return out;
   }
 
-  /** Drops cached records (tests, or after another tool changed the file). */
-  clearCache(): void {
-    this.records.clear();
+  /**
+   * Takes a user's part out of the statistics: their `user` rows are subtracted from `global`,
+   * their `member` rows from each guild, then their own rows and guild trainer rows go. Returns
+   * how many of their rows were removed.
+   */
+  async forgetUser(userId: string): Promise<number> {
+    checkId('user id', userId);
+    return this.context.write(async (db) => {
+      const mine = await db.selectFrom('model_stats').selectAll().where('user_id', '=', userId).where('scope', 'in', ['user', 'member']).execute();
+      for (const row of mine) {
+        const target = row.scope === 'user' ? { scope: 'global', guild_id: '' } : { scope: 'guild', guild_id: row.guild_id };
+        await db
+          .updateTable('model_stats')
+          .set((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(c, '-', row[c])])) as never)
+          .where('scope', '=', target.scope)
+          .where('guild_id', '=', target.guild_id)
+          .where('user_id', '=', '')
+          .where('genre', '=', row.genre)
+          .where('teacher_id', '=', row.teacher_id)
+          .execute();
+      }
+      const settings = await db.selectFrom('settings_stats').selectAll().where('user_id', '=', userId).where('scope', 'in', ['user', 'member']).execute();
+      for (const row of settings) {
+        const target = row.scope === 'user' ? { scope: 'global', guild_id: '' } : { scope: 'guild', guild_id: row.guild_id };
+        await db
+          .updateTable('settings_stats')
+          .set((eb) => ({ wins: eb('wins', '-', row.wins), quality_sum: eb('quality_sum', '-', row.quality_sum) }))
+          .where('scope', '=', target.scope)
+          .where('guild_id', '=', target.guild_id)
+          .where('user_id', '=', '')
+          .where('genre', '=', row.genre)
+          .where('teacher_id', '=', row.teacher_id)
+          .where('settings_key', '=', row.settings_key)
+          .execute();
+      }
+      // Rows left with nothing in them would show a teacher that no one asked.
+      await db.deleteFrom('model_stats').where('calls', '<=', 0).where('wins', '<=', 0).where('stories', '<=', 0).where('skipped', '<=', 0).execute();
+      await db.deleteFrom('settings_stats').where('wins', '<=', 0).execute();
+      const removed = await db.deleteFrom('model_stats').where('user_id', '=', userId).executeTakeFirst();
+      await db.deleteFrom('settings_stats').where('user_id', '=', userId).execute();
+      const trainers = await db.deleteFrom('guild_trainers').where('user_id', '=', userId).executeTakeFirst();
+      return Number(removed.numDeletedRows) + Number(trainers.numDeletedRows);
+    });
   }
 }

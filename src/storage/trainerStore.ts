@@ -1,25 +1,27 @@
 /**
- * The trainer's view of storage (TrainerStore), built from the repositories. `recordExample`
- * persists one finished example everywhere it belongs — run record, model statistics, story
- * library, fine-tuning collection, memory — and is idempotent per (run, example index): the
- * compact example record is written last and a repeated call returns what the first one stored.
+ * The trainer's view of storage (TrainerStore, see src/trainer/types.ts), built on the
+ * repositories. `recordExample` persists one finished example everywhere it belongs — the run's
+ * example row and counts, model statistics, the story library, the fine-tuning dataset, memory —
+ * in ONE transaction: all of it is stored, or none of it (and the error reaches the trainer, which
+ * stops the run). It is idempotent per (run, example index): a repeated call returns what the
+ * first stored.
+ *
+ * Runs started here belong to this process (`owner`) and get a heartbeat while they run, so
+ * another process can tell a live run from one whose process died.
  */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ExamplePersisted, ExampleRecord, RunOptions, RunStatus, TrainerStore, TrainingResult } from '../trainer/types.ts';
 import type { TeacherInfo } from '../teachers/types.ts';
-import type { FineTuneRepository } from './fineTune.ts';
-import type { MemoryRepository } from './memory.ts';
-import type { ModelStatsRepository } from './modelStats.ts';
-import type { RejectedCandidate, RunExample } from './records.ts';
-import type { RunRepository } from './runs.ts';
-import type { StoryRepository } from './stories.ts';
+import { bind, type StoreContext } from './context.ts';
+import { FineTuneRepository, type RejectedCandidate } from './fineTune.ts';
+import { MemoryRepository } from './memory.ts';
+import { ModelStatsRepository } from './modelStats.ts';
+import { RunRepository, type RunExample } from './runs.ts';
+import { StoryRepository } from './stories.ts';
 
-export interface TrainerStoreParts {
-  stories: StoryRepository;
-  runs: RunRepository;
-  stats: ModelStatsRepository;
-  fineTune: FineTuneRepository;
-  memory: MemoryRepository;
-}
+/** Settings of a call that was never made (a skipped teacher). */
+const NO_SETTINGS = { temperature: 0, topP: 0, maxTokens: 0 };
 
 /** Every successful candidate except the winner, best first. */
 export function losingCandidates(record: ExampleRecord): RejectedCandidate[] {
@@ -38,7 +40,7 @@ export function compactExample(record: ExampleRecord, storyId: string | undefine
     genre: record.genre,
     promptId: record.promptId,
     status: record.status,
-    ...(w ? { winner: w.teacherId, q: w.finalQuality, tq: w.textQuality, c: w.confidence } : {}),
+    ...(w ? { winner: w.teacherId, q: w.finalQuality, tq: w.textQuality, c: w.confidence, ...(w.storyQuality !== undefined ? { sq: w.storyQuality } : {}) } : {}),
     ...(storyId ? { storyId } : {}),
     fineTune,
     memory,
@@ -47,117 +49,207 @@ export function compactExample(record: ExampleRecord, storyId: string | undefine
       ok: o.ok,
       ms: Math.round(o.latencyMs),
       ...(o.textQuality !== undefined ? { tq: o.textQuality } : {}),
+      ...(o.storyQuality !== undefined ? { sq: o.storyQuality } : {}),
       ...(o.failure ? { fail: o.failure.kind } : {}),
+      ...(o.skipped ? { skipped: true } : {}),
     })),
     ...(record.failureReasons?.length ? { reasons: [...record.failureReasons] } : {}),
     finishedAt: record.finishedAt,
   };
 }
 
-export function createTrainerStore(parts: TrainerStoreParts): TrainerStore {
-  const { stories, runs, stats, fineTune, memory } = parts;
+export interface TrainerStoreHandle extends TrainerStore {
+  /** Runs this process is running now (heartbeat, interrupted on close). */
+  readonly live: ReadonlySet<string>;
+  readonly owner: string;
+}
+
+/** Persists one example in the given (transaction-bound) context. */
+async function persistExample(context: StoreContext, record: ExampleRecord, system: string): Promise<ExamplePersisted> {
+  const runs = new RunRepository(context);
+  const fineTune = new FineTuneRepository(context);
+  const done = await runs.example(record.runId, record.index);
+  if (done) return { ...(done.storyId ? { storyId: done.storyId } : {}), fineTuneTotal: await fineTune.count(record.userId) };
+
+  const guildId = (await context.db.selectFrom('runs').select('guild_id').where('id', '=', record.runId).executeTakeFirst())?.guild_id ?? undefined;
+  const w = record.status === 'ok' ? record.winner : undefined;
+
+  let storyId: string | undefined;
+  if (w && record.saveStory) {
+    const story = await new StoryRepository(context).save({
+      userId: record.userId,
+      ...(guildId ? { guildId } : {}),
+      genre: record.genre,
+      prompt: record.prompt,
+      style: record.style,
+      text: w.text,
+      finalQuality: w.finalQuality,
+      textQuality: w.textQuality,
+      ...(w.storyQuality !== undefined ? { storyQuality: w.storyQuality } : {}),
+      confidence: w.confidence,
+      winner: { teacherId: w.teacherId, settings: w.settings },
+      runId: record.runId,
+      exampleIndex: record.index,
+      autoGenerated: true,
+      createdAt: record.finishedAt,
+    }, { countInStats: false });
+    storyId = story.id;
+  }
+
+  await new ModelStatsRepository(context).recordExample({
+    userId: record.userId,
+    ...(guildId ? { guildId } : {}),
+    genre: record.genre,
+    status: record.status,
+    // Teachers the example skipped for lack of quota count as skipped, never as calls.
+    outcomes: [...record.outcomes, ...(record.skipped ?? []).map((teacherId) => ({ teacherId, ok: false, skipped: true, latencyMs: 0, settings: NO_SETTINGS }))],
+    ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, settings: w.settings, ...(w.storyQuality !== undefined ? { storyQuality: w.storyQuality } : {}) } } : {}),
+    storySaved: storyId !== undefined,
+    at: record.finishedAt,
+  });
+
+  const toFineTune = Boolean(w && record.toFineTune);
+  let fineTuneTotal: number;
+  if (w && toFineTune) {
+    const added = await fineTune.add({
+      userId: record.userId,
+      runId: record.runId,
+      index: record.index,
+      ...(storyId ? { storyId } : {}),
+      system,
+      prompt: record.prompt,
+      story: w.text,
+      quality: w.finalQuality,
+      textQuality: w.textQuality,
+      ...(w.storyQuality !== undefined ? { storyQuality: w.storyQuality } : {}),
+      genre: record.genre,
+      teacherId: w.teacherId,
+      settings: w.settings,
+      rejected: losingCandidates(record),
+      createdAt: record.finishedAt,
+    });
+    fineTuneTotal = added.total;
+  } else {
+    fineTuneTotal = await fineTune.count(record.userId);
+  }
+
+  const toMemory = Boolean(w && record.toMemory);
+  if (w && toMemory) {
+    await new MemoryRepository(context).add({
+      userId: record.userId,
+      runId: record.runId,
+      genre: record.genre,
+      prompt: record.prompt,
+      text: w.text,
+      quality: w.finalQuality,
+      teacherId: w.teacherId,
+      ...(storyId ? { storyId } : {}),
+      createdAt: record.finishedAt,
+    });
+  }
+
+  await runs.addExample(record.runId, record.userId, compactExample(record, storyId, toFineTune, toMemory), {
+    successful: record.status === 'ok',
+    ...(w ? { quality: w.finalQuality } : {}),
+    storySaved: storyId !== undefined,
+    fineTune: toFineTune,
+    memory: toMemory,
+  });
+  return { ...(storyId ? { storyId } : {}), fineTuneTotal };
+}
+
+interface PendingExample {
+  record: ExampleRecord;
+  system: string;
+  resolve(persisted: ExamplePersisted): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit: examples that finish while a commit is under way (or in the same turn of the
+ * event loop) are written in the next transaction together, each inside its own savepoint — so
+ * each example is still all-or-nothing (a failing one is rolled back alone and its caller gets the
+ * error), and nobody hears "stored" before the commit. Pages that every example touches (counters,
+ * indexes, full-text segments, the run row) are then written once per commit instead of once per
+ * example.
+ */
+function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
+  let pending: PendingExample[] = [];
+
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    const outcomes: ({ ok: true; value: ExamplePersisted } | { ok: false; error: unknown })[] = [];
+    try {
+      await context.write(async (trx) => {
+        for (const [i, item] of batch.entries()) {
+          await sql.raw(`savepoint example_${i}`).execute(trx);
+          try {
+            outcomes.push({ ok: true, value: await persistExample(bind(context, trx), item.record, item.system) });
+            await sql.raw(`release savepoint example_${i}`).execute(trx);
+          } catch (error) {
+            outcomes.push({ ok: false, error });
+            await sql.raw(`rollback to savepoint example_${i}`).execute(trx);
+            await sql.raw(`release savepoint example_${i}`).execute(trx);
+          }
+        }
+      });
+    } catch (error) {
+      // The commit itself failed: nothing of the batch is stored.
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome ? outcome.error : new Error('example not persisted'));
+    });
+  };
+
+  let draining = false;
+  const drain = async (): Promise<void> => {
+    if (draining) return; // the loop below picks the new example up
+    draining = true;
+    try {
+      // Let examples finishing in this turn of the event loop join the batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (pending.length > 0) await flush();
+    } finally {
+      // Reached with nothing pending and no await in between, so no example is left waiting.
+      draining = false;
+    }
+  };
+
+  return (record, system) =>
+    new Promise<ExamplePersisted>((resolve, reject) => {
+      pending.push({ record, system, resolve, reject });
+      void drain();
+    });
+}
+
+export function createTrainerStore(context: StoreContext, owner = randomUUID()): TrainerStoreHandle {
+  const runs = new RunRepository(context);
+  const live = new Set<string>();
+  const record = exampleBatcher(context);
   return {
+    live,
+    owner,
     async startRun(runId: string, options: RunOptions, teachers: TeacherInfo[]): Promise<void> {
-      await runs.start(runId, options, teachers);
+      await runs.start(runId, options, teachers, owner);
+      live.add(runId);
     },
 
-    async recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted> {
-      const done = await runs.example(record.runId, record.index);
-      if (done) {
-        return { ...(done.storyId ? { storyId: done.storyId } : {}), fineTuneTotal: await fineTune.count(record.userId) };
-      }
-      const run = await runs.get(record.runId);
-      const guildId = run?.guildId;
-      const w = record.status === 'ok' ? record.winner : undefined;
-
-      let storyId: string | undefined;
-      if (w && record.saveStory) {
-        const story = await stories.save({
-          userId: record.userId,
-          ...(guildId ? { guildId } : {}),
-          genre: record.genre,
-          prompt: record.prompt,
-          style: record.style,
-          text: w.text,
-          finalQuality: w.finalQuality,
-          textQuality: w.textQuality,
-          storyQuality: w.storyQuality,
-          confidence: w.confidence,
-          winner: { teacherId: w.teacherId, settings: w.settings },
-          runId: record.runId,
-          exampleIndex: record.index,
-          autoGenerated: true,
-          createdAt: record.finishedAt,
-        });
-        storyId = story.id;
-      }
-
-      await stats.recordExample({
-        userId: record.userId,
-        ...(guildId ? { guildId } : {}),
-        genre: record.genre,
-        status: record.status,
-        outcomes: record.outcomes,
-        ...(record.skipped ? { skipped: record.skipped } : {}),
-        ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, storyQuality: w.storyQuality, settings: w.settings } } : {}),
-        at: record.finishedAt,
-      });
-
-      let fineTuneTotal: number;
-      const toFineTune = Boolean(w && record.toFineTune);
-      if (w && toFineTune) {
-        const added = await fineTune.add({
-          userId: record.userId,
-          runId: record.runId,
-          index: record.index,
-          system,
-          prompt: record.prompt,
-          story: w.text,
-          quality: w.finalQuality,
-          textQuality: w.textQuality,
-          storyQuality: w.storyQuality,
-          genre: record.genre,
-          teacherId: w.teacherId,
-          settings: w.settings,
-          rejected: losingCandidates(record),
-          createdAt: record.finishedAt,
-        });
-        fineTuneTotal = added.total;
-      } else {
-        fineTuneTotal = await fineTune.count(record.userId);
-      }
-
-      const toMemory = Boolean(w && record.toMemory);
-      if (w && toMemory) {
-        await memory.add({
-          userId: record.userId,
-          runId: record.runId,
-          genre: record.genre,
-          prompt: record.prompt,
-          text: w.text,
-          quality: w.finalQuality,
-          teacherId: w.teacherId,
-          ...(storyId ? { storyId } : {}),
-          createdAt: record.finishedAt,
-        });
-      }
-
-      await runs.addExample(record.runId, record.userId, compactExample(record, storyId, toFineTune, toMemory), {
-        successful: record.status === 'ok',
-        ...(w ? { quality: w.finalQuality } : {}),
-        storySaved: storyId !== undefined,
-        fineTune: toFineTune,
-        memory: toMemory,
-      });
-      return { ...(storyId ? { storyId } : {}), fineTuneTotal };
+    async recordExample(example: ExampleRecord, system: string): Promise<ExamplePersisted> {
+      return record(example, system);
     },
 
     async finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
-      await runs.finish(runId, status, result);
+      live.delete(runId);
+      await runs.finish(runId, status, result, result.error);
     },
 
     async countFineTuneExamples(userId: string): Promise<number> {
-      return fineTune.count(userId);
+      return new FineTuneRepository(context).count(userId);
     },
   };
 }

@@ -114,9 +114,14 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   await deps.store.startRun(runId, options, teacherInfos);
   emit({ type: 'started', runId, options, teachers: teacherInfos, startedAt });
 
+  // A write the store refused stops the run (examples in flight end, nothing new starts): going on
+  // would spend teacher calls on results that are not kept.
+  const storeStop = new AbortController();
+  const runSignal = AbortSignal.any([signal, storeStop.signal]);
+  setMaxListeners(0, runSignal);
   const callsEnd = new AbortController();
   setMaxListeners(0, callsEnd.signal);
-  signal.addEventListener('abort', () => callsEnd.abort(signal.reason), { once: true });
+  runSignal.addEventListener('abort', () => callsEnd.abort(runSignal.reason), { once: true });
   const noteBreaker = (teacherId: string, change: BreakerChange) => {
     if (!change) return;
     accumulator.recordChange({ teacherId, change: change.change, atMs: now() - startedAt, ...(change.change === 'out' ? { reason: change.reason } : {}) });
@@ -128,7 +133,7 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
     options,
     deps,
     accumulator,
-    signal,
+    signal: runSignal,
     seed,
     emit,
     clock,
@@ -142,7 +147,7 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   // Plans are drawn in index order before any call, so the same seed gives the same prompts
   // whatever order the examples finish in.
   const plans: PlannedExample[] = Array.from({ length: options.examples }, () => planner.next());
-  let storeFailures = 0;
+  let storeError: string | undefined;
 
   const oneExample = async (index: number, plan: PlannedExample) => {
     const record = await runExample(context, index, plan);
@@ -153,17 +158,21 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
       storyId = persisted.storyId;
       fineTuneTotal = persisted.fineTuneTotal;
     } catch (err) {
-      storeFailures += 1;
       deps.onError?.(err, `saving example ${index} of run ${runId}`);
+      if (storeError === undefined) {
+        storeError = `Results could not be stored, so the run stopped: ${err instanceof Error ? err.message : String(err)}`;
+        storeStop.abort(new Error(storeError));
+      }
+      return; // not stored: not counted as done
     }
     accumulator.addExample(record, storyId !== undefined);
     chooser?.record(record);
     emit({ type: 'example', runId, example: { ...record, ...(storyId ? { storyId } : {}) }, totals: accumulator.totals(now()) });
   };
-  // `concurrency` workers take the next planned example until none is left or the run is cancelled.
+  // `concurrency` workers take the next planned example until none is left or the run stops.
   let next = 0;
   const worker = async () => {
-    while (next < plans.length && !signal.aborted) {
+    while (next < plans.length && !runSignal.aborted) {
       const index = next++;
       await oneExample(index, plans[index] as PlannedExample).catch((err: unknown) => deps.onError?.(err, `example ${index} of run ${runId}`));
     }
@@ -172,21 +181,26 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   // Calls left to finish after their vote closed are of no use once the run is over.
   callsEnd.abort(new Error('run over'));
 
-  const status: RunStatus = signal.aborted ? 'cancelled' : storeFailures > 0 && storeFailures === accumulator.done ? 'failed' : 'done';
-  const outAtEnd = new Map(deps.teachers.flatMap((t) => {
-    const state = breakers.get(t.id)?.status();
-    return state && state.state !== 'closed' ? [[t.id, state.reason ?? 'out'] as const] : [];
-  }));
-  const result = accumulator.result({
-    runId,
-    userId: options.userId,
-    status,
-    now: now(),
-    fineTuneTotal,
-    fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY,
-    out: outAtEnd,
-    ...(chooser ? { callsSaved: chooser.saved } : {}),
-  });
+  const status: RunStatus = storeError !== undefined ? 'failed' : signal.aborted ? 'cancelled' : 'done';
+  const outAtEnd = new Map(
+    deps.teachers.flatMap((t) => {
+      const state = breakers.get(t.id)?.status();
+      return state && state.state !== 'closed' ? [[t.id, state.reason ?? 'out'] as const] : [];
+    }),
+  );
+  const result: TrainingResult = {
+    ...accumulator.result({
+      runId,
+      userId: options.userId,
+      status,
+      now: now(),
+      fineTuneTotal,
+      fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY,
+      out: outAtEnd,
+      ...(chooser ? { callsSaved: chooser.saved } : {}),
+    }),
+    ...(storeError !== undefined ? { error: storeError } : {}),
+  };
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

@@ -55,6 +55,8 @@ export interface TeacherOutcome {
   failure?: { kind: TeacherFailureKind; message: string; status?: number };
   /** Whom this teacher voted for (consensus or jury), if it voted. */
   votedFor?: string;
+  /** Not asked at all (e.g. no quota left): counted as skipped, never as a call or a failure. */
+  skipped?: boolean;
 }
 
 export interface ExampleWinner {
@@ -177,6 +179,8 @@ export interface TrainingResult {
   run_id: string;
   user_id: string;
   status: RunStatus;
+  /** Why the run failed (status `failed`), in words a user can act on. */
+  error?: string;
   requested: number;
   successful: number;
   failed: number;

@@ -94,6 +94,7 @@ export function resultsMessage(view: ResultsView): MessagePayload {
 
   const description: string[] = [];
   if (status.banner) description.push(status.banner, '');
+  if (result.error) description.push(`Why: ${result.error}`, '');
   description.push(`${mention(view.ownerId)}, ${done} of ${plural(result.requested, 'example')} done.`, '', '**Model leaderboard**');
   const ranked = rankModels(result, view.teachers);
   description.push(

@@ -151,6 +151,8 @@ export interface StoryListView {
   total: number;
   genre?: Genre;
   sort: StoryListSort;
+  /** Stories of this page that could not be read (said, not hidden). */
+  unreadable?: number;
 }
 
 export const STORIES_PER_PAGE = 5;
@@ -195,7 +197,9 @@ export function storyListEmbed(view: StoryListView): MessagePayload {
         ? view.genre
           ? `No ${view.genre} stories yet.`
           : `No stories yet. Run \`/autotrain start\` with **Save to database** on: stories that score ${SAVE_THRESHOLD.toFixed(1)} or more are kept here.`
-        : `${plural(view.total, 'story', 'stories')}${filter} · ${SORT_LABEL[view.sort]}`,
+        : `${plural(view.total, 'story', 'stories')}${filter} · ${SORT_LABEL[view.sort]}${
+            view.unreadable ? `\n⚠️ ${plural(view.unreadable, 'story', 'stories')} on this page could not be read and ${view.unreadable === 1 ? 'is' : 'are'} not shown.` : ''
+          }`,
     )
     .setFooter({ text: `Page ${page} of ${pages} · ${AUTO_GENERATED}` });
   items.forEach((item, i) => {

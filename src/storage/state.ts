@@ -1,0 +1,124 @@
+/**
+ * Key-value state with a lifetime, on keyv: the daily example ledger, `/write` drafts, panel
+ * state — anything that expires. Embedded: `@keyv/sqlite` in the same database file (its own table
+ * `kv_state`); PostgreSQL: `@keyv/postgres` in the same database; memory://: keyv's Map.
+ *
+ * keyv is opened on first use, so commands that only read tables never create a file for it.
+ */
+import Keyv, { type KeyvStoreAdapter } from 'keyv';
+import KeyvSqlite from '@keyv/sqlite';
+import KeyvPostgres from '@keyv/postgres';
+import { describeFileError, describePgError, type StorageError } from './errors.ts';
+import type { StorageSpec } from './url.ts';
+import type { StorageLogger } from './context.ts';
+
+export const STATE_TABLE = 'kv_state';
+const NAMESPACE = 'zega';
+
+export interface KeyValueState {
+  get<T>(key: string): Promise<T | undefined>;
+  /** `ttlMs` undefined = kept until deleted. */
+  set<T>(key: string, value: T, ttlMs?: number): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Deletes every key that starts with `prefix` (e.g. `draft:<user>:`); returns how many. */
+  deletePrefix(prefix: string): Promise<number>;
+  /** Every live key starting with `prefix`, with its value. */
+  entries(prefix: string): Promise<[string, unknown][]>;
+  close(): Promise<void>;
+}
+
+/** Keys of the state a user owns all start with `<kind>:<userId>:` so forgetting can find them. */
+export const stateKeys = {
+  ledger: (userId: string) => `ledger:${userId}:`,
+  draft: (userId: string, id: string) => `draft:${userId}:${id}`,
+  panel: (userId: string, id: string) => `panel:${userId}:${id}`,
+  userPrefixes: (userId: string) => [`ledger:${userId}:`, `draft:${userId}:`, `panel:${userId}:`],
+} as const;
+
+export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; logger?: StorageLogger } = {}): KeyValueState {
+  const location = spec.kind === 'sqlite' ? spec.file : spec.kind === 'postgres' ? spec.url : 'memory://';
+  const describe = (error: unknown, action: string): StorageError =>
+    spec.kind === 'postgres' ? describePgError(error, spec.url, action) : describeFileError(error, location, action);
+  let keyv: Keyv | undefined;
+  // Map keeps prefix deletes possible on memory://; the adapters support iteration themselves.
+  const map = new Map<string, unknown>();
+  const open = (): Keyv => {
+    if (keyv) return keyv;
+    let store: KeyvStoreAdapter | Map<string, unknown>;
+    if (spec.kind === 'sqlite') store = new KeyvSqlite({ uri: `sqlite://${spec.file}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
+    else if (spec.kind === 'postgres') store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
+    else store = map;
+    keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
+    // Errors are thrown to the caller (throwOnErrors); the event is only logged, never left unhandled.
+    keyv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
+    return keyv;
+  };
+  const list = async (kv: Keyv, prefix: string): Promise<[string, unknown][]> => {
+    const out: [string, unknown][] = [];
+    if (kv.iterator) {
+      for await (const [key, value] of kv.iterator(undefined)) if (typeof key === 'string' && key.startsWith(prefix)) out.push([key, value]);
+    }
+    return out;
+  };
+  const guard = async <T>(action: string, work: (kv: Keyv) => Promise<T>): Promise<T> => {
+    try {
+      return await work(open());
+    } catch (error) {
+      throw describe(error, action);
+    }
+  };
+  return {
+    get: <T>(key: string) => guard('reading', async (kv) => (await kv.get<T>(key)) ?? undefined),
+    set: async <T>(key: string, value: T, ttlMs?: number) => {
+      await guard('writing to', (kv) => kv.set(key, value, ttlMs));
+    },
+    delete: (key: string) => guard('writing to', (kv) => kv.delete(key)),
+    deletePrefix: (prefix: string) =>
+      guard('writing to', async (kv) => {
+        const doomed = (await list(kv, prefix)).map(([key]) => key);
+        if (doomed.length > 0) await kv.deleteMany(doomed);
+        return doomed.length;
+      }),
+    entries: (prefix: string) => guard('reading', (kv) => list(kv, prefix)),
+    close: async () => {
+      if (keyv) await keyv.disconnect().catch(() => undefined);
+      keyv = undefined;
+    },
+  };
+}
+
+/** One user's ledger entries as the run manager keeps them. */
+export interface LedgerEntryRecord {
+  token: string;
+  at: number;
+  examples: number;
+}
+
+const DAY_MS = 24 * 60 * 60_000;
+
+/**
+ * The daily example ledger in keyv (`ledger:<user>:`), one key per user that expires a day after its
+ * last change; read back whole when a bot starts.
+ */
+export function keyvLedgerStore(state: KeyValueState, now: () => number = Date.now) {
+  return {
+    async load(): Promise<Map<string, LedgerEntryRecord[]>> {
+      const out = new Map<string, LedgerEntryRecord[]>();
+      const since = now() - DAY_MS;
+      for (const [key, value] of await state.entries('ledger:')) {
+        const userId = key.split(':')[1];
+        if (!userId || !Array.isArray(value)) continue;
+        const entries = (value as LedgerEntryRecord[]).filter((e) => typeof e?.token === 'string' && typeof e.at === 'number' && typeof e.examples === 'number' && e.at > since);
+        if (entries.length > 0) out.set(userId, entries);
+      }
+      return out;
+    },
+    async save(userId: string, entries: LedgerEntryRecord[]): Promise<void> {
+      if (entries.length === 0) {
+        await state.delete(stateKeys.ledger(userId));
+        return;
+      }
+      await state.set(stateKeys.ledger(userId), entries, DAY_MS);
+    },
+  };
+}
