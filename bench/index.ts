@@ -1,8 +1,10 @@
 /**
- * `npm run bench`: the trainer part (scoring, voting, runs through the simulated teachers) and
- * the storage part. `npm run bench -- trainer` or `-- storage` runs one part.
+ * `npm run bench`: the trainer part (scoring, voting, runs through the simulated teachers), the
+ * storage part and the throughput part (issue 10's six scenarios, a few minutes).
+ * `npm run bench -- trainer`, `-- storage` or `-- throughput [1,2,…]` runs one part.
  */
 import { formatReport, runStorageBench } from './storage.ts';
+import { runThroughputBench } from './throughput.ts';
 import { runTrainerBench } from './trainer.ts';
 
 const part = process.argv[2];
@@ -13,4 +15,10 @@ if (!part || part === 'trainer') {
 if (!part || part === 'storage') {
   console.log('\nStorage');
   console.log(formatReport(await runStorageBench({ log: (line) => console.log(line) })));
+}
+if (!part || part === 'throughput') {
+  console.log('\nThroughput');
+  const figures = await runThroughputBench(process.argv[3]);
+  const missed = figures.filter((f) => !f.ok);
+  console.log(`\n${figures.length - missed.length} of ${figures.length} figures within their bounds${missed.length ? `; missed: ${missed.map((f) => `${f.scenario}. ${f.figure}`).join('; ')}` : ''}`);
 }

@@ -37,6 +37,8 @@ export function createBot(runtime: Runtime, options: BotOptions = {}): Bot {
     store: runtime.store.trainerStore(),
     maxConcurrentRuns: runtime.config.MAX_CONCURRENT_RUNS,
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
+    slotWaitMs: runtime.config.SLOT_WAIT_MS,
+    minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     qualityScore: runtime.config.QUALITY_SCORE,
     dailyExamplesPerUser: runtime.config.DAILY_EXAMPLES_PER_USER,

@@ -46,6 +46,9 @@ export interface RunManagerOptions {
   store: TrainerStore;
   maxConcurrentRuns: number;
   examplesConcurrency: number;
+  /** Admission of each example's teachers (SLOT_WAIT_MS, MIN_CANDIDATES); trainer defaults otherwise. */
+  slotWaitMs?: number;
+  minCandidates?: number;
   fineTuneEvery?: number;
   /** Which score decides the thresholds (QUALITY_SCORE; default seed). */
   qualityScore?: QualityScore;
@@ -310,6 +313,8 @@ export class RunManager {
         teachers: this.options.teachers(),
         store: this.options.store,
         concurrency: this.options.examplesConcurrency,
+        ...(this.options.slotWaitMs ? { slotWaitMs: this.options.slotWaitMs } : {}),
+        ...(this.options.minCandidates ? { minCandidates: this.options.minCandidates } : {}),
         ...(this.options.fineTuneEvery ? { fineTuneEvery: this.options.fineTuneEvery } : {}),
         ...(this.options.qualityScore ? { qualityScore: this.options.qualityScore } : {}),
         onError: this.options.onError,

@@ -17,6 +17,7 @@ export interface TrainArgs {
   user?: string;
   voting?: string;
   seed?: string;
+  teachers?: string;
   json?: boolean;
 }
 
@@ -28,7 +29,10 @@ export function parseTrainArgs(args: TrainArgs): RunOptions {
   if ('error' in genres) throw new UsageError(`--genres: ${genres.error}`);
   const voting = (args.voting ?? DEFAULT_VOTING) as VotingMode;
   if (!VOTING_MODES.includes(voting)) throw new UsageError(`--voting must be ${VOTING_MODES.join(', ')} (got "${args.voting}")`);
+  const teachers = args.teachers ?? 'all';
+  if (teachers !== 'all' && teachers !== 'auto') throw new UsageError(`--teachers must be all or auto (got "${args.teachers}")`);
   return {
+    teachers,
     userId: args.user ?? 'cli-user',
     examples,
     genres: genres.genres,
@@ -51,6 +55,8 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     teachers: runtime.teachers,
     store: runtime.store.trainerStore(),
     concurrency: runtime.config.RUN_CONCURRENCY,
+    slotWaitMs: runtime.config.SLOT_WAIT_MS,
+    minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     qualityScore: runtime.config.QUALITY_SCORE,
     onError: (err, context) => runtime.logger.error({ err }, `trainer: ${context}`),
@@ -59,7 +65,9 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
       if (json) return;
       if (event.type === 'started')
         io.error(`Training ${event.options.examples} examples with ${event.teachers.length} teachers (${event.teachers.map((t) => t.id).join(', ')})`);
-      if (event.type === 'teacher-unavailable') io.error(`\n${event.teacherId} is out of this run: ${event.reason}`);
+      if (event.type === 'teacher-unavailable')
+        io.error(`\n${event.teacherId} is out: ${event.reason}${event.retryAt ? ` (one probe call in ${Math.max(1, Math.round((event.retryAt - Date.now()) / 1000))} s decides whether it comes back)` : ' (for the rest of this run)'}`);
+      if (event.type === 'teacher-back') io.error(`\n${event.teacherId} is back: its probe call answered`);
       if (event.type === 'example') {
         if (io.progress) io.progress(progressLine(event.totals));
         else if (event.totals.done % 10 === 0 || event.totals.done === event.totals.total) io.error(progressLine(event.totals));

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
+import type { TeacherSelection } from '../trainer/teacherChoice.ts';
 import type { AnySelectMenuInteraction, ButtonInteraction, ChatInputCommandInteraction, RepliableInteraction } from 'discord.js';
 import { ACTIONS } from '../discord/customId.ts';
 import { renderResultsChart, CHART_FILE_NAME } from '../discord/chart.ts';
@@ -53,6 +54,12 @@ const data = new SlashCommandBuilder()
             { name: 'mbr (the story closest to all others, by story score)', value: 'mbr' },
             { name: 'jury (each teacher ranks the others)', value: 'jury' },
           ),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('teachers')
+          .setDescription('Which teachers each example asks')
+          .addChoices({ name: 'all (every teacher, every example)', value: 'all' }, { name: 'auto (the best per genre, after a warm-up; fewer calls)', value: 'auto' }),
       ),
   )
   .addSubcommand((sub) => sub.setName('status').setDescription('Show your current or last training run'));
@@ -120,6 +127,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: CommandConte
     save: interaction.options.getBoolean('save') ?? true,
     memory: interaction.options.getBoolean('memory') ?? true,
     voting: (interaction.options.getString('voting') as VotingMode | null) ?? DEFAULT_VOTING,
+    teacherSelection: (interaction.options.getString('teachers') as TeacherSelection | null) ?? 'all',
   });
 }
 
@@ -159,6 +167,7 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     save: setup.save,
     memory: setup.memory,
     voting: setup.voting,
+    teachers: setup.teacherSelection,
   };
   const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
   const view = { ownerId: userId, runToken: token, options, teachers };
@@ -198,9 +207,11 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
       onStarted: () => showProgress('running'),
       onEvent: (event) => {
         if (event.type === 'started') recordMessage(ctx, event.runId, { ...(session.location ?? { channelId: interaction.channelId, messageId: interaction.message.id }), via: 'interaction' });
-        if (event.type === 'teacher-unavailable') note = `${event.teacherId} is out of this run: ${event.reason}.`;
+        if (event.type === 'teacher-unavailable')
+          note = `${event.teacherId} is out: ${event.reason}${event.retryAt ? ` — one probe call <t:${Math.ceil(event.retryAt / 1000)}:R> decides whether it comes back` : ' — for the rest of this run'}.`;
+        if (event.type === 'teacher-back') note = `${event.teacherId} is back: its probe call answered.`;
         if (event.type === 'example') totals = event.totals;
-        if (event.type === 'example' || event.type === 'teacher-unavailable') showProgress(session.stopping ? 'stopping' : 'running');
+        if (event.type === 'example' || event.type === 'teacher-unavailable' || event.type === 'teacher-back') showProgress(session.stopping ? 'stopping' : 'running');
       },
       onStopping: () => showProgress('stopping'),
       onLeftQueue: async () => {
@@ -301,6 +312,7 @@ export const autotrain: Command = {
           save: last?.save ?? true,
           memory: last?.memory ?? true,
           voting: last?.voting ?? DEFAULT_VOTING,
+          teacherSelection: last?.teachers ?? 'all',
         });
       }
     }
@@ -320,6 +332,9 @@ export const autotrain: Command = {
         break;
       case ACTIONS.setup.memory:
         setup.memory = !setup.memory;
+        break;
+      case ACTIONS.setup.teachers:
+        setup.teacherSelection = setup.teacherSelection === 'auto' ? 'all' : 'auto';
         break;
       case ACTIONS.setup.cancel:
         setups.delete(id.token);

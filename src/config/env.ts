@@ -46,8 +46,12 @@ export const envSchema = z.object({
   TEACHER_TIMEOUT_MS: positiveInt(60_000, 600_000),
   /** `off` ignores the roster's requests-per-minute limits (self-hosted gateways, loopback simulators). */
   RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
-  /** How many examples of one run are generated at once (each asks every teacher in parallel). */
-  RUN_CONCURRENCY: positiveInt(3, 16),
+  /** How many examples of one run are generated at once (each asks every admitted teacher in parallel). */
+  RUN_CONCURRENCY: positiveInt(3, 64),
+  /** An example asks every teacher that can start within this many ms, and skips the others. */
+  SLOT_WAIT_MS: positiveInt(2_000, 600_000),
+  /** An example waits until at least this many teachers can be asked (fewer if fewer are enabled). */
+  MIN_CANDIDATES: positiveInt(3, 7),
   /** Training runs at once for the whole bot; further runs wait in a queue. */
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
   /** Examples one user may train per rolling 24 hours, so nobody can spend the bot's whole quota. */
