@@ -107,7 +107,9 @@ describe('--json output stays JSON', () => {
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as TrainingResult;
     expect(result.successful).toBe(2);
-    expect(result.failure_reasons?.['ollama-llama3.2']).toMatchObject({ kind: 'server_error', message: expect.stringMatching(/^HTTP 502/) as string });
+    // The 502 is retried once; when the other teachers' quorum closes the vote first, that retry is
+    // cut and the teacher's latest failure is the cut (a timeout), otherwise the 502 itself.
+    expect(result.failure_reasons?.['ollama-llama3.2']?.kind).toMatch(/^(server_error|timeout)$/);
     // The library's chatter went to stderr instead.
     expect(stderr).toContain('Getting text from response');
   });
