@@ -3,7 +3,7 @@
  * concurrent saves of one user, and delete consistency of lists, counts and leaderboards.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, StorageError, deriveTitle, type NewStory, type ZegaStore } from '../src/storage/index.ts';
+import { openStore, StorageError, deriveTitle, type NewStory, type StorySummary, type ZegaStore } from '../src/storage/index.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { describeBackends } from './helpers/storageBackends.ts';
 
@@ -119,13 +119,13 @@ describeBackends('stories', (backend) => {
       for (const genre of [undefined, 'Horror'] as const) {
         const query = { userId: 'carol', sort, ...(genre ? { genre } : {}) };
         const whole = await store.stories.list({ ...query, pageSize: 50 });
-        const paged = [];
+        const paged: StorySummary[] = [];
         for (let page = 1; page <= Math.ceil(whole.total / 4) + 1; page++) paged.push(...(await store.stories.list({ ...query, pageSize: 4, page })).items);
         expect(paged.map((s) => s.id)).toEqual(whole.items.map((s) => s.id));
         expect(new Set(paged.map((s) => s.id)).size).toBe(genre ? 11 : 23);
-        const key = (s: (typeof paged)[number]) => (sort === 'best' ? [s.finalQuality, ...(genre ? [] : [s.createdAt])] : [s.createdAt]);
+        const key = (s: StorySummary) => (sort === 'best' ? [s.finalQuality, ...(genre ? [] : [s.createdAt])] : [s.createdAt]);
         for (let i = 1; i < paged.length; i++) {
-          const [a, b] = [paged[i - 1], paged[i]] as [(typeof paged)[number], (typeof paged)[number]];
+          const [a, b] = [paged[i - 1], paged[i]] as [StorySummary, StorySummary];
           // Ties are broken by id in the database's collation, which this test does not assume.
           const order = key(a).map((x, j) => x - (key(b)[j] ?? 0)).find((d) => d !== 0) ?? 0;
           expect(order).toBeGreaterThanOrEqual(0);
