@@ -4,13 +4,20 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  // Type-aware rules: a floating promise, a misused one or an `any` leaking in is a lint error.
+  ...tseslint.configs.recommendedTypeChecked,
   {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
       'no-console': 'off',
     },
   },
+  // Plain JavaScript (this file) is outside the TypeScript project: no type information to use.
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

@@ -4,19 +4,28 @@
  * and keeps the stories in the embedded SQLite database (a second demo adds to them).
  */
 import { createRuntime } from './app/runtime.ts';
-import { processIo } from './cli/io.ts';
+import { keepStdoutForOutput, processIo, terminalSafe, type CliIo } from './cli/io.ts';
 import { trainCommand } from './cli/train.ts';
 import type { ExampleRecord } from './trainer/types.ts';
-import { startProviderSimulators } from './simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from './simulators/index.ts';
 
 const DEMO_USER = 'demo-user';
 
 async function main(): Promise<void> {
-  const io = processIo;
+  const io = terminalSafe(processIo);
   io.out('Zega demo — the 7 teachers are SIMULATED: loopback servers on 127.0.0.1 speak the Gemini,');
   io.out('Groq, Hugging Face and Ollama wire protocols to the real SDKs. No network, no API keys.\n');
 
   const sims = await startProviderSimulators();
+  // The simulators' servers keep the process alive: whatever fails from here on, they are closed.
+  try {
+    await demo(io, sims);
+  } finally {
+    await sims.close();
+  }
+}
+
+async function demo(io: CliIo, sims: ProviderSimulators): Promise<void> {
   // Realistic, different response times per provider, so the leaderboard's latency column means something.
   sims.gemini.setBehavior('*', { latencyMs: 120 });
   sims.groq.setBehavior('*', { latencyMs: 40 });
@@ -52,12 +61,13 @@ async function main(): Promise<void> {
     const stored = await runtime.store.stories.count(DEMO_USER);
     const stories = (n: number) => `${n} ${n === 1 ? 'story' : 'stories'}`;
     io.out(`\n${stories(result.stories_saved)} saved by this run; ${stories(stored)} in the library of "${DEMO_USER}" (${runtime.config.STORAGE_URL}).`);
+    if (result.status === 'failed') process.exitCode = 1;
   } finally {
     await runtime.close();
-    await sims.close();
   }
 }
 
+keepStdoutForOutput();
 main().catch((err: unknown) => {
   process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;

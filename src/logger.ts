@@ -1,29 +1,26 @@
 /**
  * The one pino logger. API keys never reach a log line: known secret fields are redacted by
- * path, and every secret value registered at start-up is scrubbed from messages and error
- * texts too, because an SDK error can echo a request (and its key) back into a message.
+ * path, and every string (messages, error texts, nested fields) goes through the one redaction
+ * (`src/security/redact.ts`), because an SDK error can echo a request (and its key) back.
+ * Errors are serialised by pino's own serializer, so a Discord error keeps its `code`, `status`,
+ * `url` and `cause`; only strings are changed.
  */
 import pino, { type Logger, type LoggerOptions } from 'pino';
+import { redactSecrets, registerSecrets } from './security/redact.ts';
 
-const secrets = new Set<string>();
+export { registerSecrets };
 
-/** Registers values (API keys, tokens) that must never appear in a log line. */
-export function registerSecrets(...values: (string | undefined)[]): void {
-  for (const value of values) if (value && value.length >= 6) secrets.add(value);
-}
-
-export function scrubSecrets(text: string): string {
-  let out = text;
-  for (const secret of secrets) out = out.split(secret).join('[redacted]');
-  return out;
-}
-
-function scrubDeep(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return scrubSecrets(value);
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { type: value.name, message: scrubSecrets(value.message), stack: value.stack && scrubSecrets(value.stack) };
-  if (Array.isArray(value)) return value.map((v) => scrubDeep(v, depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, depth + 1)]));
+/** `value` with secrets redacted in every string it holds; numbers, booleans and shapes are kept. */
+function scrubStrings(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8 || seen.has(value)) return '[…]';
+  seen.add(value);
+  // pino's serializer keeps own enumerable fields (code, status, url, method, rawError) and the cause chain.
+  if (value instanceof Error) return scrubStrings(pino.stdSerializers.errWithCause(value), depth + 1, seen);
+  if (Array.isArray(value)) return value.map((v) => scrubStrings(v, depth + 1, seen));
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubStrings(v, depth + 1, seen)]));
 }
 
 export const REDACTED_PATHS = [
@@ -46,10 +43,11 @@ export function createLogger(level = 'info', destination?: pino.DestinationStrea
     level,
     base: { app: 'zega' },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers: { err: (err: unknown) => scrubStrings(err) },
     hooks: {
       logMethod(args, method) {
         // Scrub every argument (merge object and message) before pino serialises it.
-        const cleaned = args.map((arg) => scrubDeep(arg)) as Parameters<typeof method>;
+        const cleaned = args.map((arg) => scrubStrings(arg)) as Parameters<typeof method>;
         method.apply(this, cleaned);
       },
     },

@@ -3,9 +3,11 @@
  * name with where to get it, never as a stack trace.
  */
 import { ConfigError, loadConfig, requireSettings } from './config/env.ts';
+import { InputFileError } from './config/inputFile.ts';
 import { loadEnvFile } from './config/envFile.ts';
 import { createRuntime } from './app/runtime.ts';
 import { createBot } from './bot/client.ts';
+import { explainDiscordFailure } from './discord/startupErrors.ts';
 import { missingTeachersMessage } from './teachers/roster.ts';
 import { StorageError } from './storage/index.ts';
 
@@ -31,15 +33,14 @@ async function main(): Promise<void> {
   try {
     await bot.login(config.DISCORD_TOKEN as string);
   } catch (err) {
+    await bot.client.destroy();
     await runtime.close();
-    const code = (err as { code?: string }).code;
-    if (code === 'TokenInvalid') throw new ConfigError(['DISCORD_TOKEN was refused by Discord: reset it in the Developer Portal → Bot → Reset Token, and put the new one in .env']);
-    throw err;
+    throw explainDiscordFailure(err, config.DISCORD_API_URL);
   }
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof StorageError) {
+  if (err instanceof ConfigError || err instanceof StorageError || err instanceof InputFileError) {
     process.stderr.write(`zega: ${err.message}\n`);
     process.exitCode = 2;
     return;

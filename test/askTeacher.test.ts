@@ -11,10 +11,10 @@ function scripted(outcomes: GenerateOutcome[]): Teacher & { calls: number } {
     model: 'm',
     defaults: { temperature: 1, topP: 1, maxTokens: 10 },
     calls: 0,
-    async generate(): Promise<GenerateOutcome> {
+    generate(): Promise<GenerateOutcome> {
       const outcome = outcomes[t.calls] ?? outcomes[outcomes.length - 1];
       t.calls += 1;
-      return outcome as GenerateOutcome;
+      return Promise.resolve(outcome as GenerateOutcome);
     },
   };
   return t;

@@ -64,7 +64,7 @@ function component(message: SimMessage, action: string): Component {
 }
 
 function embedOf(message: SimMessage): Embed {
-  return (message.embeds[0] ?? {}) as Embed;
+  return message.embeds[0] ?? {};
 }
 
 function field(message: SimMessage, name: string): string {
@@ -452,7 +452,7 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
 
     // After the pointer, the token was not used again: no webhook call after it, no 401.
     const startCalls = sim.requests.filter((r) => r.interactionId === run.start.id);
-    expect(startCalls.at(-1)?.body).toMatchObject({ content: expect.stringMatching(/^Progress continues here/) });
+    expect((startCalls.at(-1)?.body as { content?: string } | undefined)?.content).toMatch(/^Progress continues here/);
     expect(sim.errorResponses()).toEqual([]);
     expect(sim.maxEditsInWindow(movedId, 900)).toBeLessThanOrEqual(1);
     expect((await h.store.runs.latest(h.alice))?.message).toMatchObject({ channelId: sim.channel.id, messageId: movedId, via: 'channel' });
@@ -500,9 +500,15 @@ describe('/autotrain beyond the 15-minute interaction token', () => {
     // Past the token's end (simulator clock) plus a few intervals: the reporter has given up on progress.
     const tokenEnd = (run.start.response()?.at ?? 0) + 4000;
     await until(() => sim.now() > tokenEnd + 2000, 20_000);
-    const refusedBefore = sim.errorResponses().length;
-    await sleep(1500);
-    expect(sim.errorResponses().length).toBe(refusedBefore);
+    // On a loaded machine a request the reporter sent before the end can still land after it:
+    // what counts is that the refusals stop (no new one for 1.5 s) and stay few.
+    let refusedBefore = sim.errorResponses().length;
+    for (let quietFor = 0; quietFor < 1500; ) {
+      await sleep(100);
+      const refused = sim.errorResponses().length;
+      quietFor = refused === refusedBefore ? quietFor + 100 : 0;
+      refusedBefore = refused;
+    }
     expect(refusedBefore).toBeLessThanOrEqual(6);
 
     // Stop still works (a new interaction on the old message); the result cannot be delivered, but is stored.

@@ -76,7 +76,7 @@ describe('/finetune status', () => {
     expect(field(after, 'Best parameters')).toBe('**groq-llama-3.3-70b** · temperature 0.7 · top-p 0.9 · max 500 tokens · avg 8.00 over 50 wins · confidence 0.66');
     expect(field(after, 'Best per genre (top 5)')).toContain('Horror: **groq-llama-3.3-70b** · temperature 0.7');
     expect(field(after, 'Dataset')).toContain('25 DPO preference pairs');
-    expect(limitViolations({ embeds: after.embeds as never })).toEqual([]);
+    expect(limitViolations({ embeds: after.embeds })).toEqual([]);
     expectQuiet(h);
   });
 
@@ -115,7 +115,7 @@ describe('/finetune export', () => {
           { role: 'user', content: `Prompt ${i}` },
           { role: 'assistant', content: `Story ${i}. The lamp turned in the silent fog. "Who keeps it now?" asked the child.` },
         ],
-        metadata: expect.objectContaining({ quality: 8, genre: GENRES[i % 2], model: 'groq-llama-3.3-70b', example_index: i }),
+        metadata: expect.objectContaining({ quality: 8, genre: GENRES[i % 2], model: 'groq-llama-3.3-70b', example_index: i }) as unknown,
       });
     });
 

@@ -89,7 +89,7 @@ describe('/write end to end', () => {
     expect(field(shown, 'Settings')).toBe('temperature 0.7 · top-p 0.9 · max 500 tokens');
     const shownStory = `Take 1: the lighthouse kept its secret under the silent golden fog. "Listen," said the keeper. Nobody did.`;
     expect(field(shown, 'Story score')).toBe(storyQuality(shownStory, { prompt: 'A lighthouse that keeps a secret' }).toFixed(2));
-    expect(limitViolations({ content: shown.content, embeds: shown.embeds as never, components: shown.components as never })).toEqual([]);
+    expect(limitViolations({ content: shown.content, embeds: shown.embeds, components: shown.components as never })).toEqual([]);
     const [saveButton, regenButton] = buttons(shown);
     expect(saveButton?.label).toBe('Save');
     expect(regenButton?.label).toBe('Regenerate');
@@ -154,7 +154,7 @@ describe('/write end to end', () => {
     expect(shown.attachments.map((a) => a.filename)).toEqual(['story.md']);
     expect(shown.attachments[0]?.data.toString()).toContain(long);
     expect(storyText(shown)).toMatch(/The full story \(\d+ words\) is attached/);
-    expect(limitViolations({ embeds: shown.embeds as never, components: shown.components as never })).toEqual([]);
+    expect(limitViolations({ embeds: shown.embeds, components: shown.components as never })).toEqual([]);
     // No genre given: the best memory hit's genre.
     expect(field(shown, 'Genre')).toBe('Horror');
 
@@ -182,13 +182,68 @@ describe('/write end to end', () => {
   it('says so when no model can write', async () => {
     const h = await setup({ OLLAMA_HOST: 'off', GEMINI_API_KEY: '', GROQ_API_KEY: '', HF_TOKEN: '' });
     expect(h.runtime.teachers).toEqual([]);
-    const shown = await h.sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'Anything at all' } })).waitForOriginal();
-    expect(shown.content).toMatch(/No model can write right now/);
-    expect(shown.embeds).toEqual([]);
+    const cmd = h.sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'Anything at all' } }));
+    const [shown] = await cmd.waitForFollowUps(1);
+    expect(shown?.ephemeral).toBe(true);
+    expect(shown?.content).toMatch(/No model can write right now/);
+    expect(shown?.embeds).toEqual([]);
     // Buttons of a draft this process does not know (a restart) say so.
     const stale = await h.sim.sendInteraction(button({ customId: customId('write', 'save', `${h.alice}-gone`) })).waitForOriginal();
     expect(stale.ephemeral).toBe(true);
     expect(stale.content).toMatch(/no longer in my memory/);
     expectQuiet(h);
+  });
+
+  it("tells a failure privately and in friendly words, with the provider's text (and key) only in the log", async () => {
+    const h = await setup({ OLLAMA_HOST: 'off', GROQ_API_KEY: '', HF_TOKEN: '' });
+    const key = bots.sims.env.GEMINI_API_KEY as string;
+    // Both Gemini teachers refuse the key, echoing it as a provider might; /write tries them in turn.
+    bots.sims.gemini.injectFault('*', 'unauthorized', 10);
+    const cmd = h.sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse keeper' } }));
+    const [reply] = await cmd.waitForFollowUps(1);
+    expect(reply?.ephemeral).toBe(true);
+    expect(reply?.content).toBe('No model could write it this time: `gemini-2.5-flash` refused the key — tell the bot’s owner; `gemini-2.5-flash-lite` refused the key — tell the bot’s owner.');
+    // Nothing public is left: the deferred "thinking…" message is gone.
+    expect(h.sim.messages().filter((m) => !m.deleted && !m.ephemeral)).toEqual([]);
+    expect(JSON.stringify(h.sim.messages())).not.toMatch(/UNAUTHENTICATED|API key/);
+    const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; problems?: string[] });
+    expect(logged.map((l) => l.msg)).toEqual(['/write: no model could write']);
+    expect(logged[0]?.problems?.[0]).toMatch(/^gemini-2.5-flash: auth: Gemini 401/);
+    expect(JSON.stringify(h.logs)).not.toContain(key);
+  });
+
+  it('logs a storage error and says so privately, instead of writing as if the memory were empty', async () => {
+    const h = await setup();
+    h.runtime.store.memory.search = () => Promise.reject(new Error('SQLITE_IOERR: disk I/O error'));
+    const cmd = h.sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse keeper' } }));
+    const [reply] = await cmd.waitForFollowUps(1);
+    expect(reply?.ephemeral).toBe(true);
+    expect(reply?.content).toMatch(/storage problem on my side/);
+    const logged = h.logs.map((l) => JSON.parse(l) as { msg: string; err?: { message: string } });
+    expect(logged).toMatchObject([{ msg: '/write: storage error', err: { message: 'SQLITE_IOERR: disk I/O error' } }]);
+    // No model was asked: nothing was written on top of a memory that could not be read.
+    expect(bots.sims.all().flatMap((s) => s.requests).filter((r) => r.model)).toEqual([]);
+  });
+
+  it('pressing Save twice saves one story', async () => {
+    const h = await setup();
+    const { sim, runtime, alice } = h;
+    bots.sims.gemini.setBehavior('*', { text: 'The keeper lit the lamp. "Again," she said, and the sea listened.' });
+    const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse keeper' } }));
+    const shown = await cmd.waitForOriginal();
+    const saveId = buttons(shown)[0]!.custom_id;
+    // Slow the store down so the second press arrives while the first is still saving.
+    const save = runtime.store.stories.save.bind(runtime.store.stories);
+    runtime.store.stories.save = async (input) => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return save(input);
+    };
+    const first = sim.sendInteraction(button({ customId: saveId }));
+    const second = sim.sendInteraction(button({ customId: saveId }));
+    const refusal = await second.waitForOriginal();
+    expect(refusal.ephemeral).toBe(true);
+    expect(refusal.content).toMatch(/I am saving it right now|Already saved as/);
+    await first.waitForFollowUps(1);
+    expect(await runtime.store.stories.count(alice)).toBe(1);
   });
 });

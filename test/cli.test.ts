@@ -172,7 +172,9 @@ describe('cli stories and dataset', () => {
   });
 
   it('names an unknown user, genre or option', async () => {
-    expect((await cli('stories', '--user', 'nobody')).err).toMatch(/user nobody has no stories/);
+    const empty = await cli('stories', '--user', 'nobody');
+    expect(empty).toMatchObject({ code: 0, err: '' });
+    expect(empty.out).toMatch(/^No stories yet for user nobody/);
     expect((await cli('dataset', 'export', '--user', 'nobody')).err).toMatch(/user nobody has no fine-tuning examples/);
     const genre = await cli('stories', '--user', 'alice', '--genre', 'Cooking');
     expect(genre.code).toBe(2);

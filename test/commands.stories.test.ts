@@ -17,7 +17,7 @@ import {
 } from '../src/commands/stories.ts';
 import { encodeListState } from '../src/discord/embeds/story.ts';
 import { customId, parseCustomId } from '../src/discord/customId.ts';
-import { ownerOfToken } from '../src/bot/replies.ts';
+import { ownerOfToken } from '../src/discord/replies.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 
 const story = (id: string, title: string, genre: Genre = 'Horror', finalQuality = 8.5) => ({ id, title, genre, finalQuality });

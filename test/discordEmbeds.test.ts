@@ -1,4 +1,4 @@
-import { embedLength as discordEmbedLength, type APIButtonComponent, type APIEmbed, type APIStringSelectComponent } from 'discord.js';
+import { ComponentType, embedLength as discordEmbedLength, type APIButtonComponent, type APIEmbed, type APIStringSelectComponent } from 'discord.js';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, customId, parseCustomId } from '../src/discord/customId.ts';
 import { leaderboardEmbed } from '../src/discord/embeds/leaderboard.ts';
@@ -138,11 +138,11 @@ function totals(overrides: Partial<RunTotals> = {}): RunTotals {
 }
 
 function buttons(payload: MessagePayload): APIButtonComponent[] {
-  return payload.components.flatMap((r) => r.components).filter((c): c is APIButtonComponent => c.type === 2);
+  return payload.components.flatMap((r) => r.components).filter((c): c is APIButtonComponent => c.type === ComponentType.Button);
 }
 
 function selects(payload: MessagePayload): APIStringSelectComponent[] {
-  return payload.components.flatMap((r) => r.components).filter((c): c is APIStringSelectComponent => c.type === 3);
+  return payload.components.flatMap((r) => r.components).filter((c): c is APIStringSelectComponent => c.type === ComponentType.StringSelect);
 }
 
 function buttonByAction(payload: MessagePayload, action: string): APIButtonComponent {
@@ -556,6 +556,24 @@ describe('resultsMessage', () => {
     for (const t of roster) expect(text).toContain(`**${t.id.slice(0, 39)}…**`);
     for (const genre of GENRES) expect(text).toContain(`${genre} **`);
     expect(message.embeds[0]?.fields?.map((f) => f.name)).toEqual(['Success rate', 'Average quality', 'Story score', 'Stories saved', 'Fine-tuning examples', 'Duration', 'Genre distribution']);
+  });
+
+  it('says why a run failed in friendly words, never with the provider texts', () => {
+    const roster = teachers(2);
+    const failed: TrainingResult = {
+      ...result({ teachers: roster, status: 'failed' }),
+      error: 'every example failed (3 of 3): no teacher gave a usable answer',
+      failure_reasons: {
+        [roster[0]!.id]: { kind: 'auth', message: 'Gemini 401 UNAUTHENTICATED: API key AIzaSyLeakyKey0123456789abcdef not valid' },
+        [roster[1]!.id]: { kind: 'network', message: 'cannot reach Groq at http://10.0.0.7:8080/openai/v1/chat/completions: ECONNREFUSED' },
+      },
+    };
+    const embed = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: failed, teachers: roster, fineTuneTotal: 0 }).embeds[0];
+    expect(embed?.description).toContain('Why: every example failed (3 of 3): no teacher gave a usable answer');
+    expect(embed?.fields?.find((f) => f.name === 'Why it failed')?.value).toBe(
+      [`• **${roster[0]!.id}** refused the key — tell the bot’s owner`, `• **${roster[1]!.id}** cannot be reached right now`].join('\n'),
+    );
+    expect(JSON.stringify(embed)).not.toMatch(/UNAUTHENTICATED|AIza|10\.0\.0\.7/);
   });
 
   it('ranks models by wins, then average quality, and lists teachers that never won', () => {

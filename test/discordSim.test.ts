@@ -41,11 +41,18 @@ interface Harness {
   client: Client;
   /** Errors thrown by interaction handlers (asserted empty unless a test expects some). */
   handlerErrors: unknown[];
-  onInteraction(handler: (interaction: Interaction) => Promise<void>): void;
+  onInteraction: (handler: (interaction: Interaction) => Promise<void>) => void;
+  /** Moves the clock the 3 s response deadline is measured on (it stands still otherwise). */
+  advanceResponseClock: (ms: number) => void;
 }
 
+/**
+ * The response deadline runs on a clock of the test's own: a loaded machine cannot push a prompt
+ * answer past 3 s, and the deadline test moves the clock past it on purpose.
+ */
 async function setup(options: DiscordSimulatorOptions = {}): Promise<Harness> {
-  const sim = await startDiscordSimulator(options);
+  let responseTime = 0;
+  const sim = await startDiscordSimulator({ responseClock: () => responseTime, ...options });
   cleanups.push(() => sim.close());
   const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: sim.restApi } });
   cleanups.push(() => client.destroy());
@@ -57,6 +64,9 @@ async function setup(options: DiscordSimulatorOptions = {}): Promise<Harness> {
     sim,
     client,
     handlerErrors,
+    advanceResponseClock: (ms) => {
+      responseTime += ms;
+    },
     onInteraction(handler) {
       client.on(Events.InteractionCreate, (interaction) => {
         handler(interaction).catch((error: unknown) => handlerErrors.push(error));
@@ -356,7 +366,7 @@ describe('Discord simulator: interactions', () => {
   });
 
   it('enforces the 3 s deadline and a single acknowledgement', async () => {
-    const { sim, onInteraction } = await setup({ interactionResponseDeadlineMs: 50 });
+    const { sim, onInteraction, advanceResponseClock } = await setup();
     const gate = deferred();
     const late = deferred<unknown>();
     const second = deferred<unknown>();
@@ -374,7 +384,7 @@ describe('Discord simulator: interactions', () => {
       }
     });
     const slow = sim.sendInteraction(slashCommand({ name: 'slow' }));
-    await new Promise((r) => setTimeout(r, 100));
+    advanceResponseClock(3001);
     gate.resolve();
     const lateError = await late.promise;
     expect(lateError).toBeInstanceOf(DiscordAPIError);

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, registerSecrets, scrubSecrets } from '../src/logger.ts';
+import { DiscordAPIError } from 'discord.js';
+import { createLogger, registerSecrets } from '../src/logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -32,8 +33,19 @@ describe('logger', () => {
     expect(lines.join('')).not.toContain('unregistered-token-abc');
   });
 
-  it('scrubs secrets out of plain text', () => {
-    registerSecrets('hf_abcdefghijkl');
-    expect(scrubSecrets('token hf_abcdefghijkl rejected')).toBe('token [redacted] rejected');
+  it("keeps a Discord error's code, status, url and cause, scrubbing secrets in its strings only", () => {
+    const { lines, logger } = capture();
+    const key = 'gsk_discord_side_secret_987654';
+    registerSecrets(key);
+    const cause = new Error(`socket hang up while sending ${key}`);
+    const err = new DiscordAPIError({ code: 50027, message: 'Invalid Webhook Token' }, 50027, 401, 'PATCH', 'https://discord.invalid/api/v10/webhooks/1/tok/messages/@original', { files: undefined, body: undefined });
+    Object.assign(err, { cause });
+    logger.error({ err }, 'edit failed');
+    const entry = JSON.parse(lines[0] ?? '{}') as { err: { code: number; status: number; url: string; method: string; message: string; cause?: { message: string } } };
+    expect(entry.err).toMatchObject({ code: 50027, status: 401, method: 'PATCH' });
+    expect(entry.err.message).toBe('Invalid Webhook Token');
+    expect(entry.err.url).toContain('/webhooks/1/tok/messages/@original');
+    expect(entry.err.cause?.message).toBe('socket hang up while sending [redacted]');
+    expect(lines.join('')).not.toContain(key);
   });
 });

@@ -11,7 +11,7 @@ import { resultsMessage } from '../src/discord/embeds/results.ts';
 import { limitViolations } from '../src/discord/limits.ts';
 import { exportDataset } from '../src/personal/export.ts';
 import { personalFor } from '../src/personal/runtime.ts';
-import { withFineTuneField } from '../src/personal/views.ts';
+import { withFineTuneField } from '../src/discord/embeds/personal.ts';
 import { writeStory } from '../src/personal/writer.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';

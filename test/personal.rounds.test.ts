@@ -40,7 +40,7 @@ afterEach(() => store.close());
 /** Example i: stars at 4/10/20 (teacher B), the rest teacher A with S1 at 7.5 or S2 at 7.8. */
 function exampleAt(i: number, userId = 'alice'): NewFineTuneExample {
   const star = STAR[i];
-  const genre = star?.genre ?? (GENRES[i % 3] as Genre);
+  const genre = star ? star.genre : (GENRES[i % 3] as Genre);
   const useS2 = i % 3 === 1;
   const quality = star?.quality ?? (useS2 ? 7.8 : 7.5);
   const textQuality = 8.6;

@@ -125,7 +125,8 @@ describe('writeStory with a personal model', () => {
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.result.author).toEqual({ kind: 'teacher', teacherId: 'groq-llama-3.3-70b', why: 'wins most for you in Horror' });
-    expect(outcome.result.notes).toEqual([expect.stringMatching(/^Your personal model zega-alice-v1 did not answer \(server_error/)]);
+    expect(outcome.result.notes).toEqual(['Your personal model `zega-alice-v1` had a server error']);
+    expect(outcome.result.problems).toEqual([expect.stringMatching(/^zega-alice-v1: server_error: HTTP 500/) as string]);
   });
 });
 
@@ -162,12 +163,14 @@ describe('writeStory without a personal model', () => {
     expect(outcome.result.genre).toBe('Comedy');
     expect(outcome.result.genreGiven).toBe(false);
     expect(outcome.result.author).toEqual({ kind: 'teacher', teacherId: 'gemini-2.5-flash', why: 'wins most for you' });
-    expect(outcome.result.notes).toEqual([expect.stringMatching(/^groq-llama-3\.3-70b did not answer \(auth/)]);
+    expect(outcome.result.notes).toEqual(['`groq-llama-3.3-70b` refused the key — tell the bot’s owner']);
+    expect(outcome.result.problems).toEqual([expect.stringMatching(/^groq-llama-3\.3-70b: auth: Groq 401/) as string]);
   });
 
   it('says what to do when no model can write', async () => {
     const outcome = await writeStory({ userId: 'alice', prompt: 'Anything' }, deps({ teachers: [] }));
-    expect(outcome).toEqual({ ok: false, notes: [], message: expect.stringMatching(/no personal model yet and no teacher is configured/) });
+    expect(outcome).toMatchObject({ ok: false, notes: [] });
+    expect(outcome.ok ? '' : outcome.message).toMatch(/no personal model yet and no teacher is configured/);
   });
 
   it('chooses the genre: given, else the best memory hit, else the favourite, else Short Story', () => {

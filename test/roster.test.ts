@@ -40,7 +40,7 @@ describe('roster', () => {
 
   it('explains what is wrong with a bad roster file', async () => {
     const dir = tmp();
-    await expect(loadRoster(join(dir, 'missing.json'))).rejects.toThrow(/cannot be read: ENOENT/);
+    await expect(loadRoster(join(dir, 'missing.json'))).rejects.toThrow(/^TEACHERS_FILE .*missing\.json does not exist$/);
     writeFileSync(join(dir, 'bad.json'), '[{');
     await expect(loadRoster(join(dir, 'bad.json'))).rejects.toThrow(/not valid JSON/);
     writeFileSync(join(dir, 'wrong.json'), JSON.stringify([{ id: 'A B', provider: 'openai', model: 'x', temperature: 5 }, { id: 'A B', provider: 'groq', model: 'y' }]));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DailyQuotaError, RunManager, type LedgerStore, type RunListener } from '../src/bot/runManager.ts';
+import { DailyQuotaError, RunManager, type RunListener, type RunManagerOptions } from '../src/bot/runManager.ts';
 import { keyvLedgerStore, openStore } from '../src/storage/index.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => sims.close());
 
-function manager(maxConcurrentRuns: number, extra: { dailyExamplesPerUser?: number; now?: () => number; ledgerStore?: LedgerStore } = {}) {
+function manager(maxConcurrentRuns: number, extra: Partial<RunManagerOptions> = {}) {
   const teachers = buildTeachers(
     DEFAULT_ROSTER,
     {
@@ -136,6 +136,29 @@ describe('RunManager daily quota per user', () => {
     runs.stop('1-a');
     const result = await a.finished;
     expect(runs.remainingToday('1')).toBe(300 - (result.successful + result.failed));
+  });
+
+  it('bounds its per-user memory: last runs are capped and expire, ledgers empty out after 24 hours', async () => {
+    let now = 1_000_000;
+    const runs = manager(5, { dailyExamplesPerUser: 100, now: () => now, maxRememberedUsers: 3 });
+    for (let i = 0; i < 5; i++) {
+      const t = track();
+      runs.submit(`${i}-a`, opts(`${i}`, 1), t.listener);
+      await t.finished;
+    }
+    expect(runs.trackedUsers()).toEqual({ lastRuns: 3, ledgers: 5 });
+    // The oldest users' last runs are forgotten first; the newest are kept.
+    expect(runs.current('0')).toBeUndefined();
+    expect(runs.current('4')?.status).toBe('finished');
+
+    now += 25 * 60 * 60_000;
+    expect(runs.current('4')).toBeUndefined();
+    const t = track();
+    runs.submit('9-a', opts('9', 1), t.listener);
+    await t.finished;
+    // Yesterday's users hold nothing any more: only the new run's user is tracked.
+    expect(runs.trackedUsers()).toEqual({ lastRuns: 1, ledgers: 1 });
+    expect(runs.remainingToday('0')).toBe(100);
   });
 
   it('keeps the ledger across a restart (keyv in the database), so a restart does not reset the cap', async () => {

@@ -64,7 +64,7 @@ describeBackends('a write refused in the middle of a run', (backend) => {
     const store = await openStore(url);
     try {
       const [run] = await store.runs.list('victim');
-      expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/could not be stored/) as unknown as string, counts: { done: 3 } });
+      expect(run).toMatchObject({ status: 'failed', error: expect.stringMatching(/could not be stored/) as string, counts: { done: 3 } });
       // At most the examples in flight were asked for after the refusal: nowhere near 200 × 7 calls.
       expect(run?.result?.training_stats.calls).toBeLessThanOrEqual((3 + 3 + 3) * 7);
       expect(run?.result?.successful).toBe(3);

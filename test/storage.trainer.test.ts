@@ -179,7 +179,7 @@ describeBackends('TrainerStore.recordExample', (backend) => {
     const [ft] = await store.fineTune.list('u-100');
     expect(ft).toMatchObject({ system: SYSTEM, prompt: 'Write about a lighthouse on an ice moon.', story: WIN_TEXT, quality: 8.6, storyQuality: 6.3, genre: 'Science Fiction', teacherId: 'groq-llama' });
     expect(ft?.rejected.map((r) => r.teacherId)).toEqual(['gemini-pro', 'gemini-flash', 'hf-mistral', 'groq-mixtral']);
-    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, storyQuality: 5.9, text: expect.stringContaining('gemini-pro') as unknown as string });
+    expect(ft?.rejected[0]).toMatchObject({ textQuality: 7.9, storyQuality: 5.9, text: expect.stringContaining('gemini-pro') as string });
 
     // Memory.
     const hits = await store.memory.search('u-100', 'lighthouse ice quakes', 3);
@@ -360,7 +360,7 @@ describeBackends('runs', (backend) => {
       // A process finding its heartbeat stale (here: any heartbeat at all) takes it for dead.
       const later = await openStore(url, { staleRunMs: -1 });
       expect(later.interruptedRuns).toEqual(['run-live']);
-      expect(await later.runs.get('run-live')).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/stopped/) as unknown as string });
+      expect(await later.runs.get('run-live')).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/stopped/) as string });
       await later.close();
     } finally {
       await bot.close();

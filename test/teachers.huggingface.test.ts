@@ -111,8 +111,8 @@ describe('Hugging Face teacher', () => {
   });
 
   it('keeps the token out of failure messages even when the provider echoes it', async () => {
-    const echoing: typeof fetch = async () =>
-      new Response(JSON.stringify({ error: `token ${TOKEN} is not allowed here` }), { status: 400, headers: { 'content-type': 'application/json' } });
+    const echoing: typeof fetch = () =>
+      Promise.resolve(new Response(JSON.stringify({ error: `token ${TOKEN} is not allowed here` }), { status: 400, headers: { 'content-type': 'application/json' } }));
     const failure = expectFailure(await teacher({ fetch: echoing }).generate(request()));
     expect(failure).toMatchObject({ kind: 'client_error', status: 400 });
     expect(failure.message).toContain('[redacted]');
@@ -121,10 +121,10 @@ describe('Hugging Face teacher', () => {
   it('without a base URL addresses the HF router by Hub model id', async () => {
     const seen: string[] = [];
     // Stands in for the network only; the SDK itself builds the request.
-    const router: typeof fetch = async (input, init) => {
-      seen.push(String(input), String(init?.body));
+    const router: typeof fetch = (input, init) => {
+      seen.push(input instanceof Request ? input.url : input.toString(), typeof init?.body === 'string' ? init.body : '');
       const reply = { id: 'r1', object: 'chat.completion', created: 1, model: QWEN, choices: [{ index: 0, message: { role: 'assistant', content: 'Hi.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } };
-      return new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } });
+      return Promise.resolve(new Response(JSON.stringify(reply), { status: 200, headers: { 'content-type': 'application/json' } }));
     };
     const outcome = await teacher({ baseUrl: undefined, fetch: router }).generate(request());
     expect(outcome.ok).toBe(true);

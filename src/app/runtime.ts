@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/env.ts';
 import { createLogger, registerSecrets } from '../logger.ts';
-import { buildTeachers, connectionsFromConfig, loadRoster, probeOllama, type BuildTeachersOptions, type RosterEntry } from '../teachers/roster.ts';
+import { buildTeachers, connectionsFromConfig, loadRoster, type BuildTeachersOptions, type RosterEntry } from '../teachers/roster.ts';
+import { checkProviders } from '../teachers/reachability.ts';
 import type { Teacher } from '../teachers/types.ts';
 import { openStore, type ZegaStore } from '../storage/index.ts';
 
@@ -15,6 +16,8 @@ export interface Runtime {
   roster: RosterEntry[];
   teachers: Teacher[];
   store: ZegaStore;
+  /** Start-up problems (an unreachable provider or OLLAMA_HOST), each naming the setting and URL; already logged. */
+  warnings: string[];
   close(): Promise<void>;
 }
 
@@ -28,7 +31,8 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   registerSecrets(config.GEMINI_API_KEY, config.GROQ_API_KEY, config.HF_TOKEN, config.DISCORD_TOKEN);
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const roster = await loadRoster(config.TEACHERS_FILE);
-  const ollamaReachable = roster.some((e) => e.provider === 'ollama') && (await probeOllama(config.OLLAMA_HOST));
+  const { ollamaReachable, warnings } = await checkProviders(config, roster, options.fetch);
+  for (const warning of warnings) logger.warn(warning);
   const teachers = buildTeachers(roster, connectionsFromConfig(config, ollamaReachable), {
     timeoutMs: config.TEACHER_TIMEOUT_MS,
     unlimited: config.RATE_LIMITS === 'off',
@@ -41,6 +45,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     roster,
     teachers,
     store,
+    warnings,
     close: () => store.close(),
   };
 }

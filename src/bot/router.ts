@@ -5,7 +5,7 @@
 import type { Interaction } from 'discord.js';
 import { parseCustomId } from '../discord/customId.ts';
 import type { Command, CommandContext } from '../commands/types.ts';
-import { failInteraction, ownerOfToken, refuseNotOwner, replyPrivately } from './replies.ts';
+import { failInteraction, ownerOfToken, refuseNotOwner, replyPrivately } from '../discord/replies.ts';
 
 export function createRouter(commands: readonly Command[], ctx: CommandContext) {
   const byName = new Map(commands.map((c) => [c.data.name, c]));
@@ -39,7 +39,7 @@ export function createRouter(commands: readonly Command[], ctx: CommandContext) 
     if (interaction.isButton() || interaction.isAnySelectMenu() || interaction.isModalSubmit()) {
       const id = parseCustomId(interaction.customId);
       const command = id ? byScope.get(id.scope) : undefined;
-      const handles = interaction.isModalSubmit() ? command?.modal : command?.component;
+      const handles = interaction.isModalSubmit() ? command?.modal !== undefined : command?.component !== undefined;
       if (!id || !command || !handles) return replyPrivately(interaction, 'These buttons belong to an older version of Zega. Run the command again.');
       // Every Zega token starts with its owner's id: only the owner may press.
       if (ownerOfToken(id.token) !== interaction.user.id) return refuseNotOwner(interaction);

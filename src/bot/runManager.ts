@@ -35,6 +35,8 @@ export interface RunSession {
   result?: TrainingResult;
   stopping: boolean;
   queuedAt: number;
+  /** When it finished (for how long `/autotrain status` remembers it). */
+  finishedAt?: number;
   /** Where its progress is shown, for links in `/autotrain status`. */
   location?: { channelId: string; messageId: string; guildId?: string };
 }
@@ -56,6 +58,10 @@ export interface RunManagerOptions {
   ledgerStore?: LedgerStore;
   now?: () => number;
   onError?: (error: unknown, context: string) => void;
+  /** Users whose last run is remembered for `/autotrain status` (default 10,000; the oldest go first). */
+  maxRememberedUsers?: number;
+  /** How long a finished run is remembered for `/autotrain status` (default 24 h; the store keeps every run). */
+  lastRunTtlMs?: number;
 }
 
 export interface LedgerEntry {
@@ -92,6 +98,9 @@ export class DailyQuotaError extends Error {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+export const MAX_REMEMBERED_USERS = 10_000;
+/** Sweeping every user's entries is O(users): done at most this often. */
+const SWEEP_EVERY_MS = 60_000;
 
 export class RunManager {
   /** Per user: examples reserved or spent in the last 24 hours, by run token (written through to `ledgerStore`). */
@@ -103,8 +112,30 @@ export class RunManager {
   /** Listener work still under way (final messages), awaited by stopAll. */
   private readonly notifications = new Set<Promise<unknown>>();
   private running = 0;
+  private lastSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: RunManagerOptions) {}
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** How many users the per-user maps hold (they are bounded and expire: see `sweep`). */
+  trackedUsers(): { lastRuns: number; ledgers: number } {
+    return { lastRuns: this.lastByUser.size, ledgers: this.ledger.size };
+  }
+
+  private lastRunExpired(session: RunSession): boolean {
+    return session.finishedAt !== undefined && this.now() - session.finishedAt > (this.options.lastRunTtlMs ?? DAY_MS);
+  }
+
+  /** Drops ledgers whose examples all aged out and last runs past their time, at most once a minute. */
+  private sweep(): void {
+    if (this.now() - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = this.now();
+    for (const userId of [...this.ledger.keys()]) this.entries(userId);
+    for (const [userId, session] of this.lastByUser) if (this.lastRunExpired(session)) this.lastByUser.delete(userId);
+  }
 
   /** The user's queued or running run. */
   active(userId: string): RunSession | undefined {
@@ -113,7 +144,14 @@ export class RunManager {
 
   /** The user's active run, or the last one this process ran for them. */
   current(userId: string): RunSession | undefined {
-    return this.active(userId) ?? this.lastByUser.get(userId);
+    const active = this.active(userId);
+    if (active) return active;
+    const last = this.lastByUser.get(userId);
+    if (last && this.lastRunExpired(last)) {
+      this.lastByUser.delete(userId);
+      return undefined;
+    }
+    return last;
   }
 
   session(token: string): RunSession | undefined {
@@ -140,6 +178,7 @@ export class RunManager {
    */
   submit(token: string, options: RunOptions, listener: RunListener): RunSession {
     if (this.activeByUser.has(options.userId)) throw new Error(`user ${options.userId} already has an active run`);
+    this.sweep();
     this.reserve(token, options.userId, options.examples);
     const session: RunSession = { token, ownerId: options.userId, options, status: 'queued', stopping: false, queuedAt: Date.now() };
     const entry: Entry = { session, listener };
@@ -179,7 +218,9 @@ export class RunManager {
   private entries(userId: string) {
     const since = (this.options.now ?? Date.now)() - DAY_MS;
     const live = (this.ledger.get(userId) ?? []).filter((e) => e.at > since);
-    this.ledger.set(userId, live);
+    // A user with nothing in the last 24 hours holds no entry at all: the map cannot grow forever.
+    if (live.length === 0) this.ledger.delete(userId);
+    else this.ledger.set(userId, live);
     return live;
   }
 
@@ -199,7 +240,9 @@ export class RunManager {
       }
       throw new DailyQuotaError(remaining, limit, availableAt);
     }
-    this.entries(userId).push({ token, at: (this.options.now ?? Date.now)(), examples });
+    const live = this.entries(userId);
+    live.push({ token, at: this.now(), examples });
+    this.ledger.set(userId, live);
     this.persist(userId);
   }
 
@@ -237,7 +280,7 @@ export class RunManager {
     for (const entry of [...this.queue]) this.stop(entry.session.token);
     const running = [...this.byToken.values()].filter((e) => e.session.status === 'running');
     for (const entry of running) this.stop(entry.session.token);
-    await Promise.all(running.map((e) => e.handle?.done.catch(() => undefined)));
+    await Promise.all(running.flatMap((e) => (e.handle ? [e.handle.done.catch(() => undefined)] : [])));
     while (this.notifications.size > 0) await Promise.all([...this.notifications]);
   }
 
@@ -306,9 +349,17 @@ export class RunManager {
 
   private release(entry: Entry): void {
     entry.session.status = 'finished';
-    // Finished runs live on in the store; only the last one per user stays here, for /autotrain status.
+    entry.session.finishedAt = this.now();
+    // Finished runs live on in the store; only the last one per user stays here, for /autotrain
+    // status, and only for the most recent users (re-inserted so the map's order is recency).
     this.byToken.delete(entry.session.token);
+    this.lastByUser.delete(entry.session.ownerId);
     this.lastByUser.set(entry.session.ownerId, entry.session);
+    const cap = this.options.maxRememberedUsers ?? MAX_REMEMBERED_USERS;
+    for (const userId of this.lastByUser.keys()) {
+      if (this.lastByUser.size <= cap) break;
+      this.lastByUser.delete(userId);
+    }
     if (this.activeByUser.get(entry.session.ownerId) === entry) this.activeByUser.delete(entry.session.ownerId);
   }
 

@@ -14,7 +14,7 @@ import { datasetChunks } from '../personal/export.ts';
 import { FineTuneService, ollamaConnector } from '../personal/fineTuneRounds.ts';
 import { renderModelfile } from '../personal/modelfile.ts';
 import { personalSettings, type PersonalConfig } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
+import { roundSummary } from '../personal/roundSummary.ts';
 import { UsageError, type CliIo } from './io.ts';
 
 export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dpo] [--margin M] [--min-quality Q]

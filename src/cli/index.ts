@@ -4,10 +4,11 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
+import { InputFileError } from '../config/inputFile.ts';
 import { loadEnvFile } from '../config/envFile.ts';
 import { RunOptionsError } from '../trainer/options.ts';
 import { createRuntime } from '../app/runtime.ts';
-import { processIo, UsageError, type CliIo } from './io.ts';
+import { keepStdoutForOutput, processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
 import { scoreCommand } from './score.ts';
 import { voteCommand } from './vote.ts';
 import { parseTrainArgs, trainCommand } from './train.ts';
@@ -50,7 +51,9 @@ ${DATASET_USAGE}
 ${DB_USAGE}
 `;
 
-export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // Stories, titles and provider errors are printed: none of it may drive the terminal.
+  const io = terminalSafe(rawIo);
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -107,7 +110,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError || err instanceof InputFileError) {
       io.error(`zega: ${err.message}`);
       return 2;
     }
@@ -122,6 +125,7 @@ export async function runCli(argv: string[], io: CliIo = processIo, env: NodeJS.
 
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/index.ts');
 if (isMain) {
+  keepStdoutForOutput();
   // `cli … | head` closes the pipe early: that is the reader's choice, not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);

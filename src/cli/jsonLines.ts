@@ -2,7 +2,7 @@
  * Reads JSON lines from a file or stdin, one parsed value or one error per line, so a malformed
  * line is reported by number and the rest of the file is still processed.
  */
-import { createReadStream } from 'node:fs';
+import { openInputStream } from '../config/inputFile.ts';
 import { createInterface } from 'node:readline';
 import type { z } from 'zod';
 import { describeZodError, type CliIo } from './io.ts';
@@ -10,7 +10,7 @@ import { describeZodError, type CliIo } from './io.ts';
 export type JsonLine = { line: number; value: unknown } | { line: number; error: string };
 
 export async function* readJsonLines(input?: string): AsyncGenerator<JsonLine> {
-  const stream = input ? createReadStream(input, { encoding: 'utf8' }) : process.stdin;
+  const stream = input ? await openInputStream(input, '--input') : process.stdin;
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   for await (const raw of lines) {

@@ -44,6 +44,13 @@ export function formatLeaderboard(result: TrainingResult): string {
   return table(['#', 'Model', 'Wins', 'Avg quality', 'Avg story', 'Calls', 'Failures', 'Latency'], rows);
 }
 
+/** Each failing teacher's latest failure, one line each (empty when every call succeeded). */
+export function formatFailures(result: TrainingResult): string {
+  const entries = Object.entries(result.failure_reasons ?? {});
+  if (entries.length === 0) return '';
+  return ['Teacher failures (latest per teacher):', ...entries.map(([id, why]) => `  ${id}: ${why.kind}: ${why.message}`)].join('\n');
+}
+
 export function formatGenres(result: TrainingResult): string {
   const rows = Object.entries(result.genre_distribution)
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))

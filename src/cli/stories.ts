@@ -35,8 +35,9 @@ export async function storiesCommand(args: string[], store: ZegaStore, io: CliIo
     const format = values.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'md') throw new UsageError(`--format must be jsonl or md (got "${format}")`);
     if ((await store.stories.count(userId)) === 0) {
-      io.error(`zega: user ${userId} has no stories`);
-      return 1;
+      // An empty library is not an error: nothing to export.
+      io.error(`zega: no stories yet for user ${userId}`);
+      return 0;
     }
     io.out((await store.stories.export(userId, format)).replace(/\n$/, ''));
     return 0;
@@ -62,8 +63,9 @@ export async function storiesCommand(args: string[], store: ZegaStore, io: CliIo
     return 0;
   }
   if (result.total === 0) {
-    io.error(`zega: user ${userId} has no stories${genre ? ` in ${genre}` : ''}`);
-    return 1;
+    // An empty library is not an error: say so and succeed.
+    io.out(`No stories yet for user ${userId}${genre ? ` in ${genre}` : ''}: train with --save to keep the best ones.`);
+    return 0;
   }
   if (result.items.length === 0) {
     io.error(`zega: page ${page} is past the end (${result.pages} pages)`);

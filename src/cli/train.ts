@@ -4,10 +4,10 @@ import { startTraining } from '../trainer/run.ts';
 import { DEFAULT_VOTING, MAX_EXAMPLES, MIN_EXAMPLES, VOTING_MODES, type RunOptions, type TrainingEvent, type TrainingResult, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { roundSummary } from '../personal/views.ts';
+import { roundSummary } from '../personal/roundSummary.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { UsageError, type CliIo } from './io.ts';
-import { formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
+import { formatFailures, formatGenres, formatLeaderboard, formatSummary, progressLine } from './render.ts';
 
 export interface TrainArgs {
   examples?: string;
@@ -86,6 +86,11 @@ export async function trainCommand(options: RunOptions, runtime: Runtime, io: Cl
     io.out(formatLeaderboard(result));
     io.out('');
     io.out(formatGenres(result));
+    const failures = formatFailures(result);
+    if (failures) {
+      io.out('');
+      io.out(failures);
+    }
   }
   return result;
 }

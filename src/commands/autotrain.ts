@@ -15,15 +15,15 @@ import { formatDuration } from '../discord/format.ts';
 import { GENRES, isGenre, parseGenreList, type Genre } from '../trainer/genres.ts';
 import { DEFAULT_VOTING, MAX_EXAMPLES, MIN_EXAMPLES, type RunOptions, type RunTotals, type VotingMode } from '../trainer/types.ts';
 import { missingTeachersMessage } from '../teachers/roster.ts';
-import { estimateRun } from '../bot/estimate.ts';
-import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../bot/progressReporter.ts';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { estimateRun } from '../trainer/estimate.ts';
+import { ProgressReporter, type ProgressLocation, type ProgressPayload, type ReporterTimings } from '../discord/progressReporter.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { DailyQuotaError, type RunSession } from '../bot/runManager.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { withFineTuneField } from '../personal/views.ts';
+import { withFineTuneField } from '../discord/embeds/personal.ts';
 
 const DEFAULT_EXAMPLES = 20;
 /** A setup panel nobody started is forgotten after this long. */
@@ -32,7 +32,8 @@ const SETUP_TTL_MS = 30 * 60_000;
 const data = new SlashCommandBuilder()
   .setName('autotrain')
   .setDescription('Train your personal story model with the teacher ensemble')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addSubcommand((sub) =>
     sub
       .setName('start')

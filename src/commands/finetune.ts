@@ -6,19 +6,20 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { plural } from '../discord/format.ts';
 import { DPO_MARGIN, FORMAT_LABELS, datasetFileName, isDatasetFormat, type DatasetFormat } from '../personal/datasets.ts';
 import { exportDataset } from '../personal/export.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { statusMessage } from '../personal/views.ts';
+import { statusMessage } from '../discord/embeds/personal.ts';
 import { attachmentLimit, formatBytes } from './stories.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 const data = new SlashCommandBuilder()
   .setName('finetune')
   .setDescription('Your personal model: fine-tune rounds, best parameters, dataset export')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addSubcommand((sub) => sub.setName('status').setDescription('Rounds done, the next round, your personal model (only you see it)'))
   .addSubcommand((sub) =>
     sub

@@ -6,13 +6,13 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { ButtonStyle, MessageFlags } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { customId } from '../discord/customId.ts';
 import { button, row } from '../discord/embeds/common.ts';
 import { ollamaConnector } from '../personal/fineTuneRounds.ts';
 import { describeErase, eraseUser } from '../personal/forget.ts';
 import { personalFor } from '../personal/runtime.ts';
-import type { Command } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command } from './types.ts';
 
 const SCOPE = 'forget';
 export const FORGET_ACTIONS = { yes: 'yes', no: 'no' } as const;
@@ -20,7 +20,8 @@ export const FORGET_ACTIONS = { yes: 'yes', no: 'no' } as const;
 const data = new SlashCommandBuilder()
   .setName('forget')
   .setDescription('Erase everything Zega keeps about you: stories, runs, statistics, memory, dataset, personal model')
-  .setDMPermission(true);
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES);
 
 export const FORGET_WARNING =
   '**Erase everything Zega keeps about you?** Your saved stories, training runs, your part of the leaderboards, your memory, ' +

@@ -4,15 +4,15 @@
  */
 import { EmbedBuilder, SlashCommandBuilder } from '@discordjs/builders';
 import { MessageFlags, type APIEmbed } from 'discord.js';
-import { NO_MENTIONS } from '../bot/replies.ts';
+import { NO_MENTIONS } from '../discord/replies.ts';
 import { COLORS, joinLinesWithin, modelLabel } from '../discord/embeds/common.ts';
 import { formatCount, plural } from '../discord/format.ts';
 import { fitEmbeds, LIMITS, userText } from '../discord/limits.ts';
 import { SAVE_THRESHOLD } from '../trainer/types.ts';
 import { personalFor } from '../personal/runtime.ts';
-import type { Command } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command } from './types.ts';
 
-const data = new SlashCommandBuilder().setName('help').setDescription('How Zega works, its commands and your figures').setDMPermission(true);
+const data = new SlashCommandBuilder().setName('help').setDescription('How Zega works, its commands and your figures').setContexts(...COMMAND_CONTEXTS).setIntegrationTypes(...COMMAND_INTEGRATION_TYPES);
 
 export const COMMAND_GUIDE: readonly (readonly [string, string])[] = [
   ['/autotrain start', 'Open the training panel: pick examples, genres and options, then press Start. The 7 teachers write, vote, and your model learns from the best.'],

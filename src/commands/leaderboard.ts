@@ -6,11 +6,11 @@
  */
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { MessageFlags, type APIEmbed, type RepliableInteraction } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { leaderboardEmbed, type LeaderboardModelRow, type LeaderboardTrainerRow } from '../discord/embeds/leaderboard.ts';
 import type { LeaderboardQuery, LeaderboardRow, TrainerRow } from '../storage/index.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 export type BoardScope = 'global' | 'server' | 'me';
 
@@ -20,7 +20,8 @@ const TOP_TRAINERS = 10;
 const data = new SlashCommandBuilder()
   .setName('leaderboard')
   .setDescription('Which teacher models win most, and who trains most here')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addStringOption((o) => o.setName('genre').setDescription('Only examples of this genre').addChoices(...GENRES.map((g) => ({ name: g, value: g }))))
   .addStringOption((o) =>
     o

@@ -17,7 +17,7 @@ import {
   type ModalSubmitInteraction,
   type RepliableInteraction,
 } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { customId, type ParsedCustomId } from '../discord/customId.ts';
 import { button, row, type MessagePayload } from '../discord/embeds/common.ts';
 import {
@@ -33,7 +33,7 @@ import { fitChoices, LIMITS, truncate, userText, type AutocompleteChoice, type M
 import { isStorageError, type ExportFormat, type Story, type StoryDeletion, type StorySummary } from '../storage/index.ts';
 import { MAX_TITLE } from '../storage/stories.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 const SCOPE = 'stories';
 
@@ -74,7 +74,8 @@ const genreChoices = GENRES.map((g) => ({ name: g, value: g }));
 const data = new SlashCommandBuilder()
   .setName('stories')
   .setDescription('Your saved stories: list, read, edit, share, delete, export')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addSubcommand((sub) =>
     sub
       .setName('list')

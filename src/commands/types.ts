@@ -2,6 +2,7 @@
  * One module per command (discord.js guide / yuudachi style): each holds its definition and
  * every handler of its interactions. The router dispatches by command name and custom-id scope.
  */
+import { ApplicationIntegrationType, InteractionContextType } from 'discord.js';
 import type {
   AutocompleteInteraction,
   ChatInputCommandInteraction,
@@ -14,6 +15,14 @@ import type { Logger } from 'pino';
 import type { ParsedCustomId } from '../discord/customId.ts';
 import type { Runtime } from '../app/runtime.ts';
 import type { RunManager } from '../bot/runManager.ts';
+
+/**
+ * Where every Zega command can be used: in servers that installed the bot and in DMs with it
+ * (what the deprecated `setDMPermission(true)` meant). Applied with `setContexts` and
+ * `setIntegrationTypes` on each command's builder.
+ */
+export const COMMAND_CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM] as const;
+export const COMMAND_INTEGRATION_TYPES = [ApplicationIntegrationType.GuildInstall] as const;
 
 export interface CommandContext {
   runtime: Runtime;

@@ -9,16 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
 import { MessageFlags, type ButtonInteraction, type AnySelectMenuInteraction, type ChatInputCommandInteraction } from 'discord.js';
-import { NO_MENTIONS, replyPrivately } from '../bot/replies.ts';
+import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { userText } from '../discord/limits.ts';
 import { personalFor } from '../personal/runtime.ts';
-import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../personal/views.ts';
-import { MAX_PROMPT, writeStory } from '../personal/writer.ts';
+import { busyComponents, WRITE_ACTIONS, WRITE_SCOPE, writeMessage, writeTitle, type WriteView } from '../discord/embeds/personal.ts';
+import { MAX_PROMPT, writeStory, type WriteOutcome } from '../personal/writer.ts';
 import { textQuality } from '../trainer/scoring.ts';
 import { storyQuality } from '../trainer/storyScore.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
-import type { Command, CommandContext } from './types.ts';
+import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 /** How long Save and Regenerate keep working after the story was written. */
 export const DRAFT_TTL_MS = 6 * 60 * 60_000;
@@ -34,7 +34,36 @@ interface Draft extends WriteView {
   /** The genre the user chose (Regenerate keeps it open when they chose none). */
   genre?: Genre;
   createdAt: number;
-  busy: boolean;
+  /** What a button press is doing right now; a second press meanwhile is refused, not repeated. */
+  busy: false | 'saving' | 'writing';
+}
+
+const BUSY_REPLY = {
+  saving: 'I am saving it right now.',
+  writing: 'I am still writing the new version. Save it once it is shown.',
+} as const;
+
+const STORAGE_TROUBLE = 'I could not read or write your data just now (a storage problem on my side, logged for the bot’s owner). Please try again in a moment.';
+
+/** A /write call that failed, told privately: the deferred public "thinking…" message goes away. */
+async function failPrivately(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
+  // A follow-up while the deferred reply is loading would replace it publicly; delete it first.
+  await interaction.deleteReply();
+  await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+}
+
+/** Runs the writer; a failing model or store is logged in full and told to the user in a friendly line. */
+async function writeLogged(request: Parameters<typeof writeStory>[0], ctx: CommandContext): Promise<WriteOutcome | { ok: false; message: string; storage: true }> {
+  let outcome: WriteOutcome;
+  try {
+    outcome = await writeStory(request, personalFor(ctx.runtime).writer);
+  } catch (err) {
+    ctx.logger.error({ err, user: request.userId }, '/write: storage error');
+    return { ok: false, message: STORAGE_TROUBLE, storage: true };
+  }
+  const problems = outcome.ok ? outcome.result.problems : outcome.problems;
+  if (problems.length > 0) ctx.logger.warn({ user: request.userId, problems }, outcome.ok ? '/write: some models failed before one wrote' : '/write: no model could write');
+  return outcome;
 }
 
 const drafts = new Map<string, Draft>();
@@ -56,7 +85,8 @@ export function clearDrafts(): void {
 const data = new SlashCommandBuilder()
   .setName('write')
   .setDescription('Write a story with your personal model, in the style of your best stories')
-  .setDMPermission(true)
+  .setContexts(...COMMAND_CONTEXTS)
+  .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES)
   .addStringOption((o) => o.setName('prompt').setDescription('What the story is about').setRequired(true).setMinLength(3).setMaxLength(MAX_PROMPT))
   .addStringOption((o) =>
     o
@@ -75,11 +105,8 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
 
   // A model takes seconds to write: acknowledge within Discord's 3 s first.
   await interaction.deferReply();
-  const outcome = await writeStory({ userId, prompt, ...(genre ? { genre } : {}) }, personalFor(ctx.runtime).writer);
-  if (!outcome.ok) {
-    await interaction.editReply({ content: outcome.message, allowedMentions: NO_MENTIONS });
-    return;
-  }
+  const outcome = await writeLogged({ userId, prompt, ...(genre ? { genre } : {}) }, ctx);
+  if (!outcome.ok) return failPrivately(interaction, outcome.message);
   const now = Date.now();
   sweep(now);
   const token = `${userId}-${randomBytes(6).toString('base64url')}`;
@@ -100,7 +127,17 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
 
 async function save(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
   if (draft.saved) return replyPrivately(interaction, `Already saved as **${userText(draft.saved.title, 200)}**. See it with \`/stories view\`.`);
-  if (draft.busy) return replyPrivately(interaction, 'I am still writing the new version. Save it once it is shown.');
+  if (draft.busy) return replyPrivately(interaction, BUSY_REPLY[draft.busy]);
+  // Set before the first await: a second Save pressed while this one is saving is refused, not saved twice.
+  draft.busy = 'saving';
+  try {
+    await saveDraft(interaction, draft, ctx);
+  } finally {
+    draft.busy = false;
+  }
+}
+
+async function saveDraft(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
   const { result } = draft;
   const quality = textQuality(result.text);
   const story = await ctx.runtime.store.stories.save({
@@ -131,12 +168,12 @@ async function save(interaction: ButtonInteraction | AnySelectMenuInteraction, d
 }
 
 async function regenerate(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
-  if (draft.busy) return replyPrivately(interaction, 'I am already writing a new version.');
-  draft.busy = true;
+  if (draft.busy) return replyPrivately(interaction, draft.busy === 'writing' ? 'I am already writing a new version.' : BUSY_REPLY.saving);
+  draft.busy = 'writing';
   try {
     // Acknowledge at once with the buttons disabled; the new story replaces the old one.
     await interaction.update({ components: busyComponents(draft), allowedMentions: NO_MENTIONS });
-    const outcome = await writeStory({ userId: draft.ownerId, prompt: draft.prompt, ...(draft.genre ? { genre: draft.genre } : {}) }, personalFor(ctx.runtime).writer);
+    const outcome = await writeLogged({ userId: draft.ownerId, prompt: draft.prompt, ...(draft.genre ? { genre: draft.genre } : {}) }, ctx);
     if (!outcome.ok) {
       await interaction.editReply({ components: writeMessage(draft).components, allowedMentions: NO_MENTIONS });
       await interaction.followUp({ content: `${outcome.message} The story above is unchanged.`, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });

@@ -8,7 +8,7 @@
  * 1 for Discord, so counting this way never lets a message through that Discord would refuse.
  * `truncate` never cuts a surrogate pair in half.
  */
-import { escapeMarkdown } from 'discord.js';
+import { ComponentType, escapeMarkdown } from 'discord.js';
 import type { APIActionRowComponent, APIComponentInMessageActionRow, APIEmbed } from 'discord.js';
 
 export const LIMITS = {
@@ -325,7 +325,7 @@ export function limitViolations(payload: MessagePayloadLike): string[] {
   const ids = new Set<string>();
   rows.forEach((row, r) => {
     const items = row.components;
-    const selects = items.filter((c) => c.type !== 2);
+    const selects = items.filter((c) => c.type !== ComponentType.Button);
     if (selects.length > 0 && items.length !== 1) problems.push(`row ${r}: a select must be alone in its row`);
     over(`row ${r} components`, items.length, C.buttonsPerRow, 1);
     items.forEach((item, k) => {
@@ -335,11 +335,11 @@ export function limitViolations(payload: MessagePayloadLike): string[] {
         if (ids.has(item.custom_id)) problems.push(`${where}: duplicate custom_id ${item.custom_id}`);
         ids.add(item.custom_id);
       }
-      if (item.type === 2) {
+      if (item.type === ComponentType.Button) {
         if ('label' in item && item.label !== undefined) over(`${where} label`, item.label.length, C.buttonLabel, 1);
         if (!('label' in item && item.label) && !('emoji' in item && item.emoji)) problems.push(`${where}: button without label or emoji`);
       }
-      if (item.type === 3) {
+      if (item.type === ComponentType.StringSelect) {
         over(`${where} options`, item.options.length, C.selectOptions, 1);
         if (item.placeholder !== undefined) over(`${where} placeholder`, item.placeholder.length, C.selectPlaceholder);
         const min = item.min_values ?? 1;

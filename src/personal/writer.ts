@@ -8,10 +8,11 @@
  * best. Each attempt goes through the Teacher interface, so failures come back classified and the
  * next candidate is tried (at most MAX_ATTEMPTS).
  */
-import type { BestSettings, MemoryHit, ZegaStore } from '../storage/index.ts';
+import type { MemoryHit, ZegaStore } from '../storage/index.ts';
 import type { FineTuneRound } from '../storage/fineTune.ts';
 import { PERSONAL_MODEL_PREFIX } from '../storage/modelStats.ts';
 import { createOllamaTeacher } from '../teachers/ollama.ts';
+import { friendlyFailure } from '../teachers/friendly.ts';
 import type { ChatMessage, GenerationSettings, Teacher } from '../teachers/types.ts';
 import { isGenre, type Genre } from '../trainer/genres.ts';
 import { storySystemPrompt } from '../trainer/systemPrompt.ts';
@@ -66,11 +67,14 @@ export interface WriteResult {
   settings: GenerationSettings;
   styleSources: StyleSource[];
   latencyMs: number;
-  /** Why an earlier choice did not write it (personal model down, teacher failed). */
+  /** Why an earlier choice did not write it (personal model down, teacher failed), in friendly words. */
   notes: string[];
+  /** The same failures with the providers' own (redacted) messages: for the log, never for users. */
+  problems: string[];
 }
 
-export type WriteOutcome = { ok: true; result: WriteResult } | { ok: false; message: string; notes: string[] };
+/** `message` and `notes` are friendly and may be shown; `problems` are the details for the log. */
+export type WriteOutcome = { ok: true; result: WriteResult } | { ok: false; message: string; notes: string[]; problems: string[] };
 
 export const WRITER_INSTRUCTION = 'When example stories are given, match their style, not their plot.';
 
@@ -97,13 +101,12 @@ export async function teacherCandidates(userId: string, genre: Genre, deps: Writ
     { query: { scope: 'global' as const }, why: 'wins most overall' },
   ];
   for (const { query, why } of scopes) {
-    const rows = await stats.leaderboard(query).catch(() => []);
+    const rows = await stats.leaderboard(query);
     for (const row of rows) if (row.wins > 0 && enabled.has(row.teacherId) && !order.some((o) => o.id === row.teacherId)) order.push({ id: row.teacherId, why });
   }
   for (const t of deps.teachers) if (!order.some((o) => o.id === t.id)) order.push({ id: t.id, why: 'available' });
 
-  const none: BestSettings = { perTeacher: {}, perGenre: {} };
-  const best = await stats.bestSettings({ scope: 'user', id: userId }).catch(() => none);
+  const best = await stats.bestSettings({ scope: 'user', id: userId });
   return order.map(({ id, why }) => {
     const teacher = enabled.get(id) as Teacher;
     const inGenre = best.perGenre[genre];
@@ -120,17 +123,19 @@ export function chooseGenre(given: Genre | undefined, hits: readonly MemoryHit[]
   return favouriteGenres(round?.dataset.genres ?? {}, {}, 1)[0] ?? FALLBACK_GENRE;
 }
 
-function describeFailure(who: string, failure: { kind: string; message: string }): string {
-  return `${who} did not answer (${failure.kind}: ${failure.message})`;
+/** The log line of one failed attempt: the provider's own (already redacted) message. */
+function problemLine(who: string, failure: { kind: string; message: string }): string {
+  return `${who}: ${failure.kind}: ${failure.message}`;
 }
 
 export async function writeStory(request: WriteRequest, deps: WriterDeps): Promise<WriteOutcome> {
   const started = Date.now();
   const { store } = deps;
   const prompt = request.prompt.trim().slice(0, MAX_PROMPT);
+  // A storage error is thrown, not turned into "no memory": the caller logs it and says so.
   const [round, hits] = await Promise.all([
     store.fineTune.latestRound(request.userId),
-    store.memory.search(request.userId, request.genre ? `${prompt} ${request.genre}` : prompt, STYLE_EXAMPLES).catch(() => [] as MemoryHit[]),
+    store.memory.search(request.userId, request.genre ? `${prompt} ${request.genre}` : prompt, STYLE_EXAMPLES),
   ]);
   const genre = chooseGenre(request.genre, hits, round);
   const styleExamples: StyleExample[] = hits.map((h) => ({ genre: h.entry.genre, text: h.entry.text }));
@@ -142,9 +147,10 @@ export async function writeStory(request: WriteRequest, deps: WriterDeps): Promi
   }));
   const turn = requestTurn(prompt, genre, styleExamples);
   const notes: string[] = [];
+  const problems: string[] = [];
   const done = (text: string, author: Author, teacherId: string, settings: GenerationSettings): WriteOutcome => ({
     ok: true,
-    result: { text: text.trim(), genre, genreGiven: request.genre !== undefined, author, teacherId, settings, styleSources, latencyMs: Date.now() - started, notes },
+    result: { text: text.trim(), genre, genreGiven: request.genre !== undefined, author, teacherId, settings, styleSources, latencyMs: Date.now() - started, notes, problems },
   });
 
   let attempts = 0;
@@ -164,7 +170,8 @@ export async function writeStory(request: WriteRequest, deps: WriterDeps): Promi
     // No system turn: the model's own SYSTEM (and its few-shot MESSAGEs) apply.
     const outcome = await teacher.generate({ messages: [{ role: 'user', content: turn }], settings, ...(request.signal ? { signal: request.signal } : {}) });
     if (outcome.ok) return done(outcome.generation.text, { kind: 'personal', model: personal.model, version: personal.version }, teacher.id, settings);
-    notes.push(describeFailure(`Your personal model ${personal.model}`, outcome.failure));
+    notes.push(friendlyFailure(`Your personal model \`${personal.model}\``, outcome.failure));
+    problems.push(problemLine(personal.model, outcome.failure));
   }
 
   const messages: ChatMessage[] = [
@@ -176,15 +183,17 @@ export async function writeStory(request: WriteRequest, deps: WriterDeps): Promi
     attempts += 1;
     const outcome = await candidate.teacher.generate({ messages, settings: candidate.settings, ...(request.signal ? { signal: request.signal } : {}) });
     if (outcome.ok) return done(outcome.generation.text, { kind: 'teacher', teacherId: candidate.teacher.id, why: candidate.why }, candidate.teacher.id, candidate.settings);
-    notes.push(describeFailure(candidate.teacher.id, outcome.failure));
+    notes.push(friendlyFailure(`\`${candidate.teacher.id}\``, outcome.failure));
+    problems.push(problemLine(candidate.teacher.id, outcome.failure));
   }
 
   if (attempts === 0) {
     return {
       ok: false,
       notes,
+      problems,
       message: 'No model can write right now: you have no personal model yet and no teacher is configured. Train with `/autotrain start` once a provider is set up.',
     };
   }
-  return { ok: false, notes, message: `No model could write it this time. ${notes.join('; ')}.` };
+  return { ok: false, notes, problems, message: `No model could write it this time: ${notes.join('; ')}.` };
 }

@@ -16,7 +16,9 @@ export type SimFault =
   | 'hang' // accept the request and never answer (until the client gives up)
   | 'malformed' // 200 with a body that is not valid JSON
   | 'empty' // 200, well-formed, but the generated text is empty
-  | 'unauthorized'; // 401
+  | 'unauthorized' // 401
+  | 'huge' // 200, well-formed, with a 5 MB story, streamed without a Content-Length (as proxies do)
+  | 'html'; // 502 with an HTML error page (a proxy or load balancer in front of the provider)
 
 export interface SimBehavior {
   /** Delay before answering. */
@@ -54,9 +56,9 @@ export interface SimulatorHandle {
   readonly url: string;
   readonly requests: RecordedRequest[];
   /** Behaviour of one model, or of every model with `'*'`. Later calls merge into earlier ones. */
-  setBehavior(model: string | '*', behavior: SimBehavior): void;
+  setBehavior(model: string, behavior: SimBehavior): void;
   /** The next `count` requests for this model (or any, with '*') fail with `fault`. */
-  injectFault(model: string | '*', fault: SimFault, count?: number): void;
+  injectFault(model: string, fault: SimFault, count?: number): void;
   /** Forget behaviour, faults and recorded requests. */
   reset(): void;
   close(): Promise<void>;
@@ -76,7 +78,8 @@ export interface ParsedRequest {
 }
 
 export type RouteResult =
-  | { kind: 'generate'; model: string; ctx: SimTextContext; reply: (text: string, res: ServerResponse) => void; fault: (fault: SimFault, res: ServerResponse, behavior: SimBehavior) => void }
+  // `ignoreBudget`: answer the whole text even past the request's token budget (a misbehaving provider).
+  | { kind: 'generate'; model: string; ctx: SimTextContext; reply: (text: string, res: ServerResponse, ignoreBudget?: boolean) => void; fault: (fault: SimFault, res: ServerResponse, behavior: SimBehavior) => void }
   | { kind: 'handled'; status: number; body: unknown }
   // For answers `handled` cannot express (NDJSON streams, empty bodies): the protocol writes the response itself.
   | { kind: 'raw'; handler: (res: ServerResponse) => void }
@@ -91,6 +94,31 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendMalformed(res: ServerResponse): void {
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end('{"this is": not json');
+}
+
+/** What a reverse proxy answers when the server behind it is down. */
+export function sendHtmlError(res: ServerResponse): void {
+  res.writeHead(502, { 'content-type': 'text/html' });
+  res.end('<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n');
+}
+
+/** Size of the `huge` fault's story. */
+export const HUGE_REPLY_BYTES = 5 * 1024 * 1024;
+
+function hugeStory(): string {
+  const sentence = 'The lighthouse keeper climbed the stairs again and again. ';
+  return sentence.repeat(Math.ceil(HUGE_REPLY_BYTES / sentence.length));
+}
+
+/** `res` answering chunked: its Content-Length header is dropped, so a client learns the size only by reading. */
+function withoutContentLength(res: ServerResponse): ServerResponse {
+  const writeHead = res.writeHead.bind(res) as (status: number, headers?: Record<string, string | number>) => ServerResponse;
+  return Object.assign(res, {
+    writeHead: (status: number, headers: Record<string, string | number> = {}) => {
+      const { 'content-length': _dropped, ...rest } = headers;
+      return writeHead(status, rest);
+    },
+  });
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -154,6 +182,8 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
         return;
       }
       if (fault === 'malformed') return sendMalformed(res);
+      if (fault === 'html') return sendHtmlError(res);
+      if (fault === 'huge') return routed.reply(hugeStory(), withoutContentLength(res), true);
       if (fault) return routed.fault(fault, res, behavior);
       const labels = rankingLabels(routed.ctx.responseSchema);
       const text = labels

@@ -56,6 +56,8 @@ function sendFault(fault: SimFault, res: ServerResponse, behavior: SimBehavior, 
         responseId: randomUUID(),
       });
     case 'hang':
+    case 'huge':
+    case 'html':
     case 'malformed':
       // Handled by the shared server before the protocol is asked.
       return;
@@ -77,10 +79,10 @@ const geminiProtocol: ProviderProtocol = {
       kind: 'generate',
       model,
       ctx: { model, prompt, system, temperature: body.generationConfig?.temperature, responseSchema: body.generationConfig?.responseSchema ?? body.generationConfig?.responseJsonSchema },
-      reply(full, res) {
+      reply(full, res, ignoreBudget = false) {
         // Cut at maxOutputTokens (same rough count as the usage fields), as Gemini does, with MAX_TOKENS.
         const maxTokens = body.generationConfig?.maxOutputTokens;
-        const cut = maxTokens !== undefined && countTokens(full) > maxTokens;
+        const cut = !ignoreBudget && maxTokens !== undefined && countTokens(full) > maxTokens;
         const text = cut ? full.slice(0, maxTokens * 4) : full;
         const outputTokens = countTokens(text);
         sendJson(res, 200, {

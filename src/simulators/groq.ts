@@ -67,6 +67,8 @@ function sendFault(fault: SimFault, res: ServerResponse, behavior: SimBehavior, 
     case 'empty':
       return completion(res, model, '', promptTokens);
     case 'hang':
+    case 'huge':
+    case 'html':
     case 'malformed':
       // Handled by the shared server before the protocol is asked.
       return;

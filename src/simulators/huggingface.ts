@@ -53,8 +53,8 @@ function limitTokens(text: string, maxTokens: unknown): { text: string; finish: 
 
 let completionCounter = 0;
 
-function reply(model: string, ctx: SimTextContext, body: ChatBody, fullText: string, res: ServerResponse): void {
-  const { text, finish } = limitTokens(fullText, body.max_tokens);
+function reply(model: string, ctx: SimTextContext, body: ChatBody, fullText: string, res: ServerResponse, ignoreBudget = false): void {
+  const { text, finish } = limitTokens(fullText, ignoreBudget ? undefined : body.max_tokens);
   const promptTokens = countTokens(`${ctx.system} ${ctx.prompt}`);
   const completionTokens = text ? countTokens(text) : 0;
   completionCounter += 1;
@@ -101,7 +101,7 @@ function route(req: ParsedRequest): RouteResult {
     kind: 'generate',
     model,
     ctx,
-    reply: (text, res) => reply(model, ctx, body, text, res),
+    reply: (text, res, ignoreBudget) => reply(model, ctx, body, text, res, ignoreBudget),
     fault: (kind, res) => fault(model, ctx, body, kind, res),
   };
 }

@@ -16,7 +16,7 @@ export type JuryAnswerMode =
 export function rankingLabels(schema: unknown): string[] | undefined {
   const ranking = (schema as { properties?: { ranking?: { items?: { enum?: unknown } } } } | undefined)?.properties?.ranking;
   const labels = ranking?.items?.enum;
-  return Array.isArray(labels) && labels.every((l) => typeof l === 'string') ? (labels as string[]) : undefined;
+  return Array.isArray(labels) && labels.every((l): l is string => typeof l === 'string') ? labels : undefined;
 }
 
 /** Story texts by label, read from the jury's JSON document; empty when the prompt is not one. */

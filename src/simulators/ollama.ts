@@ -215,7 +215,7 @@ export async function startOllamaSimulator(options: OllamaSimulatorOptions = {})
       kind: 'generate',
       model: entry.name,
       ctx,
-      reply: (text, res) => replyChat(res, requested, ctx, text, numPredict, body.stream !== false),
+      reply: (text, res, ignoreBudget) => replyChat(res, requested, ctx, text, ignoreBudget ? undefined : numPredict, body.stream !== false),
       fault: (kind, res, behavior) => sendFault(res, kind, behavior.retryAfterSeconds, (t) => replyChat(res, requested, ctx, t, numPredict, body.stream !== false)),
     };
   }

@@ -225,6 +225,7 @@ function fileIdentity(file: string): string | undefined {
   }
 }
 
+// eslint-disable-next-line @typescript-eslint/require-await -- async on purpose: a file that cannot be opened is a rejection, as on PostgreSQL
 async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, options: OpenDatabaseOptions): Promise<SqlDatabase> {
   const file = spec.kind === 'sqlite' ? spec.file : ':memory:';
   const location = spec.kind === 'sqlite' ? spec.file : 'memory://';
@@ -320,6 +321,8 @@ const NUMERIC_OID = 1700;
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => (value === null ? null : Number(value));
+    // pg's typings give the stock parsers as `any`; they are the parsers pg itself would use.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return
     return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
   }) as typeof pg.types.getTypeParser,
 };

@@ -140,7 +140,7 @@ async function upsertStats(db: Kysely<Database>, rows: ModelStatsTable[]): Promi
     .insertInto('model_stats')
     .values(inKeyOrder(rows, STATS_KEY))
     .onConflict((oc) =>
-      oc.columns([...STATS_KEY]).doUpdateSet((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(`model_stats.${c}`, '+', eb.ref(`excluded.${c}`))])) as never),
+      oc.columns([...STATS_KEY]).doUpdateSet((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(`model_stats.${c}`, '+', eb.ref(`excluded.${c}`))]))),
     )
     .execute();
 }

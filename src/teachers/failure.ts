@@ -2,6 +2,7 @@
  * Classification shared by every adapter, so the same HTTP status means the same failure kind
  * whichever SDK reported it, and so the per-call deadline is built one way everywhere.
  */
+import { redactSecrets } from '../security/redact.ts';
 import type { GenerateOutcome, GenerationSettings, TeacherFailure, TeacherFailureKind } from './types.ts';
 
 /** Default deadline of one generation call. */
@@ -19,9 +20,15 @@ export function failure(kind: TeacherFailureKind, message: string, latencyMs: nu
   return { kind, message: truncateMessage(message), latencyMs, ...extra };
 }
 
-/** Provider error bodies can be long (and may echo request data); keep log lines and embeds short. */
-export function truncateMessage(message: string, max = 300): string {
-  const oneLine = message.replace(/\s+/g, ' ').trim();
+/** Longest failure message kept: provider error bodies can be long (and may echo request data). */
+export const MAX_FAILURE_MESSAGE = 300;
+
+/**
+ * One line of at most `max` characters with every secret redacted — redacted FIRST, so a key
+ * straddling the cut cannot survive in part.
+ */
+export function truncateMessage(message: string, max = MAX_FAILURE_MESSAGE): string {
+  const oneLine = redactSecrets(message).replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
@@ -77,11 +84,6 @@ export function networkCause(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Provider messages may echo request data; make sure the key never reaches logs or embeds. */
-export function redactKey(message: string, apiKey: string | undefined): string {
-  return apiKey && apiKey.length >= 4 ? message.split(apiKey).join('[redacted]') : message;
-}
-
 /** Provider finish reasons in one vocabulary: `stop`, `length` (token budget reached), or the provider's own word. */
 export function normaliseFinishReason(reason: unknown): string {
   if (typeof reason !== 'string' || reason === '') return 'unknown';
@@ -89,6 +91,13 @@ export function normaliseFinishReason(reason: unknown): string {
   // Gemini says MAX_TOKENS where OpenAI-style APIs and Ollama say length.
   return lower === 'max_tokens' ? 'length' : lower;
 }
+
+/**
+ * Longest answer text kept per candidate (about 8,000 tokens, the roster's largest budget): what a
+ * run stores per candidate — winner and losers alike — is bounded even when a provider ignores
+ * the token budget.
+ */
+export const MAX_ANSWER_CHARS = 32_000;
 
 const tokenCount = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : 0);
 
@@ -107,14 +116,19 @@ export function generationOutcome(args: {
   /** Why the text is empty when the provider said more than a finish reason (e.g. a blocked prompt). */
   emptyBecause?: string;
 }): GenerateOutcome {
-  const finishReason = normaliseFinishReason(args.finishReason);
-  if (args.text.trim() === '') {
+  let finishReason = normaliseFinishReason(args.finishReason);
+  let text = args.text;
+  if (text.length > MAX_ANSWER_CHARS) {
+    text = text.slice(0, MAX_ANSWER_CHARS);
+    finishReason = 'length';
+  }
+  if (text.trim() === '') {
     return { ok: false, failure: failure('empty_output', `${args.provider} returned no text: ${args.emptyBecause ?? `finish reason ${finishReason}`}`, args.latencyMs) };
   }
   return {
     ok: true,
     generation: {
-      text: args.text,
+      text,
       settings: args.settings,
       latencyMs: args.latencyMs,
       usage: { inputTokens: tokenCount(args.inputTokens), outputTokens: tokenCount(args.outputTokens) },

@@ -5,10 +5,14 @@
  */
 import { ApiError, GoogleGenAI, type Content, type GenerateContentResponse } from '@google/genai';
 import { geminiSchema } from './responseFormat.ts';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatMessage, GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const ai = new GoogleGenAI({
     apiKey: options.apiKey,
     // Explicit, so a stray GOOGLE_GENAI_USE_VERTEXAI in the environment cannot switch backends.
@@ -16,7 +20,8 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
     // `httpOptions.fetch` (SDK ≥ 2.x) reroutes every call; `baseUrl` is the server root, the SDK
     // appends `/v1beta/models/{model}:generateContent`. Unset values fall back to the SDK defaults
     // (global fetch, GOOGLE_GEMINI_BASE_URL or the public endpoint).
-    httpOptions: { baseUrl: options.baseUrl, fetch: options.fetch },
+    // The guarded fetch bounds every answer's size and names the URL a refused connection was for.
+    httpOptions: { baseUrl: options.baseUrl, fetch: guardedFetch(options.fetch) },
   });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // Gemini 2.5 Flash models count "thinking" against maxOutputTokens; a 600-token story budget can
@@ -51,8 +56,7 @@ export function createGeminiTeacher(options: TeacherFactoryOptions): Teacher {
         });
         return readGeneration(response, request.settings, elapsed());
       } catch (err) {
-        const classified = classifyGeminiError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
+        return { ok: false, failure: classifyGeminiError(err, dl, timeoutMs, elapsed()) };
       } finally {
         dl.dispose();
       }
@@ -93,13 +97,15 @@ interface GoogleErrorBody {
 }
 
 function classifyGeminiError(err: unknown, dl: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', `Gemini: ${large.message}`, latencyMs);
   if (err instanceof ApiError) return apiFailure(err, latencyMs);
   // The SDK reports the deadline and the caller's abort as the same AbortError; the deadline knows which.
   if (dl.timedOut()) return failure('timeout', `Gemini gave no answer within ${timeoutMs} ms`, latencyMs);
   if (dl.cancelled()) return failure('cancelled', 'Gemini call cancelled by the caller', latencyMs);
   if (err instanceof SyntaxError) return failure('bad_reply', `Gemini reply is not valid JSON: ${err.message}`, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Gemini: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Gemini at ${unreachedUrl(err) ?? 'its base URL'}: ${network}`, latencyMs);
   // Any other TypeError comes from reading a reply of an unexpected shape; plain Errors are the
   // SDK rejecting our parameters before sending anything.
   const message = err instanceof Error ? err.message : String(err);

@@ -4,12 +4,16 @@
  * without any cap; Zega's own scheduler decides when to come back.
  */
 import Groq, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'groq-sdk';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
 import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   // The constructor throws when no key is given and GROQ_API_KEY is unset; `generate` must not.
   let client: Groq | undefined;
@@ -22,7 +26,8 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       maxRetries: 0,
       // Only bounds the wait for response headers; the deadline signal below bounds the body too.
       timeout: timeoutMs,
-      fetch: options.fetch,
+      // Bounds every answer's size and names the URL a refused connection was for.
+      fetch: guardedFetch(options.fetch),
     });
   } catch (err) {
     setupProblem = err instanceof Error ? err.message : String(err);
@@ -54,8 +59,7 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
         );
         return readGeneration(completion, request.settings, elapsed());
       } catch (err) {
-        const classified = classifyGroqError(err, dl, timeoutMs, elapsed());
-        return { ok: false, failure: { ...classified, message: redactKey(classified.message, options.apiKey) } };
+        return { ok: false, failure: classifyGroqError(err, dl, timeoutMs, elapsed()) };
       } finally {
         dl.dispose();
       }
@@ -85,9 +89,11 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIError && typeof err.status === 'number') {
     const body = err.error as { error?: { message?: unknown } } | undefined;
     const text = typeof body?.error?.message === 'string' ? `${err.status} ${body.error.message}` : err.message;
-    const retryAfterMs = err.status === 429 ? parseRetryAfter(err.headers?.get('retry-after')) : undefined;
+    const retryAfterMs = err.status === 429 ? parseRetryAfter((err.headers as Headers | undefined)?.get('retry-after')) : undefined;
     return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
   }
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', `Groq: ${large.message}`, latencyMs);
   // APIUserAbortError (before headers) and a bare AbortError (while reading the body) look alike:
   // the deadline knows whether it or the caller pulled the plug.
   if (dl.timedOut()) return failure('timeout', `Groq gave no answer within ${timeoutMs} ms`, latencyMs);
@@ -96,7 +102,7 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIConnectionError) {
     // The SDK wraps undici's TypeError('fetch failed'), whose own cause says why (ECONNREFUSED...).
     const why = networkCause(err.cause) ?? err.message;
-    return failure('network', `cannot reach Groq: ${why}`, latencyMs);
+    return failure('network', `cannot reach Groq at ${unreachedUrl(err) ?? 'its base URL'}: ${why}`, latencyMs);
   }
   if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);
   const message = err instanceof Error ? err.message : String(err);

@@ -22,15 +22,20 @@ import {
   InferenceClientProviderOutputError,
   InferenceClientRoutingError,
 } from '@huggingface/inference';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
 import { openAiResponseFormat } from './responseFormat.ts';
+import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const client = new InferenceClient(apiKey ?? '', {
     ...(baseUrl ? { endpointUrl: baseUrl } : {}),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    // Bounds every answer's size and names the URL a refused connection was for.
+    fetch: guardedFetch(options.fetch),
   });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
@@ -52,7 +57,7 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
       );
       return readReply(output, request, elapsed());
     } catch (err) {
-      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), apiKey) };
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed()) };
     } finally {
       call.dispose();
     }
@@ -88,8 +93,10 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
   });
 }
 
-function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, apiKey: string | undefined): TeacherFailure {
-  const message = redactKey(err instanceof Error ? err.message : String(err), apiKey);
+function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+  const message = err instanceof Error ? err.message : String(err);
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', large.message, latencyMs);
   // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
@@ -105,7 +112,7 @@ function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: nu
   if (err instanceof InferenceClientRoutingError) return failure('auth', message, latencyMs);
   if (err instanceof InferenceClientInputError) return failure('client_error', message, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Hugging Face: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Hugging Face at ${unreachedUrl(err) ?? 'its endpoint'}: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 

@@ -7,16 +7,21 @@
  * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
  */
 import { Ollama, type ChatResponse } from 'ollama';
-import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, redactKey, type Deadline } from './failure.ts';
+import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
+import { registerSecrets } from '../security/redact.ts';
+import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
 export const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 
 export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
+  // Provider errors may echo the key: every failure message is redacted against it.
+  registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const host = options.baseUrl || DEFAULT_OLLAMA_HOST;
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  // Bounds every answer's size and names the URL a refused connection was for.
+  const baseFetch = guardedFetch(options.fetch);
   // A local Ollama needs no key; a hosted or proxied one takes a bearer token.
   const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined;
 
@@ -45,7 +50,7 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
       });
       return readReply(response, request, elapsed());
     } catch (err) {
-      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), apiKey, retryAfter) };
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), retryAfter) };
     } finally {
       call.dispose();
     }
@@ -78,10 +83,11 @@ function classify(
   call: Deadline,
   timeoutMs: number,
   latencyMs: number,
-  apiKey: string | undefined,
   retryAfter: string | null,
 ): TeacherFailure {
-  const message = redactKey(err instanceof Error ? err.message : String(err), apiKey);
+  const message = err instanceof Error ? err.message : String(err);
+  const large = tooLarge(err);
+  if (large) return failure('bad_reply', large.message, latencyMs);
   const status = (err as { status_code?: unknown } | null)?.status_code;
   if (err instanceof Error && err.name === 'ResponseError' && typeof status === 'number') {
     const kind = kindForStatus(status);
@@ -93,7 +99,7 @@ function classify(
   if (call.timedOut()) return failure('timeout', `no reply within ${timeoutMs} ms`, latencyMs);
   if (err instanceof SyntaxError) return failure('bad_reply', `unreadable reply: ${message}`, latencyMs);
   const network = networkCause(err);
-  if (network) return failure('network', `cannot reach Ollama: ${network}`, latencyMs);
+  if (network) return failure('network', `cannot reach Ollama at ${unreachedUrl(err) ?? 'its host'}: ${network}`, latencyMs);
   return failure('client_error', message, latencyMs);
 }
 

@@ -6,6 +6,7 @@
  * queue at once.
  */
 import PQueue from 'p-queue';
+import { failure } from './failure.ts';
 import type { GenerateOutcome, Teacher } from './types.ts';
 
 export interface RateLimit {
@@ -31,9 +32,12 @@ export function withRateLimit(teacher: Teacher, limit: RateLimit): Teacher {
       const queuedAt = Date.now();
       try {
         return await queue.add(() => teacher.generate(request), { signal: request.signal });
-      } catch {
-        // p-queue only rejects when the signal fired before the call started.
-        return { ok: false, failure: { kind: 'cancelled', message: 'cancelled while waiting for the rate limit', latencyMs: Date.now() - queuedAt } };
+      } catch (err) {
+        const latencyMs = Date.now() - queuedAt;
+        // p-queue rejects when the signal fired before the call started: a real cancellation.
+        if (request.signal?.aborted) return { ok: false, failure: { kind: 'cancelled', message: 'cancelled while waiting for the rate limit', latencyMs } };
+        // Anything else is an error and is reported as one, never disguised as a cancellation.
+        return { ok: false, failure: failure('internal', `${teacher.id} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, latencyMs) };
       }
     },
   };

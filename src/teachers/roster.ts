@@ -3,9 +3,9 @@
  * provider is configured). The default roster is the product's 7: 2 Gemini, 2 Groq, 2 Hugging
  * Face, 1 Ollama; `TEACHERS_FILE` replaces it with a JSON array of the same shape.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Config } from '../config/env.ts';
+import { InputFileError, readInputFile } from '../config/inputFile.ts';
 import { createGeminiTeacher } from './gemini.ts';
 import { createGroqTeacher } from './groq.ts';
 import { createHuggingFaceTeacher } from './huggingface.ts';
@@ -43,22 +43,17 @@ export const DEFAULT_ROSTER: RosterEntry[] = [
 
 export async function loadRoster(file: string | undefined): Promise<RosterEntry[]> {
   if (!file) return DEFAULT_ROSTER;
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new Error(`TEACHERS_FILE ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+  const raw = await readInputFile(file, 'TEACHERS_FILE');
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new Error(`TEACHERS_FILE ${file} is not valid JSON: ${(err as Error).message}`);
+    throw new InputFileError(`TEACHERS_FILE ${file} is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = rosterSchema.safeParse(json);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`TEACHERS_FILE ${file} is not a valid roster:\n  - ${problems.join('\n  - ')}`);
+    throw new InputFileError(`TEACHERS_FILE ${file} is not a valid roster:\n  - ${problems.join('\n  - ')}`);
   }
   return parsed.data;
 }

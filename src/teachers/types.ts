@@ -61,6 +61,8 @@ export type TeacherFailureKind =
   | 'auth'
   | 'client_error'
   | 'network'
+  /** Zega itself failed around the call (a bug, not the provider's doing): never reported as cancelled. */
+  | 'internal'
   | 'cancelled';
 
 export interface TeacherFailure {

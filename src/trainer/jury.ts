@@ -117,7 +117,8 @@ export function parseJuryRanking(answer: string, labels: readonly string[]): str
     const single = parseJuryAnswer(answer, labels);
     return single === undefined ? undefined : [single];
   }
-  const list: unknown = Array.isArray(json) ? json : (json as { ranking?: unknown } | null)?.ranking;
+  const wrapped: unknown = typeof json === 'object' && json !== null && 'ranking' in json ? json.ranking : undefined;
+  const list: unknown = Array.isArray(json) ? json : wrapped;
   if (!Array.isArray(list) || list.length === 0) return undefined;
   const byKey = new Map(labels.map((l) => [l.toLowerCase(), l]));
   const ranking: string[] = [];

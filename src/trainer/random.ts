@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 
 export interface Random {
-  /** Uniform float in [0, 1). */
-  next(): number;
+  /** Uniform float in [0, 1). A function property: it is handed around on its own (`random.next`). */
+  next: () => number;
   /** Uniform integer in [0, maxExclusive). `maxExclusive` must be a positive integer. */
   int(maxExclusive: number): number;
   /** One uniformly chosen element. Throws on an empty array (there is nothing to return). */

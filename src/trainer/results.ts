@@ -4,7 +4,7 @@
  */
 import type { Genre } from './genres.ts';
 import { settingsKey } from './paramGrid.ts';
-import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
+import type { GenerationSettings, TeacherFailureKind, TeacherInfo } from '../teachers/types.ts';
 import {
   type BestParams,
   type ExampleRecord,
@@ -50,6 +50,8 @@ export class RunAccumulator {
   private fineTuneCollected = 0;
   private tokensIn = 0;
   private tokensOut = 0;
+  /** Each teacher's latest failure (kind and message), so a failed run says why per teacher. */
+  private readonly lastFailure = new Map<string, { kind: TeacherFailureKind; message: string }>();
 
   constructor(
     private readonly teachers: TeacherInfo[],
@@ -83,6 +85,10 @@ export class RunAccumulator {
 
   addExample(example: ExampleRecord, storySaved: boolean): void {
     this.genreCounts[example.genre] = (this.genreCounts[example.genre] ?? 0) + 1;
+    for (const outcome of example.outcomes) {
+      // A cancelled call says nothing about the teacher.
+      if (outcome.failure && outcome.failure.kind !== 'cancelled') this.lastFailure.set(outcome.teacherId, { kind: outcome.failure.kind, message: outcome.failure.message });
+    }
     if (example.jury) {
       const jury = (this.jury ??= { ballots: 0, unreadable: 0, fallbacks: 0 });
       jury.ballots += example.jury.ballots;
@@ -116,6 +122,10 @@ export class RunAccumulator {
 
   get done(): number {
     return this.successful + this.failed;
+  }
+
+  get successfulCount(): number {
+    return this.successful;
   }
 
   totals(now: number): RunTotals {
@@ -163,7 +173,7 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
+  result(args: { runId: string; userId: string; status: RunStatus; error?: string; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -205,6 +215,8 @@ export class RunAccumulator {
       run_id: args.runId,
       user_id: args.userId,
       status: args.status,
+      ...(args.error ? { error: args.error } : {}),
+      ...(this.lastFailure.size > 0 ? { failure_reasons: Object.fromEntries(this.lastFailure) } : {}),
       requested: this.total,
       successful: this.successful,
       failed: this.failed,

@@ -18,6 +18,7 @@ import { textQuality } from './scoring.ts';
 import { buildJuryRequest, juryLabel, parseJuryRanking } from './jury.ts';
 import { bordaTally, consensusVote, mbrVote, type Candidate, type VoteContext, type VoteResult } from './voting.ts';
 import { validateRunOptions } from './options.ts';
+import { runOutcome } from './outcome.ts';
 import {
   FINE_TUNE_EVERY,
   FINE_TUNE_THRESHOLD,
@@ -26,7 +27,6 @@ import {
   type JuryCount,
   type QualityScore,
   type RunOptions,
-  type RunStatus,
   type TeacherOutcome,
   type TrainerStore,
   type TrainingEvent,
@@ -139,11 +139,8 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   }
   await queue.onIdle();
 
-  const status: RunStatus = storeError !== undefined ? 'failed' : signal.aborted ? 'cancelled' : 'done';
-  const result: TrainingResult = {
-    ...accumulator.result({ runId, userId: options.userId, status, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY }),
-    ...(storeError !== undefined ? { error: storeError } : {}),
-  };
+  const { status, error } = runOutcome({ cancelled: signal.aborted, storeError, done: accumulator.done, successful: accumulator.successfulCount });
+  const result = accumulator.result({ runId, userId: options.userId, status, error, now: now(), fineTuneTotal, fineTuneEvery: deps.fineTuneEvery ?? FINE_TUNE_EVERY });
   try {
     await deps.store.finishRun(runId, status, result);
   } catch (err) {

@@ -157,6 +157,8 @@ export interface TrainingResult {
   status: RunStatus;
   /** Why the run failed (status `failed`), in words a user can act on. */
   error?: string;
+  /** Each teacher that failed at least once: its latest failure (the message names the URL when unreachable). */
+  failure_reasons?: Record<string, { kind: TeacherFailureKind; message: string }>;
   requested: number;
   successful: number;
   failed: number;

@@ -18,8 +18,9 @@
  * 403/50007 for users who block DMs, ephemeral messages only reachable through the token.
  *
  * Times (token lifetime, message age, edit timestamps) use the simulator clock, which is the real
- * clock plus whatever `advanceClock(ms)` added; the 3 s deadline and rate-limit windows use the
- * real clock because discord.js waits in real time.
+ * clock plus whatever `advanceClock(ms)` added; rate-limit windows use the real clock because
+ * discord.js waits in real time; the 3 s deadline uses `responseClock` (real by default; a test
+ * where the deadline is not the point passes a clock it moves itself).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -68,7 +69,8 @@ export type * from './types.ts';
 // ---------------------------------------------------------------------------------------------
 // Internals
 
-const DEFAULT_TIMEOUT_MS = 5000;
+/** How long a wait for the bot gives up after: generous, so a loaded machine only slows a test down. */
+const DEFAULT_TIMEOUT_MS = 20_000;
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 const TEN_MIB = 10 * 1024 * 1024;
 
@@ -77,7 +79,7 @@ class HttpError extends Error {
     readonly status: number,
     readonly body: JsonObject,
   ) {
-    super(String(body.message ?? status));
+    super(typeof body.message === 'string' ? body.message : String(status));
   }
 }
 
@@ -138,6 +140,7 @@ interface InteractionRecord {
   guildId: string | null;
   user: SimUser;
   createdAt: number;
+  /** Creation time on `responseClock`, for the 3 s response deadline. */
   createdReal: number;
   expiresAt: number;
   callback?: InteractionCallback;
@@ -285,6 +288,7 @@ class Simulator implements DiscordSimulator {
     this.opts = {
       interactionTokenLifetimeMs: options.interactionTokenLifetimeMs ?? FIFTEEN_MINUTES,
       interactionResponseDeadlineMs: options.interactionResponseDeadlineMs ?? 3000,
+      responseClock: options.responseClock ?? Date.now,
       oldMessageEditLimitMs: options.oldMessageEditLimitMs ?? null,
       oldMessageEditAllowance: options.oldMessageEditAllowance ?? 0,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
@@ -776,7 +780,7 @@ class Simulator implements DiscordSimulator {
       guildId,
       user,
       createdAt: now,
-      createdReal: Date.now(),
+      createdReal: this.opts.responseClock(),
       expiresAt: now + this.opts.interactionTokenLifetimeMs,
       followUpIds: [],
     };
@@ -1151,7 +1155,7 @@ class Simulator implements DiscordSimulator {
       if (!params.guildId) return this.globalCommands;
       if (params.guildId !== this.guild.id) throw new HttpError(403, { message: 'Missing Access', code: 50001 });
       let map = this.guildCommands.get(params.guildId);
-      if (!map) this.guildCommands.set(params.guildId, (map = new Map()));
+      if (!map) this.guildCommands.set(params.guildId, (map = new Map<string, RegisteredCommand>()));
       return map;
     };
     const storeCommand = (map: Map<string, RegisteredCommand>, raw: JsonObject, guildId?: string): RegisteredCommand => {
@@ -1308,7 +1312,7 @@ class Simulator implements DiscordSimulator {
     const record = this.interactions.get(ctx.params.interactionId ?? '');
     if (!record || record.token !== ctx.params.token) throw err.unknownInteraction();
     ctx.req.interactionId = record.id;
-    const latencyMs = Date.now() - record.createdReal;
+    const latencyMs = this.opts.responseClock() - record.createdReal;
     if (record.callback) throw err.alreadyAcknowledged();
     if (latencyMs > this.opts.interactionResponseDeadlineMs) throw err.unknownInteraction();
     const body = ctx.body;

@@ -26,8 +26,14 @@ export interface DiscordSimulatorOptions {
   guildName?: string;
   /** Lifetime of an interaction token; afterwards webhook calls get 401 / 50027. Default 15 min. */
   interactionTokenLifetimeMs?: number;
-  /** The initial response must arrive within this (real) time, else 404 / 10062. Default 3000; Infinity disables. */
+  /** The initial response must arrive within this time on `responseClock`, else 404 / 10062. Default 3000; Infinity disables. */
   interactionResponseDeadlineMs?: number;
+  /**
+   * The clock the response deadline is measured on (default: the real clock, as Discord does). A
+   * test where the deadline is not the point passes one it advances itself, so a loaded machine
+   * cannot make a fast bot look late.
+   */
+  responseClock?: () => number;
   /** Edits of messages older than this fail with 400 / 30046 (after `oldMessageEditAllowance` edits). Default: never. */
   oldMessageEditLimitMs?: number;
   /** Edits still allowed on an old message before 30046. Default 0. */

@@ -11,24 +11,26 @@ export class RecordingStore implements TrainerStore {
   fineTune = 0;
   stories = 0;
 
-  async startRun(runId: string, options: RunOptions): Promise<void> {
+  startRun(runId: string, options: RunOptions): Promise<void> {
     this.runs.set(runId, { options, status: 'running' });
+    return Promise.resolve();
   }
 
-  async recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted> {
+  recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted> {
     this.examples.push(record);
     this.systems.push(system);
     if (record.toFineTune) this.fineTune += 1;
     if (record.saveStory) this.stories += 1;
-    return { fineTuneTotal: this.fineTune, ...(record.saveStory ? { storyId: `story-${this.stories}` } : {}) };
+    return Promise.resolve({ fineTuneTotal: this.fineTune, ...(record.saveStory ? { storyId: `story-${this.stories}` } : {}) });
   }
 
-  async finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
+  finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
     const run = this.runs.get(runId);
     if (run) Object.assign(run, { status, result });
+    return Promise.resolve();
   }
 
-  async countFineTuneExamples(): Promise<number> {
-    return this.fineTune;
+  countFineTuneExamples(): Promise<number> {
+    return Promise.resolve(this.fineTune);
   }
 }

@@ -26,7 +26,7 @@ export function describeBackends(title: string, suite: (backend: Backend) => voi
     const dir = mkdtempSync(join(tmpdir(), 'zega-sqlite-'));
     let n = 0;
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    suite({ dialect: 'sqlite', fresh: async () => `sqlite://${join(dir, `db-${n++}.sqlite`)}` });
+    suite({ dialect: 'sqlite', fresh: () => Promise.resolve(`sqlite://${join(dir, `db-${n++}.sqlite`)}`) });
   });
   describe(`${title} [postgres]`, () => {
     if (postgresUnavailable) {

@@ -2,6 +2,7 @@
 import { unreadableBallotsText } from '../../trainer/jury.ts';
 import { EmbedBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
+import { friendlyFailure } from '../../teachers/friendly.ts';
 import type { TeacherInfo } from '../../teachers/types.ts';
 import type { RunStatus, TrainingResult } from '../../trainer/types.ts';
 import { ACTIONS, customId } from '../customId.ts';
@@ -70,6 +71,16 @@ export function rankModels(result: TrainingResult, teachers: readonly TeacherInf
     .sort(compareModelRows);
 }
 
+/**
+ * Why the run failed and which teachers failed, in friendly words: this message is public, so the
+ * providers' own error texts (in the log and the stored result) are not shown.
+ */
+function failureLines(result: TrainingResult): string {
+  return Object.entries(result.failure_reasons ?? {})
+    .map(([id, failure]) => `• ${friendlyFailure(`**${id}**`, failure)}`)
+    .join('\n');
+}
+
 /** Characters of the description kept for the leaderboard (the rest is the summary and banner). */
 const LEADERBOARD_BUDGET = 3000;
 
@@ -129,6 +140,8 @@ export function resultsMessage(view: ResultsView): MessagePayload {
         LIMITS.embed.footer,
       ),
     });
+  const why = failureLines(result);
+  if (why) embed.addFields({ name: result.status === 'failed' ? 'Why it failed' : 'Teachers that failed', value: truncate(why, LIMITS.embed.fieldValue) });
   if (view.chartFileName !== undefined) {
     // Discord matches the name of the attached file; keep to characters it never rewrites.
     if (!/^[\w.-]{1,100}$/.test(view.chartFileName)) throw new RangeError(`resultsMessage: bad chart file name ${JSON.stringify(view.chartFileName)}`);

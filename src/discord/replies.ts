@@ -5,6 +5,7 @@
  */
 import { MessageFlags, type Interaction, type MessageMentionOptions, type RepliableInteraction } from 'discord.js';
 import type { Logger } from 'pino';
+import { redactSecrets } from '../security/redact.ts';
 
 export const NO_MENTIONS: MessageMentionOptions = { parse: [] };
 
@@ -15,7 +16,8 @@ export const NO_MENTIONS: MessageMentionOptions = { parse: [] };
  * it is a new private message — `editReply` there would rewrite the public message the button is on.
  */
 export async function replyPrivately(interaction: RepliableInteraction, content: string): Promise<void> {
-  const payload = { content, allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral as const };
+  // These lines can quote an error or a model name: no secret leaves with them, even privately.
+  const payload = { content: redactSecrets(content), allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral as const };
   if (interaction.deferred || interaction.replied) await interaction.followUp(payload);
   else await interaction.reply(payload);
 }

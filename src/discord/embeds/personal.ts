@@ -1,19 +1,21 @@
 /**
  * Discord messages of the personal model: /finetune status, the fine-tune field of the results
  * embed, and the /write story with its Save and Regenerate buttons. Pure builders: every payload
- * is within Discord's limits (fitEmbeds, truncate) and carries no mention that could ping.
+ * is within Discord's limits (fitEmbeds, truncate) and carries no mention that could ping. (The
+ * CLI's plain-text round line is src/personal/roundSummary.ts: the CLI never loads discord.js.)
  */
 import { ButtonStyle, type APIEmbed, type APIEmbedField } from 'discord.js';
-import { customId } from '../discord/customId.ts';
-import { button, COLORS, genreCountsLine, modelLabel, row, toPayload, type MessagePayload } from '../discord/embeds/common.ts';
-import { formatCount, formatQuality, plural, relativeTime, starRating } from '../discord/format.ts';
-import { fitEmbeds, LIMITS, neutralizeMentions, splitText, truncate, userText } from '../discord/limits.ts';
-import type { FineTuneRound, StoredBestParams } from '../storage/fineTune.ts';
-import { deriveTitle } from '../storage/index.ts';
-import { textQuality } from '../trainer/scoring.ts';
-import { storyQuality } from '../trainer/storyScore.ts';
-import type { AfterRunReport, PersonalStatus } from './fineTuneRounds.ts';
-import type { WriteResult } from './writer.ts';
+import { customId } from '../customId.ts';
+import { button, COLORS, genreCountsLine, modelLabel, row, toPayload, type MessagePayload } from './common.ts';
+import { formatCount, formatQuality, plural, relativeTime, starRating } from '../format.ts';
+import { fitEmbeds, LIMITS, neutralizeMentions, splitText, truncate, userText } from '../limits.ts';
+import type { StoredBestParams } from '../../storage/fineTune.ts';
+import { deriveTitle } from '../../storage/index.ts';
+import { redactSecrets } from '../../security/redact.ts';
+import { textQuality } from '../../trainer/scoring.ts';
+import { storyQuality } from '../../trainer/storyScore.ts';
+import type { AfterRunReport, PersonalStatus } from '../../personal/fineTuneRounds.ts';
+import type { WriteResult } from '../../personal/writer.ts';
 
 export const WRITE_SCOPE = 'write';
 export const WRITE_ACTIONS = { save: 'save', regenerate: 'regen' } as const;
@@ -34,9 +36,12 @@ export function paramsLine(params: StoredBestParams): string {
   return `**${modelLabel(params.best_model)}** · ${settingsText(params)} · avg ${formatQuality(params.average_quality)} over ${plural(params.samples, 'win')} · confidence ${params.ensemble_confidence.toFixed(2)}`;
 }
 
-/** Zega's own messages (they may quote a model name or Ollama's error): Markdown kept, mentions made inert. */
+/**
+ * Zega's own messages (they may quote a model name or Ollama's error): secrets redacted before the
+ * cut, Markdown kept, mentions made inert.
+ */
 function ourText(text: string, max: number): string {
-  return truncate(neutralizeMentions(text), max);
+  return truncate(neutralizeMentions(redactSecrets(text)), max);
 }
 
 /** The personal model in effect, or why there is none. */
@@ -50,21 +55,6 @@ export function modelLine(status: Pick<PersonalStatus, 'model' | 'lastRound' | '
   }
   if (!last) return `None yet: your first round comes at ${formatCount(status.every)} fine-tuning examples.`;
   return `Not built yet. ${ourText(last.build.reason ?? 'The last round did not build one.', 500)}`;
-}
-
-/** One line about a round, for the CLI and logs. */
-export function roundSummary(round: FineTuneRound): string {
-  const parts = [`Fine-tune round ${round.round} at ${round.examples} examples`];
-  if (round.build.status === 'built' && round.build.model) {
-    parts.push(`built ${round.build.model}${round.build.removed ? ` (removed ${round.build.removed})` : ''}`);
-  } else {
-    parts.push(`no personal model built: ${round.build.reason ?? round.build.status}`);
-  }
-  if (round.bestParams.overall) {
-    const p = round.bestParams.overall;
-    parts.push(`best: ${p.best_model} (${settingsText(p).replace(/\*/g, '')})`);
-  }
-  return parts.join(' · ');
 }
 
 // ——— /finetune status ———

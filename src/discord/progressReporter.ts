@@ -9,7 +9,7 @@
  */
 import { DiscordAPIError, type Client, type Message, type MessageCreateOptions, type RepliableInteraction } from 'discord.js';
 import type { Logger } from 'pino';
-import type { MessagePayload } from '../discord/embeds/common.ts';
+import type { MessagePayload } from './embeds/common.ts';
 import { NO_MENTIONS } from './replies.ts';
 
 export interface ProgressFile {

@@ -4,7 +4,7 @@
  */
 import type { RosterEntry } from '../teachers/roster.ts';
 import type { Teacher } from '../teachers/types.ts';
-import type { VotingMode } from '../trainer/types.ts';
+import type { VotingMode } from './types.ts';
 
 /** Typical wall time of one example against real providers (7 parallel calls, the slowest decides). */
 export const TYPICAL_EXAMPLE_SECONDS = 8;
