@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'dist/**'] },
+  { files: ['scripts/**/*.mjs', 'bench/**/*.mjs', 'test/**/*.mjs'], languageOptions: { globals: { process: 'readonly', fetch: 'readonly', performance: 'readonly' } } },
   js.configs.recommended,
   // Type-aware rules: a floating promise, a misused one or an `any` leaking in is a lint error.
   ...tseslint.configs.recommendedTypeChecked,
@@ -18,6 +19,6 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // Plain JavaScript (this file) is outside the TypeScript project: no type information to use.
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+  // Plain JavaScript (this file, scripts, bench peers) is outside the TypeScript project: no type information to use.
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

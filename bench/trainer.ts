@@ -53,7 +53,7 @@ export async function runTrainerBench(): Promise<TrainerBenchReport> {
       huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
       ollama: { baseUrl: sims.ollama.url },
     };
-    const teachers = buildTeachers(DEFAULT_ROSTER, connections, { unlimited: true, concurrencyPerTeacher: 16 });
+    const teachers = buildTeachers(DEFAULT_ROSTER, connections, { unlimited: true });
     const timedRun = async (examples: number, concurrency: number) => {
       const start = performance.now();
       const result = await startTraining(

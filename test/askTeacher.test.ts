@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { askTeacher, MAX_RETRY_WAIT_MS } from '../src/trainer/askTeacher.ts';
-import { MAX_CONSECUTIVE_FAILURES, TeacherAvailability } from '../src/trainer/availability.ts';
 import type { GenerateOutcome, Teacher, TeacherFailure } from '../src/teachers/types.ts';
 
 /** A teacher that plays back scripted outcomes: the retry policy is ours, not an SDK's, so this is our own interface. */
@@ -67,36 +66,5 @@ describe('askTeacher retry policy', () => {
     expect(result.outcome.ok).toBe(false);
     expect(!result.outcome.ok && result.outcome.failure.kind).toBe('cancelled');
     expect(teacher.calls).toBe(1);
-  });
-});
-
-describe('TeacherAvailability', () => {
-  const f = (kind: TeacherFailure['kind'], retryAfterMs?: number): TeacherFailure => ({ kind, message: kind, latencyMs: 1, retryAfterMs });
-
-  it('takes a teacher out at once when its key is refused or its quota is gone', () => {
-    const a = new TeacherAvailability();
-    expect(a.recordFailure('x', f('auth'))).toMatch(/refused the API key/);
-    expect(a.isAvailable('x')).toBe(false);
-    expect(a.recordFailure('y', f('rate_limited', 3_600_000))).toMatch(/quota exhausted/);
-    expect(a.isAvailable('y')).toBe(false);
-  });
-
-  it('takes a teacher out after consecutive rate limits, and a success resets the streak', () => {
-    const a = new TeacherAvailability();
-    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES - 1; i++) a.recordFailure('x', f('rate_limited', 1000));
-    a.recordSuccess('x');
-    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES - 1; i++) expect(a.recordFailure('x', f('rate_limited', 1000))).toBeUndefined();
-    expect(a.isAvailable('x')).toBe(true);
-    expect(a.recordFailure('x', f('rate_limited', 1000))).toMatch(/rate-limited calls in a row/);
-    expect(a.isAvailable('x')).toBe(false);
-  });
-
-  it('never takes a teacher out for a cancelled call or a one-off bad reply', () => {
-    const a = new TeacherAvailability();
-    for (let i = 0; i < 10; i++) {
-      a.recordFailure('x', f('cancelled'));
-      a.recordFailure('x', f('bad_reply'));
-    }
-    expect(a.isAvailable('x')).toBe(true);
   });
 });

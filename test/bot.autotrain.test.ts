@@ -143,7 +143,7 @@ describe('/autotrain start end to end', () => {
     expect(panel.ephemeral).toBe(false);
     expect(embedOf(panel).title).toBe('Train your story model');
     expect(field(panel, 'Examples')).toBe('6');
-    expect(field(panel, 'Teachers')).toBe('7');
+    expect(field(panel, 'Teachers')).toBe('All 7');
     expect(field(panel, 'Estimate')).toMatch(/about \*\*.+\*\* · 42 teacher calls/);
     const select = component(panel, 'genres');
     expect(select.type).toBe(3);

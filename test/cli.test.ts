@@ -85,6 +85,7 @@ describe('cli usage errors', () => {
       [['train', '--examples', '0'], /--examples must be a whole number from 1 to 1000/],
       [['train', '--examples', '5', '--genres', 'Horror,Cooking'], /Cooking/],
       [['train', '--voting', 'democracy'], /--voting must be consensus, mbr, jury/],
+      [['train', '--teachers', 'some'], /--teachers must be all or auto/],
       [['train', '--bogus'], /Unknown option '--bogus'/],
       [['frobnicate'], /Unknown command "frobnicate"/],
     ] as const) {
@@ -205,5 +206,23 @@ describe('cli runs and train --resume: whose run is it', () => {
     const refused = captureIo();
     expect(await runCli(['train', '--resume', 'run-live'], refused, { STORAGE_URL: url, OLLAMA_HOST: 'off', GROQ_API_KEY: 'gsk-test' })).toBe(2);
     expect(refused.stderr.join('\n')).toMatch(/run-live is running in another process/);
+  });
+});
+
+describe('start-up cost', () => {
+  // The trace hook prints every module whose URL matches ZEGA_TRACE_IMPORTS as it is resolved.
+  const traced = (args: string[]) =>
+    run(process.execPath, ['--import', './test/helpers/importTrace.mjs', '--import', 'tsx', ...args], {
+      env: { ...process.env, ZEGA_TRACE_IMPORTS: 'node_modules/(discord\\.js|groq-sdk|@google/genai|@huggingface|ollama|keyv)/' },
+    });
+
+  it('`cli score` loads no SDK, no storage and not discord.js (the commands are imported lazily)', async () => {
+    const child = traced(['src/cli/index.ts', 'score']);
+    child.child.stdin?.end();
+    const { stderr } = await child;
+    expect(stderr).not.toMatch(/IMPORTED/);
+    // The same trace does see them where they are loaded.
+    const control = await traced(['-e', "await import('./src/bot/client.ts')"]);
+    expect(control.stderr).toMatch(/IMPORTED .*discord\.js/);
   });
 });

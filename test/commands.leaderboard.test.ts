@@ -26,11 +26,11 @@ describe('rows', () => {
   it('carry model, wins, average quality and win rate; trainers their winning examples and stories', () => {
     const rows = toModelRows([
       { rank: 1, teacherId: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, calls: 10, failures: 0, failureRate: 0, skipped: 0, averageLatencyMs: 900, winRate: 0.6, stories: 3 },
-      { rank: 2, teacherId: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, calls: 10, failures: 1, failureRate: 0.1, skipped: 0, averageLatencyMs: 700, winRate: 0.4, stories: 2 },
+      { rank: 2, teacherId: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, calls: 10, failures: 1, failureRate: 0.1, skipped: 5, averageLatencyMs: 700, winRate: 0.4, stories: 2 },
     ]);
     expect(rows).toEqual([
-      { model: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, winRate: 0.6 },
-      { model: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, winRate: 0.4 },
+      { model: 'groq-llama-3.3-70b', wins: 6, averageQuality: 8.4, averageStoryQuality: 6.15, winRate: 0.6, skipped: 0 },
+      { model: 'gemini-2.5-flash', wins: 4, averageQuality: 8.9, winRate: 0.4, skipped: 5 },
     ]);
     expect(toTrainerRows([{ rank: 1, userId: where.userId, examples: 12, successful: 10, averageQuality: 8, stories: 4, lastAt: 0 }])).toEqual([
       { userId: where.userId, examples: 10, stories: 4 },
@@ -40,6 +40,7 @@ describe('rows', () => {
     expect(embed.description).toMatch(/groq-llama-3\.3-70b.*6 wins · 60% win rate · avg 8\.40 \S+ · story 6\.15/);
     // A board from before the story score shows no story figure for that model.
     expect(embed.description).not.toMatch(/gemini-2\.5-flash.*story/);
+    expect(embed.description).toMatch(/gemini-2\.5-flash.*4 wins · 40% win rate · avg 8\.90 \S+ · 5 skipped/);
     expect(limitViolations({ embeds: [embed] })).toEqual([]);
   });
 

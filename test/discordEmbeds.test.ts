@@ -420,6 +420,7 @@ describe('setupPanel', () => {
     save: true,
     memory: false,
     voting: 'jury',
+    teacherSelection: 'all',
     teacherCount: 7,
     estimate: { seconds: 5000, calls: 8000 },
   };
@@ -457,6 +458,15 @@ describe('setupPanel', () => {
           expect('label' in b ? b.label : '').toMatch(on ? /: On$/ : /: Off$/);
         }
       }
+    }
+  });
+
+  it('offers the auto-teachers choice as a toggle and says which teachers each example asks', () => {
+    for (const teacherSelection of ['all', 'auto'] as const) {
+      const panel = setupPanel({ ...base, teacherSelection });
+      expect(buttonByAction(panel, 'teachers').style).toBe(teacherSelection === 'auto' ? 3 : 2);
+      const field = panel.embeds[0]?.fields?.find((f) => f.name === 'Teachers');
+      expect(field?.value).toBe(teacherSelection === 'auto' ? 'Auto (best of 7 per genre)' : 'All 7');
     }
   });
 
@@ -574,6 +584,30 @@ describe('resultsMessage', () => {
       [`• **${roster[0]!.id}** refused the key — tell the bot’s owner`, `• **${roster[1]!.id}** cannot be reached right now`].join('\n'),
     );
     expect(JSON.stringify(embed)).not.toMatch(/UNAUTHENTICATED|AIza|10\.0\.0\.7/);
+  });
+
+  it('shows who was skipped for lack of quota, who is out and why, who came back, and the calls auto teachers saved', () => {
+    const roster = teachers(3);
+    const r = result({ teachers: roster });
+    const [a, b] = roster.map((t) => t.id) as [string, string];
+    Object.assign(r.model_performance[a] as object, { wins: 10, examples: 40, skipped: 60 });
+    Object.assign(r.model_performance[b] as object, { out: '3 calls in a row timed out' });
+    r.training_stats.teacher_changes = [
+      { teacherId: b, change: 'out', reason: '3 calls in a row timed out', atMs: 5_000 },
+      { teacherId: a, change: 'out', reason: 'probe timed out', atMs: 9_000 },
+      { teacherId: a, change: 'back', atMs: 40_000 },
+    ];
+    r.training_stats.calls_saved = 1234;
+    const message = resultsMessage({ ownerId: OWNER, runToken: TOKEN, result: r, teachers: roster, fineTuneTotal: 10 });
+    expectWithinLimits(message);
+    const embed = message.embeds[0];
+    expect(embed?.description).toContain('25% win rate');
+    expect(embed?.description).toContain('60 skipped');
+    expect(embed?.description).toContain('out: 3 calls in a row timed out');
+    const changes = embed?.fields?.find((f) => f.name === 'Teachers out and back')?.value ?? '';
+    expect(changes.split('\n')).toHaveLength(3);
+    expect(changes).toMatch(/back after 40s/);
+    expect(embed?.fields?.find((f) => f.name === 'Auto teachers')?.value).toBe('1234 teacher calls saved');
   });
 
   it('ranks models by wins, then average quality, and lists teachers that never won', () => {

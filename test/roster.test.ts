@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/env.ts';
-import { buildTeachers, connectionsFromConfig, DEFAULT_ROSTER, loadRoster, missingTeachersMessage, probeOllama } from '../src/teachers/roster.ts';
-import { withRateLimit } from '../src/teachers/rateLimit.ts';
-import type { GenerateOutcome, Teacher } from '../src/teachers/types.ts';
+import { buildTeachers, connectionsFromConfig, DEFAULT_ROSTER, DEFAULT_TEACHER_CONCURRENCY, loadRoster, missingTeachersMessage, probeOllama } from '../src/teachers/roster.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'zega-roster-'));
 
@@ -35,7 +33,7 @@ describe('roster', () => {
     const file = join(tmp(), 'teachers.json');
     writeFileSync(file, JSON.stringify([{ id: 'ollama-mistral', provider: 'ollama', model: 'mistral' }]));
     const roster = await loadRoster(file);
-    expect(roster).toEqual([{ id: 'ollama-mistral', provider: 'ollama', model: 'mistral', temperature: 0.9, top_p: 0.95, max_tokens: 600 }]);
+    expect(roster).toEqual([{ id: 'ollama-mistral', provider: 'ollama', model: 'mistral', temperature: 0.9, top_p: 0.95, max_tokens: 600, concurrency: DEFAULT_TEACHER_CONCURRENCY }]);
   });
 
   it('explains what is wrong with a bad roster file', async () => {
@@ -58,59 +56,5 @@ describe('roster', () => {
     await new Promise<void>((r) => server.close(() => r()));
     expect(await probeOllama(url, 500)).toBe(false);
     expect(await probeOllama('off')).toBe(false);
-  });
-});
-
-describe('withRateLimit', () => {
-  function slowTeacher() {
-    const starts: number[] = [];
-    let inFlight = 0;
-    let peak = 0;
-    const teacher: Teacher = {
-      id: 't',
-      provider: 'groq',
-      model: 'm',
-      defaults: { temperature: 1, topP: 1, maxTokens: 10 },
-      async generate(): Promise<GenerateOutcome> {
-        starts.push(Date.now());
-        inFlight += 1;
-        peak = Math.max(peak, inFlight);
-        await new Promise((r) => setTimeout(r, 20));
-        inFlight -= 1;
-        return { ok: true, generation: { text: 'x', settings: teacher.defaults, latencyMs: 20, usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop' } };
-      },
-    };
-    return { teacher, starts, peak: () => peak };
-  }
-  const request = { messages: [{ role: 'user' as const, content: 'x' }], settings: { temperature: 1, topP: 1, maxTokens: 10 } };
-
-  it('never has more calls in flight than its concurrency', async () => {
-    const { teacher, peak } = slowTeacher();
-    const limited = withRateLimit(teacher, { concurrency: 2 });
-    await Promise.all(Array.from({ length: 8 }, () => limited.generate(request)));
-    expect(peak()).toBe(2);
-  });
-
-  it('starts no more than rpm calls in any window', async () => {
-    const { teacher, starts } = slowTeacher();
-    const limited = withRateLimit(teacher, { concurrency: 10, rpm: 2, windowMs: 300 });
-    await Promise.all(Array.from({ length: 5 }, () => limited.generate(request)));
-    expect(starts).toHaveLength(5);
-    // The 3rd call cannot start before the first window has passed (a lower bound: never flaky).
-    expect(starts[2]! - starts[0]!).toBeGreaterThanOrEqual(290);
-    expect(starts[4]! - starts[0]!).toBeGreaterThanOrEqual(590);
-  });
-
-  it('lets a cancelled run leave the queue without calling the provider', async () => {
-    const { teacher, starts } = slowTeacher();
-    const limited = withRateLimit(teacher, { concurrency: 1, rpm: 1, windowMs: 60_000 });
-    await limited.generate(request);
-    const controller = new AbortController();
-    const pending = limited.generate({ ...request, signal: controller.signal });
-    controller.abort();
-    const outcome = await pending;
-    expect(outcome.ok).toBe(false);
-    expect(!outcome.ok && outcome.failure.kind).toBe('cancelled');
-    expect(starts).toHaveLength(1);
   });
 });

@@ -40,7 +40,9 @@ describeWithRedis('RedisRateWindow', () => {
       expect(await window.acquire('hf-a', 1, 60_000)).toBe(true);
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 100);
-      expect(await window.acquire('hf-a', 1, 60_000, controller.signal)).toBe(false);
+      expect(await window.acquire('hf-a', 1, 60_000, { signal: controller.signal })).toBe(false);
+      // A start further away than the caller can wait is not reserved at all.
+      expect(await window.acquire('hf-a', 1, 60_000, { maxWaitMs: 1_000 })).toBe(false);
     } finally {
       redis.disconnect();
     }

@@ -189,6 +189,16 @@ describeBackends('TrainerStore.recordExample', (backend) => {
     expect(await store.memory.search('someone-else', 'lighthouse', 3)).toEqual([]);
   });
 
+  it("counts the trainer's quota skips as skipped, never as calls or failures", async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-skip', options(), TEACHERS);
+    await trainer.recordExample(record('run-skip', 0, { skipped: ['scarce-teacher'] }), SYSTEM);
+    await trainer.recordExample(record('run-skip', 1, { skipped: ['scarce-teacher'] }), SYSTEM);
+    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-100' });
+    expect(board.find((r) => r.teacherId === 'scarce-teacher')).toMatchObject({ calls: 0, failures: 0, skipped: 2, wins: 0 });
+    expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ skipped: 0 });
+  });
+
   it('is idempotent per run and example index', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-2', options(), TEACHERS);

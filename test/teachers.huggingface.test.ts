@@ -81,12 +81,19 @@ describe('Hugging Face teacher', () => {
     expect(failure.status).toBe(status);
   });
 
-  it('classifies a 503 as server_error after exactly one request (no SDK retry loop)', async () => {
+  it('reads a 503 while the model loads as a wait of estimated_time, after exactly one request (no SDK retry loop)', async () => {
     // Several queued 503s: a retrying SDK would consume them all and then succeed.
     sim.injectFault(QWEN, 'unavailable', 3);
     const failure = expectFailure(await teacher().generate(request()));
-    expect(failure).toMatchObject({ kind: 'server_error', status: 503 });
+    expect(failure).toMatchObject({ kind: 'rate_limited', status: 503, retryAfterMs: 20_000, overloaded: true });
     expect(sim.requests).toHaveLength(1);
+  });
+
+  it('keeps the Retry-After of a 429, which the SDK does not expose', async () => {
+    sim.setBehavior(QWEN, { retryAfterSeconds: 4 });
+    sim.injectFault(QWEN, 'rate_limit');
+    const failure = expectFailure(await teacher().generate(request()));
+    expect(failure).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterMs: 4_000 });
   });
 
   it('gives up on a hanging endpoint at its deadline', async () => {

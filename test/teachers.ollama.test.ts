@@ -90,10 +90,10 @@ describe('Ollama teacher', () => {
     expect(failure).toMatchObject({ kind: 'rate_limited', retryAfterMs: 7_000 });
   });
 
-  it('classifies a busy server (503) as server_error after exactly one request', async () => {
+  it('reads a busy server (503) as too many calls at once, after exactly one request', async () => {
     sim.injectFault(MODEL, 'unavailable', 3);
     const failure = expectFailure(await teacher().generate(request()));
-    expect(failure).toMatchObject({ kind: 'server_error', status: 503 });
+    expect(failure).toMatchObject({ kind: 'rate_limited', status: 503, overloaded: true });
     expect(sim.requests).toHaveLength(1);
   });
 

@@ -5,6 +5,7 @@
  * Redis, not in a shard's memory. SIGTERM/SIGINT reach every shard, which shut down gracefully
  * before the manager exits.
  */
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REST, Routes, ShardingManager } from 'discord.js';
 import { requireSettings, type Config } from '../config/env.ts';
@@ -22,7 +23,9 @@ export async function runShardManager(config: Config): Promise<void> {
   requireSettings(config, ['DISCORD_TOKEN']);
   const logger = createLogger(config.LOG_LEVEL).child({ component: 'shards' });
   const totalShards = config.SHARD_COUNT === 'auto' ? await recommendedShardCount(config) : config.SHARD_COUNT;
-  const manager = new ShardingManager(fileURLToPath(new URL('../main.ts', import.meta.url)), {
+  // The same entry point this process runs: src/main.ts under tsx, dist/main.js compiled.
+  const entry = fileURLToPath(new URL(`../main${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+  const manager = new ShardingManager(entry, {
     totalShards,
     token: config.DISCORD_TOKEN as string,
     mode: 'process',

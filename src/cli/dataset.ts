@@ -15,18 +15,9 @@ import { FineTuneService, ollamaConnector } from '../personal/fineTuneRounds.ts'
 import { renderModelfile } from '../personal/modelfile.ts';
 import { personalSettings, type PersonalConfig } from '../personal/runtime.ts';
 import { roundSummary } from '../personal/roundSummary.ts';
+import { DATASET_USAGE } from './usage.ts';
 import { UsageError, type CliIo } from './io.ts';
 
-export const DATASET_USAGE = `  dataset export --user ID [--format sft|alpaca|dpo] [--margin M] [--min-quality Q]
-                        the user's fine-tuning examples as JSON lines: chat-format SFT (default),
-                        Alpaca, or DPO preference pairs (a losing candidate at least M, default
-                        ${DPO_MARGIN}, below the winner's story score)
-  dataset status --user ID [--json]
-                        fine-tune rounds, the countdown and the personal model
-  dataset modelfile --user ID
-                        the Modelfile the next round would create (ollama create NAME -f FILE)
-  dataset round --user ID [--json]
-                        run a fine-tune round now (builds the personal model when Ollama answers)`;
 
 const USER_OPTION = { user: { type: 'string' } } as const;
 

@@ -2,9 +2,9 @@
 import { inspectStore, isStorageError, openStore } from '../storage/index.ts';
 import type { MigrationStatus } from '../storage/index.ts';
 import { UsageError, type CliIo } from './io.ts';
+import { DB_USAGE } from './usage.ts';
 
-export const DB_USAGE = `  db status             schema version of the database named by STORAGE_URL (changes nothing)
-  db migrate            apply pending migrations (also done at every start)`;
+
 
 function describeStatus(location: string, status: MigrationStatus): string[] {
   const lines = [`Database: ${location}`, `Schema version: ${status.current} (this Zega: ${status.latest})`];

@@ -4,26 +4,21 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/env.ts';
-import { InputFileError } from '../config/inputFile.ts';
 import { loadEnvFile } from '../config/envFile.ts';
-import { RunOptionsError } from '../trainer/options.ts';
-import { createRuntime } from '../app/runtime.ts';
 import { keepStdoutForOutput, processIo, terminalSafe, UsageError, type CliIo } from './io.ts';
-import { scoreCommand } from './score.ts';
-import { voteCommand } from './vote.ts';
-import { parseTrainArgs, trainCommand, trainJob } from './train.ts';
-import { runsCommand } from './runs.ts';
-import { storiesCommand } from './stories.ts';
-import { DATASET_USAGE, datasetCommand } from './dataset.ts';
-import { openStore, StorageError, type ZegaStore } from '../storage/index.ts';
-import { DB_USAGE, dbCommand } from './db.ts';
-import { forgetCommand } from './forget.ts';
+import { USAGE } from './usage.ts';
+import type { ZegaStore } from '../storage/index.ts';
+
+// Each command loads only what it needs (import() below): `score` starts without the SDKs,
+// storage or discord.js. Errors are told apart by name for the same reason.
+const CLEAR_ERRORS = new Set(['UsageError', 'ConfigError', 'RunOptionsError', 'StorageError', 'InputFileError']);
 
 /**
  * The library commands need the store only: no teacher, no Ollama probe. They work beside a
  * running bot, and never create a database that does not exist yet.
  */
 async function createStoreOnly(env: NodeJS.ProcessEnv): Promise<ZegaStore> {
+  const { openStore } = await import('../storage/index.ts');
   return openStore(loadConfig(env).STORAGE_URL, { mustExist: true, recoverRuns: false });
 }
 
@@ -32,30 +27,6 @@ function reportUnreadable(store: ZegaStore, io: CliIo): void {
   const { issueCount } = store.health();
   if (issueCount > 0) io.error(`zega: ${issueCount} stored row(s) could not be read and were left out (details in the log).`);
 }
-
-const USAGE = `Usage: npm run --silent cli -- <command> [options]
-
-Commands:
-  train --examples N [--genres a,b] [--save] [--memory] [--user ID]
-        [--voting consensus|mbr|jury] [--seed S] [--json]
-                        run a training session against the configured teachers
-                        (SIGTERM or Ctrl-C: finishes the examples in flight, ends it interrupted)
-  train --resume RUN_ID [--json]
-                        continue an interrupted run where it stopped
-  runs --user ID [--limit N] [--json]
-                        a user's runs with status and progress (and how to resume interrupted ones)
-  score [--input FILE]  text and story quality of JSON lines {"id","text"[,"prompt"]} (stdin by default)
-  vote  [--input FILE]  consensus vote over JSON lines {"prompt_id"[,"prompt"],"candidates":[{"model","text"}]}
-  stories --user ID [--genre G] [--page N] [--sort newest|best] [--json]
-                        list a user's saved stories
-  stories show ID --user ID
-  stories export --user ID [--format jsonl|md]
-${DATASET_USAGE}
-  forget --user ID --yes
-                        erase everything Zega keeps about a user (stories, runs,
-                        statistics, memory, dataset, rounds, personal models)
-${DB_USAGE}
-`;
 
 export async function runCli(argv: string[], rawIo: CliIo = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Stories, titles and provider errors are printed: none of it may drive the terminal.
@@ -66,7 +37,8 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
       case 'score':
       case 'vote': {
         const { values } = parseArgs({ args: rest, options: { input: { type: 'string' } }, strict: true });
-        return command === 'score' ? await scoreCommand(values.input, io) : await voteCommand(values.input, io);
+        if (command === 'score') return await (await import('./score.ts')).scoreCommand(values.input, io);
+        return await (await import('./vote.ts')).voteCommand(values.input, io);
       }
       case 'train': {
         const { values } = parseArgs({
@@ -80,13 +52,15 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
             user: { type: 'string' },
             voting: { type: 'string' },
             seed: { type: 'string' },
+            teachers: { type: 'string' },
             json: { type: 'boolean' },
             resume: { type: 'string' },
           },
         });
         const { resume, json, ...planArgs } = values;
-        if (resume !== undefined && Object.keys(planArgs).length > 0)
+        if (resume !== undefined && Object.values(planArgs).some((v) => v !== undefined))
           throw new UsageError('--resume continues a stored run with its own plan: give no other option than --json');
+        const [{ parseTrainArgs, trainCommand, trainJob }, { createRuntime }] = await Promise.all([import('./train.ts'), import('../app/runtime.ts')]);
         const request = resume !== undefined ? { resume } : { options: parseTrainArgs(planArgs) };
         const runtime = await createRuntime({ env });
         try {
@@ -102,9 +76,10 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
         const { values } = parseArgs({ args: rest, strict: true, options: { user: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } } });
         // Unlike the other library commands, this one settles what a killed process left: a run
         // whose process is gone is shown (and resumable) as interrupted, not as running forever.
+        const { openStore } = await import('../storage/index.ts');
         const store = await openStore(loadConfig(env).STORAGE_URL, { mustExist: true });
         try {
-          return await runsCommand(values, store, io);
+          return await (await import('./runs.ts')).runsCommand(values, store, io);
         } finally {
           await store.close();
         }
@@ -114,15 +89,16 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
       case 'forget': {
         const store = await createStoreOnly(env);
         try {
-          if (command === 'forget') return await forgetCommand(rest, store, io, loadConfig(env));
-          return command === 'stories' ? await storiesCommand(rest, store, io) : await datasetCommand(rest, store, io, loadConfig(env));
+          if (command === 'forget') return await (await import('./forget.ts')).forgetCommand(rest, store, io, loadConfig(env));
+          if (command === 'stories') return await (await import('./stories.ts')).storiesCommand(rest, store, io);
+          return await (await import('./dataset.ts')).datasetCommand(rest, store, io, loadConfig(env));
         } finally {
           reportUnreadable(store, io);
           await store.close();
         }
       }
       case 'db':
-        return await dbCommand(rest, loadConfig(env).STORAGE_URL, io);
+        return await (await import('./db.ts')).dbCommand(rest, loadConfig(env).STORAGE_URL, io);
       case undefined:
       case 'help':
       case '--help':
@@ -133,7 +109,7 @@ export async function runCli(argv: string[], rawIo: CliIo = processIo, env: Node
         return 2;
     }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof RunOptionsError || err instanceof StorageError || err instanceof InputFileError) {
+    if (err instanceof Error && CLEAR_ERRORS.has(err.name)) {
       io.error(`zega: ${err.message}`);
       return 2;
     }

@@ -30,18 +30,42 @@ export function formatSummary(result: TrainingResult): string {
       ['Stories saved', result.stories_saved],
       ['Fine-tuning examples', `+${s.fine_tune_examples_collected} (total ${s.fine_tune_examples_total})`],
       ['Next fine-tune in', `${s.until_next_fine_tune} examples`],
-      ['Teacher calls', s.calls],
+      ['Teacher calls', s.calls_saved !== undefined ? `${s.calls} (auto teachers saved ${s.calls_saved})` : s.calls],
       ['Tokens in / out', `${s.tokens.input} / ${s.tokens.output}`],
       ['Duration', `${(s.duration_ms / 1000).toFixed(1)} s`],
+      ...teacherChanges(result).map((line): [string, string] => ['Teachers', line]),
     ],
   );
+}
+
+/** Who went out of the run and why, and who came back, one line each. */
+export function teacherChanges(result: TrainingResult): string[] {
+  return (result.training_stats.teacher_changes ?? []).map((c) =>
+    c.change === 'out' ? `${c.teacherId} out at ${(c.atMs / 1000).toFixed(1)} s: ${c.reason ?? 'unavailable'}` : `${c.teacherId} back at ${(c.atMs / 1000).toFixed(1)} s`,
+  );
+}
+
+/** Share of the examples a teacher took part in that it won (skipped examples do not count). */
+export function winRate(p: TrainingResult['model_performance'][string]): string {
+  return p.examples ? pct(p.wins, p.examples) : '–';
 }
 
 export function formatLeaderboard(result: TrainingResult): string {
   const rows = Object.entries(result.model_performance)
     .sort(([, a], [, b]) => b.wins - a.wins || b.average_quality - a.average_quality)
-    .map(([id, p], i) => [i + 1, id, p.wins, p.average_quality.toFixed(2), (p.average_story_quality ?? 0).toFixed(2), p.calls, p.failures, `${p.average_latency_ms} ms`]);
-  return table(['#', 'Model', 'Wins', 'Avg quality', 'Avg story', 'Calls', 'Failures', 'Latency'], rows);
+    .map(([id, p], i) => [
+      i + 1,
+      p.out ? `${id} (out)` : id,
+      p.wins,
+      winRate(p),
+      p.average_quality.toFixed(2),
+      (p.average_story_quality ?? 0).toFixed(2),
+      p.calls,
+      p.failures,
+      p.skipped ?? 0,
+      `${p.average_latency_ms} ms`,
+    ]);
+  return table(['#', 'Model', 'Wins', 'Win rate', 'Avg quality', 'Avg story', 'Calls', 'Failures', 'Skipped', 'Latency'], rows);
 }
 
 /** Each failing teacher's latest failure, one line each (empty when every call succeeded). */

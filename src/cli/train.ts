@@ -21,6 +21,7 @@ export interface TrainArgs {
   user?: string;
   voting?: string;
   seed?: string;
+  teachers?: string;
   json?: boolean;
 }
 
@@ -32,7 +33,10 @@ export function parseTrainArgs(args: TrainArgs): RunOptions {
   if ('error' in genres) throw new UsageError(`--genres: ${genres.error}`);
   const voting = (args.voting ?? DEFAULT_VOTING) as VotingMode;
   if (!VOTING_MODES.includes(voting)) throw new UsageError(`--voting must be ${VOTING_MODES.join(', ')} (got "${args.voting}")`);
+  const teachers = args.teachers ?? 'all';
+  if (teachers !== 'all' && teachers !== 'auto') throw new UsageError(`--teachers must be all or auto (got "${args.teachers}")`);
   return {
+    teachers,
     userId: args.user ?? 'cli-user',
     examples,
     genres: genres.genres,
@@ -80,7 +84,9 @@ export async function trainCommand(job: RunJob, runtime: Runtime, io: CliIo, { j
       io.error(`Training ${event.options.examples} examples with ${event.teachers.length} teachers (${event.teachers.map((t) => t.id).join(', ')}) · run ${event.runId}`);
       if (event.resumedAt) io.error(`Resuming at ${event.resumedAt}/${event.options.examples}: the examples already done are kept, not asked again.`);
     }
-    if (event.type === 'teacher-unavailable') io.error(`\n${event.teacherId} is out of this run: ${event.reason}`);
+    if (event.type === 'teacher-unavailable')
+      io.error(`\n${event.teacherId} is out: ${event.reason}${event.retryAt ? ` (one probe call in ${Math.max(1, Math.round((event.retryAt - Date.now()) / 1000))} s decides whether it comes back)` : ' (for the rest of this run)'}`);
+    if (event.type === 'teacher-back') io.error(`\n${event.teacherId} is back: its probe call answered`);
     if (event.type === 'example') {
       if (io.progress) io.progress(progressLine(event.totals));
       else if (event.totals.done % 10 === 0 || event.totals.done === event.totals.total) io.error(progressLine(event.totals));

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
+import type { TeacherSelection } from '../trainer/teacherChoice.ts';
 import type { AnySelectMenuInteraction, ButtonInteraction, ChatInputCommandInteraction, Client, RepliableInteraction } from 'discord.js';
 import { ACTIONS } from '../discord/customId.ts';
 import { renderResultsChart, CHART_FILE_NAME } from '../discord/chart.ts';
@@ -54,6 +55,12 @@ const data = new SlashCommandBuilder()
             { name: 'mbr (the story closest to all others, by story score)', value: 'mbr' },
             { name: 'jury (each teacher ranks the others)', value: 'jury' },
           ),
+      )
+      .addStringOption((o) =>
+        o
+          .setName('teachers')
+          .setDescription('Which teachers each example asks')
+          .addChoices({ name: 'all (every teacher, every example)', value: 'all' }, { name: 'auto (the best per genre, after a warm-up; fewer calls)', value: 'auto' }),
       ),
   )
   .addSubcommand((sub) => sub.setName('status').setDescription('Show your current or last training run'));
@@ -121,6 +128,7 @@ async function start(interaction: ChatInputCommandInteraction, ctx: CommandConte
     save: interaction.options.getBoolean('save') ?? true,
     memory: interaction.options.getBoolean('memory') ?? true,
     voting: (interaction.options.getString('voting') as VotingMode | null) ?? DEFAULT_VOTING,
+    teacherSelection: (interaction.options.getString('teachers') as TeacherSelection | null) ?? 'all',
   });
 }
 
@@ -172,7 +180,9 @@ export function progressListener(ctx: CommandContext, reporter: ProgressReporter
         totals = { ...totals, done: progress.resumedAt };
         note = resumedMessage(progress.resumedAt, view.options.examples);
       }
-      if (progress.type === 'teacher-unavailable') note = `${progress.teacherId} is out of this run: ${progress.reason}.`;
+      if (progress.type === 'teacher-unavailable')
+        note = `${progress.teacherId} is out: ${progress.reason}${progress.retryAt ? ` — one probe call <t:${Math.ceil(progress.retryAt / 1000)}:R> decides whether it comes back` : ' — for the rest of this run'}.`;
+      if (progress.type === 'teacher-back') note = `${progress.teacherId} is back: its probe call answered.`;
       if (progress.type === 'example') totals = progress.totals;
       showProgress();
     },
@@ -269,6 +279,7 @@ async function startRun(interaction: ButtonInteraction | AnySelectMenuInteractio
     save: setup.save,
     memory: setup.memory,
     voting: setup.voting,
+    teachers: setup.teacherSelection,
   };
   const teachers = ctx.runtime.teachers.map(({ id, provider, model, defaults }) => ({ id, provider, model, defaults }));
   const view: RunView = { ownerId: userId, runToken: token, options, teachers };
@@ -368,6 +379,7 @@ export const autotrain: Command = {
           save: last?.save ?? true,
           memory: last?.memory ?? true,
           voting: last?.voting ?? DEFAULT_VOTING,
+          teacherSelection: last?.teachers ?? 'all',
         });
       }
     }
@@ -387,6 +399,9 @@ export const autotrain: Command = {
         break;
       case ACTIONS.setup.memory:
         setup.memory = !setup.memory;
+        break;
+      case ACTIONS.setup.teachers:
+        setup.teacherSelection = setup.teacherSelection === 'auto' ? 'all' : 'auto';
         break;
       case ACTIONS.setup.cancel:
         setups.delete(id.token);

@@ -63,6 +63,7 @@ export function toModelRows(rows: readonly LeaderboardRow[]): LeaderboardModelRo
     averageQuality: r.averageQuality,
     ...(r.averageStoryQuality !== undefined ? { averageStoryQuality: r.averageStoryQuality } : {}),
     winRate: r.winRate,
+    skipped: r.skipped,
   }));
 }
 

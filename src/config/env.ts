@@ -48,8 +48,12 @@ export const envSchema = z.object({
   RATE_LIMITS: optionalString.pipe(z.enum(['on', 'off']).optional()).transform((v) => v ?? 'on'),
   /** Length of the providers' rate window for the roster's `rpm` (default one minute; simulators and benchmarks shorten it). */
   RATE_WINDOW_MS: optionalString.pipe(z.coerce.number<string | undefined>().int().min(100).max(3_600_000).optional()).transform((v) => v ?? 60_000),
-  /** How many examples of one run are generated at once (each asks every teacher in parallel). */
-  RUN_CONCURRENCY: positiveInt(3, 16),
+  /** How many examples of one run are generated at once (each asks every admitted teacher in parallel). */
+  RUN_CONCURRENCY: positiveInt(3, 64),
+  /** An example asks every teacher that can start within this many ms, and skips the others. */
+  SLOT_WAIT_MS: positiveInt(2_000, 600_000),
+  /** An example waits until at least this many teachers can be asked (fewer if fewer are enabled). */
+  MIN_CANDIDATES: positiveInt(3, 7),
   /** Training runs at once for the whole bot (the whole cluster when scaled); further runs wait in a queue. */
   MAX_CONCURRENT_RUNS: positiveInt(2, 50),
   /**

@@ -15,7 +15,7 @@ export const CUSTOM_ID_PREFIX = 'zega';
 
 /** The scopes and actions that the embeds of `src/discord/embeds` put on their components. */
 export const ACTIONS = {
-  setup: { genres: 'genres', save: 'save', memory: 'memory', start: 'start', cancel: 'cancel' },
+  setup: { genres: 'genres', save: 'save', memory: 'memory', teachers: 'teachers', start: 'start', cancel: 'cancel' },
   run: { stop: 'stop' },
   results: { stories: 'stories', leaderboard: 'leaderboard', again: 'again' },
   stories: { prev: 'prev', next: 'next', open: 'open' },

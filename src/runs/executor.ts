@@ -15,6 +15,10 @@ export interface RunExecutorDeps {
   journal: RunJournal;
   /** Examples of one run generated at once. */
   examplesConcurrency: number;
+  /** An example asks every teacher that can start within this many ms (SLOT_WAIT_MS). */
+  slotWaitMs?: number;
+  /** An example waits until at least this many teachers can be asked (MIN_CANDIDATES). */
+  minCandidates?: number;
   fineTuneEvery?: number;
   /** Which score decides the thresholds (QUALITY_SCORE; default seed). */
   qualityScore?: QualityScore;
@@ -33,6 +37,8 @@ export async function startJob(job: RunJob, deps: RunExecutorDeps, onEvent: (eve
     store: deps.store,
     runId: job.runId,
     concurrency: deps.examplesConcurrency,
+    ...(deps.slotWaitMs ? { slotWaitMs: deps.slotWaitMs } : {}),
+    ...(deps.minCandidates ? { minCandidates: deps.minCandidates } : {}),
     ...(deps.fineTuneEvery ? { fineTuneEvery: deps.fineTuneEvery } : {}),
     ...(deps.qualityScore ? { qualityScore: deps.qualityScore } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),

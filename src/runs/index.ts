@@ -20,6 +20,8 @@ export function executorDeps(runtime: Runtime, onError: OnError): RunExecutorDep
     store: runtime.store.trainerStore(),
     journal: createRunJournal(runtime.store.runs),
     examplesConcurrency: runtime.config.RUN_CONCURRENCY,
+    slotWaitMs: runtime.config.SLOT_WAIT_MS,
+    minCandidates: runtime.config.MIN_CANDIDATES,
     fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
     qualityScore: runtime.config.QUALITY_SCORE,
     onError,

@@ -12,7 +12,9 @@ export type RunProgress =
   /** `resumedAt`: examples an earlier attempt finished (the run continues from there). */
   | { type: 'started'; runId: string; resumedAt?: number }
   | { type: 'example'; runId: string; index: number; totals: RunTotals }
-  | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string };
+  /** `retryAt`: when one probe call decides whether it comes back (absent: out for the rest of the run). */
+  | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string; retryAt?: number }
+  | { type: 'teacher-back'; runId: string; teacherId: string };
 
 /** The progress a trainer event carries, or undefined for events observers do not need. */
 export function toProgress(event: TrainingEvent): RunProgress | undefined {
@@ -22,7 +24,9 @@ export function toProgress(event: TrainingEvent): RunProgress | undefined {
     case 'example':
       return { type: 'example', runId: event.runId, index: event.example.index, totals: event.totals };
     case 'teacher-unavailable':
-      return { type: 'teacher-unavailable', runId: event.runId, teacherId: event.teacherId, reason: event.reason };
+      return { type: 'teacher-unavailable', runId: event.runId, teacherId: event.teacherId, reason: event.reason, ...(event.retryAt ? { retryAt: event.retryAt } : {}) };
+    case 'teacher-back':
+      return { type: 'teacher-back', runId: event.runId, teacherId: event.teacherId };
     default:
       return undefined;
   }

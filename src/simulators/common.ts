@@ -21,8 +21,18 @@ export type SimFault =
   | 'html'; // 502 with an HTML error page (a proxy or load balancer in front of the provider)
 
 export interface SimBehavior {
-  /** Delay before answering. */
-  latencyMs?: number;
+  /** Delay before answering: fixed, or drawn uniformly from a range. */
+  latencyMs?: number | { min: number; max: number };
+  /**
+   * The model's request quota: at most `requests` accepted in any sliding `windowMs` (default one
+   * minute); beyond it the provider's own 429 (Groq: retry-after + "Limit N" text + x-ratelimit-*
+   * headers; Gemini: RetryInfo + QuotaFailure quotaValue; Hugging Face/Ollama: 429 with Retry-After).
+   */
+  quota?: { requests: number; windowMs?: number };
+  /** Requests served at once; one more gets the 503 "busy" answer (as Ollama does past its queue). */
+  maxConcurrent?: number;
+  /** The limit a 429 body names (set by the quota; a plain injected fault names the free tier's). */
+  quotaLimit?: number;
   /** Fixed reply text, or a function of the prompt; default: a deterministic story per model. */
   text?: string | ((ctx: SimTextContext) => string);
   /** Seconds announced in the rate-limit fault. */
@@ -49,6 +59,8 @@ export interface RecordedRequest {
   body: unknown;
   model?: string;
   at: number;
+  /** HTTP status of the answer, once sent. */
+  status?: number;
 }
 
 export interface SimulatorHandle {
@@ -68,6 +80,16 @@ export interface SimulatorHandle {
 export interface ProviderProtocol {
   /** Extracts the model name and text context from a parsed request, or null if the route is not a generation. */
   route(req: ParsedRequest): RouteResult;
+  /** Rate-limit headers of every answer of a model with a quota (Groq's x-ratelimit-*). */
+  quotaHeaders?(quota: QuotaState): Record<string, string>;
+}
+
+/** Where a model stands against its quota, as the provider would report it. */
+export interface QuotaState {
+  limit: number;
+  remaining: number;
+  /** Until the oldest counted request leaves the window. */
+  resetMs: number;
 }
 
 export interface ParsedRequest {
@@ -135,6 +157,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const drawLatency = (latency: SimBehavior['latencyMs']): number =>
+  typeof latency === 'number' ? latency : latency ? latency.min + Math.random() * (latency.max - latency.min) : 0;
+
 /** Rough token count for usage fields: good enough for statistics, and deterministic. */
 export function countTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
@@ -145,6 +170,16 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
   let behaviors = new Map<string, SimBehavior>();
   let faults = new Map<string, SimFault[]>();
   const hanging = new Set<ServerResponse>();
+  /** Per model: arrival times of the requests its quota accepted, and requests being served. */
+  let accepted = new Map<string, number[]>();
+  let serving = new Map<string, number>();
+
+  const quotaState = (model: string, quota: NonNullable<SimBehavior['quota']>, now: number): QuotaState => {
+    const windowMs = quota.windowMs ?? 60_000;
+    const times = (accepted.get(model) ?? []).filter((t) => t > now - windowMs);
+    accepted.set(model, times);
+    return { limit: quota.requests, remaining: Math.max(0, quota.requests - times.length), resetMs: times.length > 0 ? (times[0] as number) + windowMs - now : 0 };
+  };
 
   const behaviorFor = (model: string): SimBehavior => ({ ...behaviors.get('*'), ...behaviors.get(model) });
   const takeFault = (model: string): SimFault | undefined => {
@@ -161,20 +196,40 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const parsed: ParsedRequest = { method: req.method ?? 'GET', path, headers: req.headers, body };
       const routed = protocol.route(parsed);
-      requests.push({
+      const record: RecordedRequest = {
         method: parsed.method,
         path: req.url ?? '/',
         headers: req.headers,
         body,
         model: routed.kind === 'generate' ? routed.model : undefined,
         at: Date.now(),
-      });
+      };
+      requests.push(record);
+      res.on('finish', () => (record.status = res.statusCode));
       if (routed.kind === 'not_found') return sendJson(res, 404, { error: `no route ${parsed.method} ${path}` });
       if (routed.kind === 'handled') return sendJson(res, routed.status, routed.body);
       if (routed.kind === 'raw') return routed.handler(res);
 
       const behavior = behaviorFor(routed.model);
-      if (behavior.latencyMs) await sleep(behavior.latencyMs);
+      if (behavior.quota) {
+        // Counted on arrival, as a provider's gateway does; a refused request is answered at once.
+        const state = quotaState(routed.model, behavior.quota, record.at);
+        for (const [name, value] of Object.entries(protocol.quotaHeaders?.(state) ?? {})) res.setHeader(name, value);
+        if (state.remaining === 0) {
+          return routed.fault('rate_limit', res, { ...behavior, retryAfterSeconds: Math.max(1, Math.ceil(state.resetMs / 1000)), quotaLimit: state.limit });
+        }
+        accepted.get(routed.model)?.push(record.at);
+        if (protocol.quotaHeaders) {
+          const after = { ...state, remaining: state.remaining - 1, resetMs: state.resetMs || (behavior.quota.windowMs ?? 60_000) };
+          for (const [name, value] of Object.entries(protocol.quotaHeaders(after))) res.setHeader(name, value);
+        }
+      }
+      const busy = serving.get(routed.model) ?? 0;
+      if (behavior.maxConcurrent !== undefined && busy >= behavior.maxConcurrent) return routed.fault('unavailable', res, behavior);
+      serving.set(routed.model, busy + 1);
+      res.on('close', () => serving.set(routed.model, (serving.get(routed.model) ?? 1) - 1));
+      const latency = drawLatency(behavior.latencyMs);
+      if (latency > 0) await sleep(latency);
       const fault = takeFault(routed.model);
       if (fault === 'hang') {
         hanging.add(res);
@@ -216,6 +271,8 @@ export async function startSimulator(protocol: ProviderProtocol, urlSuffix = '')
     reset() {
       behaviors = new Map();
       faults = new Map();
+      accepted = new Map();
+      serving = new Map();
       requests.length = 0;
     },
     async close() {

@@ -36,7 +36,18 @@ function sendFault(fault: SimFault, res: ServerResponse, behavior: SimBehavior, 
       // Gemini announces the wait only in the body (RetryInfo), not in a Retry-After header.
       const seconds = behavior.retryAfterSeconds ?? 7;
       googleError(res, 429, 'RESOURCE_EXHAUSTED', `You exceeded your current quota. Please retry in ${seconds}s.`, [
-        { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier', quotaDimensions: { model } }] },
+        {
+          '@type': 'type.googleapis.com/google.rpc.QuotaFailure',
+          violations: [
+            {
+              quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+              quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier',
+              quotaDimensions: { location: 'global', model },
+              // The API names the quota's value when it knows it; a plain injected fault does not.
+              ...(behavior.quotaLimit !== undefined ? { quotaValue: String(behavior.quotaLimit) } : {}),
+            },
+          ],
+        },
         { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${seconds}s` },
       ]);
       return;

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { countTokens, sendJson, startSimulator, type ParsedRequest, type ProviderProtocol, type RouteResult, type SimBehavior, type SimFault, type SimulatorHandle } from './common.ts';
+import { countTokens, sendJson, startSimulator, type ParsedRequest, type ProviderProtocol, type QuotaState, type RouteResult, type SimBehavior, type SimFault, type SimulatorHandle } from './common.ts';
 
 interface OpenAiMessage {
   role?: string;
@@ -50,11 +50,10 @@ function sendFault(fault: SimFault, res: ServerResponse, behavior: SimBehavior, 
     case 'rate_limit': {
       // Groq announces the wait both in `retry-after` and in the message text.
       const seconds = behavior.retryAfterSeconds ?? 7;
-      groqError(res, 429, `Rate limit reached for model \`${model}\` on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in ${seconds}s.`, 'requests', 'rate_limit_exceeded', {
+      const limit = behavior.quotaLimit ?? 30;
+      groqError(res, 429, `Rate limit reached for model \`${model}\` on requests per minute (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${seconds}s.`, 'requests', 'rate_limit_exceeded', {
         'retry-after': String(seconds),
-        'x-ratelimit-limit-requests': '30',
-        'x-ratelimit-remaining-requests': '0',
-        'x-ratelimit-reset-requests': `${seconds}s`,
+        ...quotaHeaders({ limit, remaining: 0, resetMs: seconds * 1000 }),
       });
       return;
     }
@@ -75,7 +74,17 @@ function sendFault(fault: SimFault, res: ServerResponse, behavior: SimBehavior, 
   }
 }
 
+/** Groq's x-ratelimit-* request headers (on every answer), here describing the simulated quota. */
+function quotaHeaders(quota: QuotaState): Record<string, string> {
+  return {
+    'x-ratelimit-limit-requests': String(quota.limit),
+    'x-ratelimit-remaining-requests': String(quota.remaining),
+    'x-ratelimit-reset-requests': `${(quota.resetMs / 1000).toFixed(2)}s`,
+  };
+}
+
 const groqProtocol: ProviderProtocol = {
+  quotaHeaders,
   route(req: ParsedRequest): RouteResult {
     if (req.method !== 'POST' || req.path !== CHAT_PATH) return { kind: 'not_found' };
     const body = (req.body ?? {}) as ChatRequestBody;

@@ -70,10 +70,10 @@ function reply(model: string, ctx: SimTextContext, body: ChatBody, fullText: str
 }
 
 /** Error bodies as TGI / the HF router send them; the SDK surfaces `error` in its message and no headers. */
-function fault(model: string, ctx: SimTextContext, body: ChatBody, kind: SimFault, res: ServerResponse): void {
+function fault(model: string, ctx: SimTextContext, body: ChatBody, kind: SimFault, res: ServerResponse, retryAfterSeconds?: number): void {
   switch (kind) {
     case 'rate_limit':
-      return sendJson(res, 429, { error: 'Model is overloaded, please retry later', error_type: 'overloaded' });
+      return sendJson(res, 429, { error: 'Model is overloaded, please retry later', error_type: 'overloaded' }, retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {});
     case 'server_error':
       return sendJson(res, 500, { error: 'Request failed during generation: CUDA out of memory', error_type: 'generation' });
     case 'unavailable':
@@ -102,7 +102,7 @@ function route(req: ParsedRequest): RouteResult {
     model,
     ctx,
     reply: (text, res, ignoreBudget) => reply(model, ctx, body, text, res, ignoreBudget),
-    fault: (kind, res) => fault(model, ctx, body, kind, res),
+    fault: (kind, res, behavior) => fault(model, ctx, body, kind, res, behavior.retryAfterSeconds),
   };
 }
 

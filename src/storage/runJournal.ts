@@ -30,6 +30,7 @@ function jobOf(run: RunRecord): (RunJob & { done: number; status: RunStatus }) |
       save: options.save,
       memory: options.memory,
       voting: options.voting,
+      ...(options.teachers ? { teachers: options.teachers } : {}),
       seed: options.seed,
     },
     ...(location ? { location } : {}),

@@ -287,11 +287,23 @@ export class StoryRepository {
     const page = Math.max(1, Math.floor(query.page ?? 1));
     if (query.genre !== undefined && !isGenre(query.genre)) throw new StorageError(`Unknown genre ${JSON.stringify(query.genre)}`, 'INVALID_INPUT');
     const total = await this.count(query.userId, query.genre);
-    let q = this.context.db.selectFrom('stories').select(SUMMARY_COLUMNS).where('user_id', '=', query.userId);
-    if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
-    // One direction throughout, so the index is walked backwards instead of sorting the library.
-    q = query.sort === 'best' && query.genre === undefined ? q.orderBy('final_quality', 'desc').orderBy('created_at', 'desc') : query.sort === 'best' ? q.orderBy('final_quality', 'desc') : q.orderBy('created_at', 'desc');
-    const rows = await q.orderBy('id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute();
+    // One direction throughout, so the index is walked backwards instead of sorting the library;
+    // every order is the leading columns of one stories_by_user_* index, ending on id.
+    const order: ('final_quality' | 'created_at' | 'id')[] =
+      query.sort === 'best' && query.genre === undefined ? ['final_quality', 'created_at', 'id'] : query.sort === 'best' ? ['final_quality', 'id'] : ['created_at', 'id'];
+    // Deferred join: the OFFSET is skipped in the index alone (its columns are all the inner query
+    // reads, so PostgreSQL does an index-only scan and SQLite a covering-index scan), and only the
+    // page's rows are then fetched by primary key. Skipping whole rows made deep pages of a large
+    // library slow (PostgreSQL sorted the library instead).
+    let pageIds = this.context.db.selectFrom('stories').select('id').where('user_id', '=', query.userId);
+    if (query.genre !== undefined) pageIds = pageIds.where('genre', '=', query.genre);
+    for (const column of order) pageIds = pageIds.orderBy(column, 'desc');
+    let q = this.context.db
+      .selectFrom('stories')
+      .innerJoin(pageIds.limit(pageSize).offset((page - 1) * pageSize).as('page'), 'page.id', 'stories.id')
+      .select(SUMMARY_COLUMNS.map((column) => `stories.${column}` as const));
+    for (const column of order) q = q.orderBy(`stories.${column}`, 'desc');
+    const rows = await q.execute();
     const items: StorySummary[] = [];
     for (const row of rows) {
       const item = this.read(row, () => ({ ...fromRow(row), excerpt: row.excerpt, words: row.words }));

@@ -20,6 +20,9 @@ import { newProcessOwner } from './processOwner.ts';
 import { RunRepository, type RunExample } from './runs.ts';
 import { StoryRepository } from './stories.ts';
 
+/** Settings of a call that was never made (a skipped teacher). */
+const NO_SETTINGS = { temperature: 0, topP: 0, maxTokens: 0 };
+
 /** Every successful candidate except the winner, best first. */
 export function losingCandidates(record: ExampleRecord): RejectedCandidate[] {
   const winner = record.winner?.teacherId;
@@ -98,7 +101,8 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
     ...(guildId ? { guildId } : {}),
     genre: record.genre,
     status: record.status,
-    outcomes: record.outcomes,
+    // Teachers the example skipped for lack of quota count as skipped, never as calls.
+    outcomes: [...record.outcomes, ...(record.skipped ?? []).map((teacherId) => ({ teacherId, ok: false, skipped: true, latencyMs: 0, settings: NO_SETTINGS }))],
     ...(w ? { winner: { teacherId: w.teacherId, finalQuality: w.finalQuality, settings: w.settings, ...(w.storyQuality !== undefined ? { storyQuality: w.storyQuality } : {}) } } : {}),
     storySaved: storyId !== undefined,
     at: record.finishedAt,

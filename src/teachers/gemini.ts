@@ -93,7 +93,12 @@ function readGeneration(response: GenerateContentResponse, settings: GenerationS
 }
 
 interface GoogleErrorBody {
-  error?: { code?: number; status?: string; message?: string; details?: { '@type'?: string; retryDelay?: string; reason?: string }[] };
+  error?: {
+    code?: number;
+    status?: string;
+    message?: string;
+    details?: { '@type'?: string; retryDelay?: string; reason?: string; violations?: { quotaId?: string; quotaValue?: string }[] }[];
+  };
 }
 
 function classifyGeminiError(err: unknown, dl: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
@@ -128,7 +133,24 @@ function apiFailure(err: ApiError, latencyMs: number): TeacherFailure {
   const text = body.error?.message ?? err.message;
   const label = body.error?.status ? `${err.status} ${body.error.status}` : String(err.status);
   const retryAfterMs = parseDuration(retryDelay);
-  return failure(kind, `Gemini ${label}: ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+  const limitPerMinute = requestsPerMinuteQuota(details);
+  return failure(kind, `Gemini ${label}: ${text}`, latencyMs, {
+    status: err.status,
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+    ...(limitPerMinute !== undefined && { rate: { limitPerMinute } }),
+  });
+}
+
+/** QuotaFailure names the quota that was hit and, often, its value: a per-minute request quota is the limit to pace to. */
+function requestsPerMinuteQuota(details: NonNullable<NonNullable<GoogleErrorBody['error']>['details']>): number | undefined {
+  for (const detail of details) {
+    if (!detail['@type']?.endsWith('google.rpc.QuotaFailure')) continue;
+    for (const v of detail.violations ?? []) {
+      const value = Number(v.quotaValue);
+      if (/Requests?PerMinute/i.test(v.quotaId ?? '') && Number.isFinite(value) && value > 0) return value;
+    }
+  }
+  return undefined;
 }
 
 /** protobuf Duration in JSON form: "7s", "0.5s", "1.500s". */

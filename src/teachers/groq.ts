@@ -8,6 +8,7 @@ import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
+import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
 import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -26,8 +27,9 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       maxRetries: 0,
       // Only bounds the wait for response headers; the deadline signal below bounds the body too.
       timeout: timeoutMs,
-      // Bounds every answer's size and names the URL a refused connection was for.
-      fetch: guardedFetch(options.fetch),
+      // Bounds every answer's size and names the URL a refused connection was for; success responses
+      // carry x-ratelimit-* headers the SDK does not return: the scoped fetch keeps them.
+      fetch: scopedFetch(guardedFetch(options.fetch)),
     });
   } catch (err) {
     setupProblem = err instanceof Error ? err.message : String(err);
@@ -43,8 +45,10 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       const dl = deadline(timeoutMs, request.signal);
+      const scope: CallScope = { signal: dl.signal };
+      const groq = client;
       try {
-        const completion = await client.chat.completions.create(
+        const completion = await inCallScope(scope, () => groq.chat.completions.create(
           {
             model: options.model,
             messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -56,8 +60,11 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
-        );
-        return readGeneration(completion, request.settings, elapsed());
+        ));
+        const outcome = readGeneration(completion, request.settings, elapsed());
+        const rate = rateSignalsFromHeaders(scope.headers);
+        if (outcome.ok && rate) outcome.generation.rate = rate;
+        return outcome;
       } catch (err) {
         return { ok: false, failure: classifyGroqError(err, dl, timeoutMs, elapsed()) };
       } finally {
@@ -89,8 +96,14 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof APIError && typeof err.status === 'number') {
     const body = err.error as { error?: { message?: unknown } } | undefined;
     const text = typeof body?.error?.message === 'string' ? `${err.status} ${body.error.message}` : err.message;
-    const retryAfterMs = err.status === 429 ? parseRetryAfter((err.headers as Headers | undefined)?.get('retry-after')) : undefined;
-    return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, { status: err.status, ...(retryAfterMs !== undefined && { retryAfterMs }) });
+    const headers = err.headers as Headers | undefined;
+    const retryAfterMs = err.status === 429 ? parseRetryAfter(headers?.get('retry-after')) : undefined;
+    const rate = { ...rateSignalsFromHeaders(headers), ...(err.status === 429 ? requestsPerMinuteIn(text) : {}) };
+    return failure(kindForStatus(err.status), `Groq ${text}`, latencyMs, {
+      status: err.status,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+      ...(Object.keys(rate).length > 0 && { rate }),
+    });
   }
   const large = tooLarge(err);
   if (large) return failure('bad_reply', `Groq: ${large.message}`, latencyMs);
@@ -107,4 +120,10 @@ function classifyGroqError(err: unknown, dl: Deadline, timeoutMs: number, latenc
   if (err instanceof SyntaxError) return failure('bad_reply', `Groq reply is not valid JSON: ${err.message}`, latencyMs);
   const message = err instanceof Error ? err.message : String(err);
   return failure(err instanceof TypeError ? 'bad_reply' : 'client_error', `Groq: ${message}`, latencyMs);
+}
+
+/** Groq names the per-minute limit only in its 429 text: "… on requests per minute (RPM): Limit 30, Used 30 …". */
+function requestsPerMinuteIn(message: string): { limitPerMinute?: number } {
+  const match = /requests per minute \(RPM\): Limit (\d+)/i.exec(message);
+  return match ? { limitPerMinute: Number(match[1]) } : {};
 }

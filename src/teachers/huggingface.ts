@@ -12,8 +12,9 @@
  *
  * SDK traps handled here: a 503 is retried immediately and without limit unless
  * `retry_on_error: false` (we retry at the run level instead); there is no timeout option, so the
- * shared `deadline()` signal is passed; errors expose the status but no headers, so a 429 carries no
- * retry hint.
+ * shared `deadline()` signal is passed; errors expose the status but no headers, so the client's
+ * scoped fetch keeps them (a 429's Retry-After); a 503 with `estimated_time` (model loading) is a
+ * wait, not a server failure.
  */
 import {
   InferenceClient,
@@ -23,10 +24,17 @@ import {
   InferenceClientRoutingError,
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
+import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
 import { openAiResponseFormat } from './responseFormat.ts';
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
+
+/** TGI's 503 body while a model loads: `{"error": "...", "estimated_time": 20.0}` (seconds). */
+function estimatedTimeMs(body: unknown): number | undefined {
+  const seconds = (body as { estimated_time?: unknown } | null)?.estimated_time;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+}
 
 export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teacher {
   // Provider errors may echo the key: every failure message is redacted against it.
@@ -34,16 +42,18 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
   const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const client = new InferenceClient(apiKey ?? '', {
     ...(baseUrl ? { endpointUrl: baseUrl } : {}),
-    // Bounds every answer's size and names the URL a refused connection was for.
-    fetch: guardedFetch(options.fetch),
+    // Bounds every answer's size and names the URL a refused connection was for; errors expose the
+    // status but no headers: the scoped fetch keeps a 429's Retry-After.
+    fetch: scopedFetch(guardedFetch(options.fetch)),
   });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
     const started = Date.now();
     const elapsed = () => Date.now() - started;
     const call = deadline(timeoutMs, request.signal);
+    const scope: CallScope = { signal: call.signal };
     try {
-      const output: unknown = await client.chatCompletion(
+      const output: unknown = await inCallScope(scope, () => client.chatCompletion(
         {
           model,
           // The SDK's message type has an index signature our plain interface lacks.
@@ -54,10 +64,10 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
           ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
         },
         { signal: call.signal, retry_on_error: false },
-      );
+      ));
       return readReply(output, request, elapsed());
     } catch (err) {
-      return { ok: false, failure: classify(err, call, timeoutMs, elapsed()) };
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), scope.headers) };
     } finally {
       call.dispose();
     }
@@ -93,14 +103,22 @@ function readReply(output: unknown, request: GenerateRequest, latencyMs: number)
   });
 }
 
-function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number): TeacherFailure {
+function classify(err: unknown, call: Deadline, timeoutMs: number, latencyMs: number, headers: Headers | undefined): TeacherFailure {
   const message = err instanceof Error ? err.message : String(err);
   const large = tooLarge(err);
   if (large) return failure('bad_reply', large.message, latencyMs);
   // An HTTP answer is the most precise signal, even if the deadline fired while it was being read.
   if (err instanceof InferenceClientProviderApiError) {
     const status = err.httpResponse.status;
-    return failure(kindForStatus(status), `HTTP ${status}: ${message}`, latencyMs, { status });
+    const rate = rateSignalsFromHeaders(headers);
+    // A model still loading is a "come back in estimated_time seconds", not a broken server.
+    const loadingFor = status === 503 ? estimatedTimeMs(err.httpResponse.body) : undefined;
+    if (loadingFor !== undefined) return failure('rate_limited', `HTTP 503: ${message}`, latencyMs, { status, retryAfterMs: loadingFor, overloaded: true });
+    return failure(kindForStatus(status), `HTTP ${status}: ${message}`, latencyMs, {
+      status,
+      ...(status === 429 && rate?.retryAfterMs !== undefined ? { retryAfterMs: rate.retryAfterMs } : {}),
+      ...(rate ? { rate } : {}),
+    });
   }
   // The SDK rethrows whatever `fetch` rejects with, so abort causes are told apart by the deadline.
   if (call.cancelled()) return failure('cancelled', 'cancelled by the caller', latencyMs);

@@ -3,13 +3,14 @@
  *
  * SDK traps handled here: the package does not read `OLLAMA_HOST`, so the host is always passed;
  * it has no timeout and, for non-streaming calls, sends no AbortSignal at all, so the deadline is
- * applied by the `fetch` we hand it; it does not retry (a busy server's 503 comes straight back);
+ * applied by the `fetch` we hand it; it does not retry (a busy server's 503 comes straight back, and is read as "too many at once");
  * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
  */
 import { Ollama, type ChatResponse } from 'ollama';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
+import { inCallScope, scopedFetch, type CallScope } from './callScope.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
@@ -20,37 +21,34 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
   registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
   const host = options.baseUrl || DEFAULT_OLLAMA_HOST;
-  // Bounds every answer's size and names the URL a refused connection was for.
-  const baseFetch = guardedFetch(options.fetch);
   // A local Ollama needs no key; a hosted or proxied one takes a bearer token.
   const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined;
+
+  // One client per teacher: the per-call deadline and the response headers travel in the call
+  // scope that its fetch reads (the package sends no signal of its own for non-streaming calls).
+  // Bounds every answer's size and names the URL a refused connection was for.
+  const client = new Ollama({ host, fetch: scopedFetch(guardedFetch(options.fetch)), ...(headers ? { headers } : {}) });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
     const started = Date.now();
     const elapsed = () => Date.now() - started;
     const call = deadline(timeoutMs, request.signal);
-    let retryAfter: string | null = null;
-    const fetchWithDeadline: typeof fetch = async (input, init) => {
-      const signal = init?.signal ? AbortSignal.any([init.signal, call.signal]) : call.signal;
-      const response = await baseFetch(input, { ...init, signal });
-      // ResponseError drops the headers; keep a proxy's rate-limit hint.
-      retryAfter = response.headers.get('retry-after');
-      return response;
-    };
-    // One client per call, because the deadline lives in the fetch it is built with.
-    const client = new Ollama({ host, fetch: fetchWithDeadline, ...(headers ? { headers } : {}) });
+    const scope: CallScope = { signal: call.signal };
     try {
-      const response = await client.chat({
-        model,
-        messages: request.messages,
-        stream: false,
-        // Ollama takes the JSON Schema itself as `format` and constrains the output to it.
-        ...(request.responseFormat ? { format: request.responseFormat.schema } : {}),
-        options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
-      });
+      const response = await inCallScope(scope, () =>
+        client.chat({
+          model,
+          messages: request.messages,
+          stream: false,
+          // Ollama takes the JSON Schema itself as `format` and constrains the output to it.
+          ...(request.responseFormat ? { format: request.responseFormat.schema } : {}),
+          options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
+        }),
+      );
       return readReply(response, request, elapsed());
     } catch (err) {
-      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), retryAfter) };
+      // ResponseError drops the headers; the scope kept a proxy's rate-limit hint.
+      return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), scope.headers?.get('retry-after') ?? null) };
     } finally {
       call.dispose();
     }
@@ -90,8 +88,11 @@ function classify(
   if (large) return failure('bad_reply', large.message, latencyMs);
   const status = (err as { status_code?: unknown } | null)?.status_code;
   if (err instanceof Error && err.name === 'ResponseError' && typeof status === 'number') {
-    const kind = kindForStatus(status);
+    // "server busy … maximum pending requests exceeded": too many calls at once, not a broken server.
+    const busy = status === 503 && /busy|maximum pending/i.test(message);
+    const kind = busy ? 'rate_limited' : kindForStatus(status);
     const retryAfterMs = kind === 'rate_limited' ? parseRetryAfter(retryAfter) : undefined;
+    if (busy) return failure(kind, `HTTP ${status}: ${message}`, latencyMs, { status, overloaded: true, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
     return failure(kind, `HTTP ${status}: ${message}`, latencyMs, { status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   // fetch rejects with the abort reason, so the cause is read from the deadline, not the error.

@@ -10,9 +10,13 @@ import { createGeminiTeacher } from './gemini.ts';
 import { createGroqTeacher } from './groq.ts';
 import { createHuggingFaceTeacher } from './huggingface.ts';
 import { createOllamaTeacher } from './ollama.ts';
-import { withRateLimit } from './rateLimit.ts';
-import { withSharedRate, type SharedRateWindow } from './sharedRate.ts';
+import type { Clock } from './limits/clock.ts';
+import { LearnedLimiter } from './limits/learnedLimiter.ts';
+import { SharedLimiter, type SharedRateWindow } from './sharedRate.ts';
 import { PROVIDERS, type Provider, type Teacher, type TeacherFactoryOptions } from './types.ts';
+
+/** High enough that RUN_CONCURRENCY (at most 64 examples at once) is the real knob. */
+export const DEFAULT_TEACHER_CONCURRENCY = 64;
 
 const rosterEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,62}$/, 'ids are lower-case letters, digits, ".", "_" or "-" (2–63 characters)'),
@@ -21,8 +25,12 @@ const rosterEntrySchema = z.object({
   temperature: z.number().min(0).max(2).default(0.9),
   top_p: z.number().gt(0).max(1).default(0.95),
   max_tokens: z.number().int().min(16).max(8192).default(600),
-  /** Requests per minute this bot may send to this model (free-tier quotas are low). */
+  /** Requests per minute to start from (free-tier quotas are low); the limiter then follows what the provider reports. */
   rpm: z.number().int().min(1).max(100_000).optional(),
+  /** Hard ceiling on requests per minute that no learned limit passes. */
+  max_rpm: z.number().int().min(1).max(100_000).optional(),
+  /** Calls in flight at once to this model, across all runs of the process. */
+  concurrency: z.number().int().min(1).max(1_000).default(DEFAULT_TEACHER_CONCURRENCY),
 });
 
 export type RosterEntry = z.output<typeof rosterEntrySchema>;
@@ -33,13 +41,13 @@ export const rosterSchema = z
   .refine((entries) => new Set(entries.map((e) => e.id)).size === entries.length, 'teacher ids must be unique');
 
 export const DEFAULT_ROSTER: RosterEntry[] = [
-  { id: 'gemini-2.5-flash', provider: 'gemini', model: 'gemini-2.5-flash', temperature: 0.9, top_p: 0.95, max_tokens: 600, rpm: 10 },
-  { id: 'gemini-2.5-flash-lite', provider: 'gemini', model: 'gemini-2.5-flash-lite', temperature: 0.9, top_p: 0.95, max_tokens: 600, rpm: 15 },
-  { id: 'groq-llama-3.3-70b', provider: 'groq', model: 'llama-3.3-70b-versatile', temperature: 0.9, top_p: 0.9, max_tokens: 600, rpm: 30 },
-  { id: 'groq-llama-3.1-8b', provider: 'groq', model: 'llama-3.1-8b-instant', temperature: 1.0, top_p: 0.9, max_tokens: 600, rpm: 30 },
-  { id: 'hf-qwen2.5-7b', provider: 'huggingface', model: 'Qwen/Qwen2.5-7B-Instruct', temperature: 0.8, top_p: 0.9, max_tokens: 600, rpm: 30 },
-  { id: 'hf-mistral-7b', provider: 'huggingface', model: 'mistralai/Mistral-7B-Instruct-v0.3', temperature: 0.8, top_p: 0.95, max_tokens: 600, rpm: 30 },
-  { id: 'ollama-llama3.2', provider: 'ollama', model: 'llama3.2', temperature: 0.8, top_p: 0.9, max_tokens: 600 },
+  { id: 'gemini-2.5-flash', provider: 'gemini', model: 'gemini-2.5-flash', temperature: 0.9, top_p: 0.95, max_tokens: 600, rpm: 10, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'gemini-2.5-flash-lite', provider: 'gemini', model: 'gemini-2.5-flash-lite', temperature: 0.9, top_p: 0.95, max_tokens: 600, rpm: 15, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'groq-llama-3.3-70b', provider: 'groq', model: 'llama-3.3-70b-versatile', temperature: 0.9, top_p: 0.9, max_tokens: 600, rpm: 30, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'groq-llama-3.1-8b', provider: 'groq', model: 'llama-3.1-8b-instant', temperature: 1.0, top_p: 0.9, max_tokens: 600, rpm: 30, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'hf-qwen2.5-7b', provider: 'huggingface', model: 'Qwen/Qwen2.5-7B-Instruct', temperature: 0.8, top_p: 0.9, max_tokens: 600, rpm: 30, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'hf-mistral-7b', provider: 'huggingface', model: 'mistralai/Mistral-7B-Instruct-v0.3', temperature: 0.8, top_p: 0.95, max_tokens: 600, rpm: 30, concurrency: DEFAULT_TEACHER_CONCURRENCY },
+  { id: 'ollama-llama3.2', provider: 'ollama', model: 'llama3.2', temperature: 0.8, top_p: 0.9, max_tokens: 600, concurrency: DEFAULT_TEACHER_CONCURRENCY },
 ];
 
 export async function loadRoster(file: string | undefined): Promise<RosterEntry[]> {
@@ -95,14 +103,15 @@ const factories: Record<Provider, (options: TeacherFactoryOptions) => Teacher> =
 export interface BuildTeachersOptions {
   timeoutMs?: number;
   fetch?: typeof globalThis.fetch;
-  /** Calls in flight at once per teacher, across all runs of this process. */
+  /** Overrides the roster's `concurrency` of every teacher. */
   concurrencyPerTeacher?: number;
-  /** Ignore the roster's `rpm` (loopback simulators have no quota). */
+  /** Ignore the roster's `rpm` and `max_rpm` (RATE_LIMITS=off: self-hosted gateways, loopback simulators). */
   unlimited?: boolean;
-  /** Where the roster's `rpm` is counted when several processes share each quota (Redis); default: in this process. */
-  sharedRate?: SharedRateWindow;
-  /** Length of the rate window; one minute except in tests. */
+  /** Length of the providers' rate window; one minute except in tests and benchmarks. */
   rateWindowMs?: number;
+  /** Where the roster's `rpm` is counted when several processes share each quota (Redis); default: in this process only. */
+  sharedRate?: SharedRateWindow;
+  clock?: Clock;
 }
 
 /** The enabled teachers, in roster order (roster order breaks voting ties). */
@@ -120,13 +129,17 @@ export function buildTeachers(roster: RosterEntry[], connections: ProviderConnec
         fetch: options.fetch,
         timeoutMs: options.timeoutMs,
     });
-    const rpm = options.unlimited ? undefined : entry.rpm;
-    const concurrency = options.concurrencyPerTeacher ?? 4;
-    if (rpm !== undefined && options.sharedRate) {
-      // The quota is the cluster's: counted on the shared window; in flight stays a per-process limit.
-      return [withRateLimit(withSharedRate(teacher, options.sharedRate, rpm, options.rateWindowMs), { concurrency })];
-    }
-    return [withRateLimit(teacher, { rpm, concurrency, ...(options.rateWindowMs ? { windowMs: options.rateWindowMs } : {}) })];
+    // One limiter per teacher for the whole process, so every run together stays in the quota.
+    const local = new LearnedLimiter({
+      ...(options.unlimited ? {} : { rpm: entry.rpm, maxRpm: entry.max_rpm }),
+      concurrency: options.concurrencyPerTeacher ?? entry.concurrency,
+      ...(options.rateWindowMs ? { windowMs: options.rateWindowMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    // In a cluster the roster's rpm is the whole cluster's: each start also takes a slot of the shared schedule.
+    const sharedRpm = options.unlimited ? undefined : (entry.max_rpm ?? entry.rpm);
+    teacher.limiter = options.sharedRate && sharedRpm !== undefined ? new SharedLimiter(local, options.sharedRate, entry.id, sharedRpm, options.rateWindowMs ?? 60_000) : local;
+    return [teacher];
   });
 }
 

@@ -7,22 +7,31 @@
  * twice the quota through across a window boundary).
  */
 import type { Redis } from 'ioredis';
-import type { GenerateOutcome, Teacher } from './types.ts';
+import type { AcquireOptions, LimitSnapshot, Permit, RateReport, TeacherLimiter } from './limits/limiter.ts';
 
 export interface SharedRateWindow {
-  /** Waits until a call may start within the shared quota; false when `signal` aborted first. */
-  acquire(teacherId: string, rpm: number, windowMs: number, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Reserves a start within the shared quota and waits for it; false (nothing reserved) when it
+   * could not start within `maxWaitMs`, or when `signal` aborted first.
+   */
+  acquire(teacherId: string, rpm: number, windowMs: number, options?: Partial<AcquireOptions>): Promise<boolean>;
 }
 
-/** Reserves the next start of the teacher's schedule; returns how many ms until it. */
+/**
+ * Reserves the next start of the teacher's schedule unless it is more than ARGV[2] ms away;
+ * returns the wait (ms), or -1 - wait when it was not reserved.
+ */
 const RESERVE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local spacing = tonumber(ARGV[1])
+local maxWait = tonumber(ARGV[2])
 local last = tonumber(redis.call('GET', KEYS[1]) or '-1e15')
 local start = math.max(now, last + spacing)
+local wait = math.ceil(start - now)
+if wait > maxWait then return -1 - wait end
 redis.call('SET', KEYS[1], start, 'PX', math.ceil(start - now + spacing) + 1000)
-return math.ceil(start - now)`;
+return wait`;
 
 /**
  * The schedule spreads `rpm` calls over a slightly longer window than the provider's: between the
@@ -39,12 +48,14 @@ export class RedisRateWindow implements SharedRateWindow {
     private readonly prefix: string,
   ) {}
 
-  async acquire(teacherId: string, rpm: number, windowMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (signal?.aborted) return false;
+  async acquire(teacherId: string, rpm: number, windowMs: number, options: Partial<AcquireOptions> = {}): Promise<boolean> {
+    if (options.signal?.aborted) return false;
     const spacing = windowWithMargin(windowMs) / rpm;
-    const wait = Number(await this.redis.eval(RESERVE, 1, `${this.prefix}:rate:${teacherId}`, spacing));
+    const maxWait = options.maxWaitMs ?? Number.MAX_SAFE_INTEGER;
+    const wait = Number(await this.redis.eval(RESERVE, 1, `${this.prefix}:rate:${teacherId}`, spacing, maxWait));
+    if (wait < 0) return false;
     // A call cancelled while it waits leaves its slot unused: the quota is never exceeded, only not fully used.
-    return sleep(wait, signal);
+    return sleep(wait, options.signal);
   }
 }
 
@@ -62,15 +73,38 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   });
 }
 
-/** The teacher, each call admitted by the shared window first (its own concurrency limit stays per process). */
-export function withSharedRate(teacher: Teacher, window: SharedRateWindow, rpm: number, windowMs = 60_000): Teacher {
-  return {
-    ...teacher,
-    async generate(request): Promise<GenerateOutcome> {
-      const queuedAt = Date.now();
-      if (!(await window.acquire(teacher.id, rpm, windowMs, request.signal)))
-        return { ok: false, failure: { kind: 'cancelled', message: 'cancelled while waiting for the rate limit', latencyMs: Date.now() - queuedAt } };
-      return teacher.generate(request);
-    },
-  };
+/**
+ * A teacher's limiter in a cluster: this process's own limiter (calls in flight, what the provider
+ * said, backing off) and, before each start, a slot of the quota the whole cluster shares.
+ */
+export class SharedLimiter implements TeacherLimiter {
+  constructor(
+    private readonly local: TeacherLimiter,
+    private readonly shared: SharedRateWindow,
+    private readonly teacherId: string,
+    private readonly rpm: number,
+    private readonly windowMs: number,
+  ) {}
+
+  waitEstimate(): number {
+    return this.local.waitEstimate();
+  }
+
+  async acquire(options: AcquireOptions): Promise<Permit | null> {
+    const asked = Date.now();
+    const permit = await this.local.acquire(options);
+    if (!permit) return null;
+    const left = Math.max(0, options.maxWaitMs - (Date.now() - asked));
+    if (await this.shared.acquire(this.teacherId, this.rpm, this.windowMs, { maxWaitMs: left, ...(options.signal ? { signal: options.signal } : {}) })) return permit;
+    permit.release();
+    return null;
+  }
+
+  observe(report: RateReport): void {
+    this.local.observe(report);
+  }
+
+  snapshot(): LimitSnapshot {
+    return this.local.snapshot();
+  }
 }

@@ -4,6 +4,8 @@
  * never throws — every failure comes back classified, so a run can count and explain it.
  */
 
+import type { TeacherLimiter } from './limits/limiter.ts';
+
 export type Provider = 'gemini' | 'groq' | 'huggingface' | 'ollama';
 
 export const PROVIDERS: readonly Provider[] = ['gemini', 'groq', 'huggingface', 'ollama'];
@@ -43,6 +45,16 @@ export interface TokenUsage {
   outputTokens: number;
 }
 
+/** What a reply said about the provider's limits (headers or error body), for the limiter. */
+export interface RateSignals {
+  retryAfterMs?: number;
+  /** Requests per minute the provider named. */
+  limitPerMinute?: number;
+  /** Requests left until `resetMs` (x-ratelimit-remaining-requests / -reset-requests). */
+  remaining?: number;
+  resetMs?: number;
+}
+
 export interface Generation {
   text: string;
   settings: GenerationSettings;
@@ -50,6 +62,7 @@ export interface Generation {
   usage: TokenUsage;
   /** Provider finish reason normalised to lower case (`stop`, `length`, ...), `unknown` if absent. */
   finishReason: string;
+  rate?: RateSignals;
 }
 
 export type TeacherFailureKind =
@@ -73,6 +86,9 @@ export interface TeacherFailure {
   status?: number;
   /** For `rate_limited`: how long the provider asked us to wait. */
   retryAfterMs?: number;
+  /** For `rate_limited`: the server is busy (too many calls at once) rather than over a quota. */
+  overloaded?: boolean;
+  rate?: RateSignals;
   latencyMs: number;
 }
 
@@ -90,6 +106,8 @@ export interface TeacherInfo {
 
 export interface Teacher extends TeacherInfo {
   generate(request: GenerateRequest): Promise<GenerateOutcome>;
+  /** Admission of this teacher's calls, shared by every run of the process; none = unlimited. */
+  limiter?: TeacherLimiter;
 }
 
 /** What every adapter factory takes, besides provider-specific bits. */

@@ -18,6 +18,7 @@ export function validateRunOptions(options: RunOptions): RunOptions {
   if (unknown.length > 0) problems.push(`unknown genre${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')} (known: ${GENRES.join(', ')})`);
   if (options.genres.length > GENRES.length) problems.push(`at most ${GENRES.length} genres`);
   if (!VOTING_MODES.includes(options.voting)) problems.push(`voting must be ${VOTING_MODES.map((m) => `"${m}"`).join(', ')} (got ${String(options.voting)})`);
+  if (options.teachers !== undefined && options.teachers !== 'all' && options.teachers !== 'auto') problems.push(`teachers must be "all" or "auto" (got ${String(options.teachers)})`);
   if (problems.length > 0) throw new RunOptionsError(problems);
   return { ...options, genres: [...new Set(options.genres)] };
 }

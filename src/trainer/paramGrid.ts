@@ -23,9 +23,13 @@ export function settingsGrid(defaults: GenerationSettings): GenerationSettings[]
   );
 }
 
+/** Grids by teacher defaults (each teacher's defaults object lives as long as the teacher). */
+const grids = new WeakMap<GenerationSettings, GenerationSettings[]>();
+
 /** Draws one grid point; `random` returns [0, 1) and comes from the run's seeded generator. */
 export function drawSettings(defaults: GenerationSettings, random: () => number): GenerationSettings {
-  const grid = settingsGrid(defaults);
+  let grid = grids.get(defaults);
+  if (!grid) grids.set(defaults, (grid = settingsGrid(defaults)));
   return grid[Math.floor(random() * grid.length)] ?? defaults;
 }
 

@@ -12,6 +12,7 @@ import {
   type ModelPerformance,
   type RunStatus,
   type RunTotals,
+  type TeacherChange,
   type TrainingResult,
 } from './types.ts';
 
@@ -23,6 +24,8 @@ interface TeacherTally {
   failures: number;
   latencySum: number;
   latencyCount: number;
+  skipped: number;
+  examples: number;
 }
 
 interface WinSample {
@@ -55,19 +58,20 @@ export class RunAccumulator {
   private resumed = 0;
   /** Each teacher's latest failure (kind and message), so a failed run says why per teacher. */
   private readonly lastFailure = new Map<string, { kind: TeacherFailureKind; message: string }>();
+  private readonly changes: TeacherChange[] = [];
 
   constructor(
     private readonly teachers: TeacherInfo[],
     private readonly total: number,
     private readonly startedAt: number,
   ) {
-    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 });
+    for (const t of teachers) this.tallies.set(t.id, { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 });
   }
 
   private tally(teacherId: string): TeacherTally {
     let t = this.tallies.get(teacherId);
     if (!t) {
-      t = { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0 };
+      t = { wins: 0, winQualitySum: 0, winStoryQualitySum: 0, calls: 0, failures: 0, latencySum: 0, latencyCount: 0, skipped: 0, examples: 0 };
       this.tallies.set(teacherId, t);
     }
     return t;
@@ -86,6 +90,15 @@ export class RunAccumulator {
     }
   }
 
+  /** One example did not ask this teacher for lack of quota. */
+  recordSkip(teacherId: string): void {
+    this.tally(teacherId).skipped += 1;
+  }
+
+  recordChange(change: TeacherChange): void {
+    this.changes.push(change);
+  }
+
   addExample(example: ExampleRecord, storySaved: boolean): void {
     this.fold({ ...example, storySaved });
   }
@@ -102,6 +115,7 @@ export class RunAccumulator {
     for (const outcome of example.outcomes) {
       // A cancelled call says nothing about the teacher.
       if (outcome.failure && outcome.failure.kind !== 'cancelled') this.lastFailure.set(outcome.teacherId, { kind: outcome.failure.kind, message: outcome.failure.message });
+      if (outcome.failure?.kind !== 'cancelled') this.tally(outcome.teacherId).examples += 1;
     }
     if (example.jury) {
       const jury = (this.jury ??= { ballots: 0, unreadable: 0, fallbacks: 0 });
@@ -187,7 +201,18 @@ export class RunAccumulator {
     };
   }
 
-  result(args: { runId: string; userId: string; status: RunStatus; error?: string; now: number; fineTuneTotal: number; fineTuneEvery: number }): TrainingResult {
+  result(args: {
+    runId: string;
+    userId: string;
+    status: RunStatus;
+    error?: string;
+    now: number;
+    fineTuneTotal: number;
+    fineTuneEvery: number;
+    /** Teachers out of the run at its end, with why. */
+    out?: ReadonlyMap<string, string>;
+    callsSaved?: number;
+  }): TrainingResult {
     const model_performance: Record<string, ModelPerformance> = {};
     for (const teacher of this.teachers) {
       const t = this.tally(teacher.id);
@@ -198,6 +223,9 @@ export class RunAccumulator {
         calls: t.calls,
         failures: t.failures,
         average_latency_ms: t.latencyCount === 0 ? 0 : Math.round(t.latencySum / t.latencyCount),
+        skipped: t.skipped,
+        examples: t.examples,
+        ...(args.out?.has(teacher.id) ? { out: args.out.get(teacher.id) } : {}),
       };
     }
 
@@ -248,6 +276,8 @@ export class RunAccumulator {
         fine_tune_examples_total: args.fineTuneTotal,
         until_next_fine_tune: untilNext,
         fine_tune_every: args.fineTuneEvery,
+        ...(args.callsSaved !== undefined ? { calls_saved: args.callsSaved } : {}),
+        ...(this.changes.length > 0 ? { teacher_changes: [...this.changes] } : {}),
       },
       best_params: { per_teacher, per_genre },
     };

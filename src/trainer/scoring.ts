@@ -235,10 +235,10 @@ export interface TextQualityBreakdown {
   total: number;
 }
 
-export function textQualityBreakdown(text: string): TextQualityBreakdown {
+/** `words` may be passed when the caller already tokenised the text (each candidate is tokenised once). */
+export function textQualityBreakdown(text: string, words: readonly string[] = tokenizeWords(text)): TextQualityBreakdown {
   const characters = characterCount(text);
   const sentences = countSentences(text);
-  const words = tokenizeWords(text);
   const descriptiveWords = words.filter(isDescriptiveWord).length;
   const hasDialogue = hasQuotedDialogue(text);
 
@@ -275,8 +275,8 @@ export function textQualityBreakdown(text: string): TextQualityBreakdown {
 }
 
 /** Text quality in [7.0, 10.0], exact to one decimal. */
-export function textQuality(text: string): number {
-  return textQualityBreakdown(text).total;
+export function textQuality(text: string, words?: readonly string[]): number {
+  return textQualityBreakdown(text, words).total;
 }
 
 /**

@@ -15,18 +15,17 @@
 import { tokenizeWords } from './scoring.ts';
 
 /** Unigram and bigram terms of a text, in order, with repeats. Bigrams are "word1 word2". */
-export function termsOf(text: string): string[] {
-  const words = tokenizeWords(text);
+export function termsOf(text: string, words: readonly string[] = tokenizeWords(text)): string[] {
   const terms = [...words];
   for (let i = 0; i + 1 < words.length; i++) terms.push(`${words[i]} ${words[i + 1]}`);
   return terms;
 }
 
 /** TF-IDF vectors of a set of texts (one Map term → weight per text; empty Map for a text without words). */
-export function tfidfVectors(texts: readonly string[]): Map<string, number>[] {
-  const counts = texts.map((text) => {
+export function tfidfVectors(texts: readonly string[], words?: readonly (readonly string[])[]): Map<string, number>[] {
+  const counts = texts.map((text, i) => {
     const tf = new Map<string, number>();
-    for (const term of termsOf(text)) tf.set(term, (tf.get(term) ?? 0) + 1);
+    for (const term of termsOf(text, words?.[i])) tf.set(term, (tf.get(term) ?? 0) + 1);
     return tf;
   });
   const df = new Map<string, number>();
@@ -55,8 +54,8 @@ export function cosineSimilarity(a: ReadonlyMap<string, number>, b: ReadonlyMap<
  * TF-IDF vectors of texts i and j. The diagonal is 1 for a text with at least one word; a text
  * without words (empty, whitespace, punctuation only) has an all-0 row and column, diagonal included.
  */
-export function similarityMatrix(texts: readonly string[]): number[][] {
-  const vectors = tfidfVectors(texts);
+export function similarityMatrix(texts: readonly string[], words?: readonly (readonly string[])[]): number[][] {
+  const vectors = tfidfVectors(texts, words);
   const n = texts.length;
   const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {

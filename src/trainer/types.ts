@@ -1,4 +1,5 @@
 import type { Genre } from './genres.ts';
+import type { TeacherSelection } from './teacherChoice.ts';
 import type { GenerationSettings, TeacherFailureKind, TeacherInfo, TokenUsage } from '../teachers/types.ts';
 
 export type VotingMode = 'consensus' | 'mbr' | 'jury';
@@ -34,6 +35,8 @@ export interface RunOptions {
   voting: VotingMode;
   /** Same seed and same teacher replies give the same prompts and winners. */
   seed?: string;
+  /** `auto`: after a warm-up, a bandit chooses per genre which teachers to ask (default `all`). */
+  teachers?: TeacherSelection;
 }
 
 /** One teacher's part in one example. */
@@ -94,6 +97,8 @@ export interface ExampleRecord {
   jury?: JuryCount;
   /** Why the example failed (one line per teacher) when status is failed. */
   failureReasons?: string[];
+  /** Teachers not asked because they could not start in time (lack of quota): skipped, not failed. */
+  skipped?: string[];
   toFineTune: boolean;
   toMemory: boolean;
   saveStory: boolean;
@@ -145,6 +150,21 @@ export interface ModelPerformance {
   calls: number;
   failures: number;
   average_latency_ms: number;
+  /** Examples this teacher was not asked in for lack of quota. */
+  skipped?: number;
+  /** Examples it took part in (asked); its win rate is wins ÷ this. */
+  examples?: number;
+  /** Why it is out of the run at the end, if it is. */
+  out?: string;
+}
+
+/** A teacher taken out of a run by its breaker, or back after a probe. */
+export interface TeacherChange {
+  teacherId: string;
+  change: 'out' | 'back';
+  reason?: string;
+  /** Milliseconds since the run started. */
+  atMs: number;
 }
 
 export interface BestParams {
@@ -164,6 +184,10 @@ export interface TrainingStats {
   fine_tune_examples_total: number;
   until_next_fine_tune: number;
   fine_tune_every: number;
+  /** `auto` runs: teacher calls the bandit did not make (against asking every teacher). */
+  calls_saved?: number;
+  /** Who went out of the run and why, and who came back, in order. */
+  teacher_changes?: TeacherChange[];
 }
 
 /** The product's response shape (snake_case on purpose: it is the documented wire shape). */
@@ -215,5 +239,6 @@ export type TrainingEvent =
   /** `resumedAt`: examples an earlier attempt of this run had finished (it continues from there). */
   | { type: 'started'; runId: string; options: RunOptions; teachers: TeacherInfo[]; startedAt: number; resumedAt?: number }
   | { type: 'example'; runId: string; example: ExampleRecord; totals: RunTotals }
-  | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string }
+  | { type: 'teacher-unavailable'; runId: string; teacherId: string; reason: string; retryAt?: number }
+  | { type: 'teacher-back'; runId: string; teacherId: string; afterMs: number }
   | { type: 'finished'; runId: string; result: TrainingResult };

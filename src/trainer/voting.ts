@@ -19,6 +19,9 @@ import { agreementOf, candidateStoryQualities } from './storyScore.ts';
 export interface Candidate {
   teacherId: string;
   text: string;
+  /** The text's words and quality when the caller already has them, so no text is scored twice. */
+  words?: readonly string[];
+  textQuality?: number;
 }
 
 export interface VoteResult {
@@ -78,7 +81,8 @@ interface Field {
 function fieldOf(candidates: readonly Candidate[], context: VoteContext, caller: string): Field {
   checkCandidates(candidates, caller);
   const texts = candidates.map((c) => c.text);
-  const similarity = similarityMatrix(texts);
+  const words = candidates.every((c) => c.words) ? candidates.map((c) => c.words as readonly string[]) : undefined;
+  const similarity = similarityMatrix(texts, words);
   const centrality = agreementOf(similarity).map((a) => a ?? 0);
   if (context.storyQualities && context.storyQualities.length !== candidates.length) {
     throw new Error(`${caller}: ${context.storyQualities.length} story scores for ${candidates.length} candidates`);
@@ -97,7 +101,7 @@ function fieldOf(candidates: readonly Candidate[], context: VoteContext, caller:
     candidates,
     similarity,
     centrality,
-    textQualities: texts.map(textQuality),
+    textQualities: candidates.map((c) => c.textQuality ?? textQuality(c.text, c.words)),
     storyQualities,
     preferred: (indices) => indices.reduce((best, i) => (better(i, best) ? i : best)),
   };

@@ -116,8 +116,13 @@ export interface ModelRow {
   averageQuality: number;
   /** Average story score of the wins (storyScore.ts), when known. */
   averageStoryQuality?: number;
+  /** Wins ÷ examples the model took part in (examples it was skipped in do not count). */
   winRate?: number;
   calls?: number;
+  /** Examples it was not asked in for lack of quota (skipped, not failed). */
+  skipped?: number;
+  /** Why it is out of the run, if it is. */
+  out?: string;
 }
 
 /** Most wins first, then the higher average quality, then the id, so equal rows keep one order. */
@@ -135,5 +140,7 @@ export function modelRowLine(rank: number, row: ModelRow): string {
   parts.push(row.wins > 0 ? `avg ${formatQuality(row.averageQuality)} ${starRating(row.averageQuality)}` : 'avg –');
   if (row.wins > 0 && row.averageStoryQuality !== undefined) parts.push(`story ${formatQuality(row.averageStoryQuality)}`);
   if (row.calls !== undefined) parts.push(`${row.calls} calls`);
+  if (row.skipped) parts.push(`${row.skipped} skipped`);
+  if (row.out) parts.push(`out: ${userText(row.out, 120)}`);
   return `${badge} **${modelLabel(row.model)}** — ${parts.join(' · ')}`;
 }

@@ -7,7 +7,7 @@ import type { TeacherInfo } from '../../teachers/types.ts';
 import type { RunStatus, TrainingResult } from '../../trainer/types.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatCount, formatDuration, formatQuality, percent, plural, starRating } from '../format.ts';
-import { LIMITS, truncate } from '../limits.ts';
+import { LIMITS, truncate, userText } from '../limits.ts';
 import {
   button,
   COLORS,
@@ -15,6 +15,7 @@ import {
   genreCountsLine,
   joinLinesWithin,
   mention,
+  modelLabel,
   modelRowLine,
   row,
   toPayload,
@@ -66,6 +67,9 @@ export function rankModels(result: TrainingResult, teachers: readonly TeacherInf
         wins: perf?.wins ?? 0,
         averageQuality: perf?.average_quality ?? 0,
         ...(perf?.average_story_quality !== undefined ? { averageStoryQuality: perf.average_story_quality } : {}),
+        ...(perf?.examples ? { winRate: perf.wins / perf.examples } : {}),
+        ...(perf?.skipped ? { skipped: perf.skipped } : {}),
+        ...(perf?.out ? { out: perf.out } : {}),
       };
     })
     .sort(compareModelRows);
@@ -79,6 +83,15 @@ function failureLines(result: TrainingResult): string {
   return Object.entries(result.failure_reasons ?? {})
     .map(([id, failure]) => `• ${friendlyFailure(`**${id}**`, failure)}`)
     .join('\n');
+}
+
+/** Who went out of the run (and why) and who came back, in order. */
+function teacherChangeLines(result: TrainingResult): string[] {
+  return (result.training_stats.teacher_changes ?? []).map((c) =>
+    c.change === 'out'
+      ? `⛔ **${modelLabel(c.teacherId)}** out after ${formatDuration(c.atMs)}: ${userText(c.reason ?? 'unavailable', 200)}`
+      : `✅ **${modelLabel(c.teacherId)}** back after ${formatDuration(c.atMs)}`,
+  );
 }
 
 /** Characters of the description kept for the leaderboard (the rest is the summary and banner). */
@@ -142,6 +155,9 @@ export function resultsMessage(view: ResultsView): MessagePayload {
     });
   const why = failureLines(result);
   if (why) embed.addFields({ name: result.status === 'failed' ? 'Why it failed' : 'Teachers that failed', value: truncate(why, LIMITS.embed.fieldValue) });
+  const changes = teacherChangeLines(result);
+  if (changes.length > 0) embed.addFields({ name: 'Teachers out and back', value: joinLinesWithin(changes, LIMITS.embed.fieldValue) });
+  if (stats.calls_saved !== undefined) embed.addFields({ name: 'Auto teachers', value: `${plural(stats.calls_saved, 'teacher call')} saved`, inline: true });
   if (view.chartFileName !== undefined) {
     // Discord matches the name of the attached file; keep to characters it never rewrites.
     if (!/^[\w.-]{1,100}$/.test(view.chartFileName)) throw new RangeError(`resultsMessage: bad chart file name ${JSON.stringify(view.chartFileName)}`);

@@ -3,6 +3,7 @@ import { EmbedBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder } 
 import { ButtonStyle } from 'discord.js';
 import { GENRES, type Genre } from '../../trainer/genres.ts';
 import { FINE_TUNE_THRESHOLD, SAVE_THRESHOLD, type VotingMode } from '../../trainer/types.ts';
+import type { TeacherSelection } from '../../trainer/teacherChoice.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatDuration, plural } from '../format.ts';
 import { LIMITS, truncate } from '../limits.ts';
@@ -18,6 +19,8 @@ export interface SetupState {
   save: boolean;
   memory: boolean;
   voting: VotingMode;
+  /** `auto`: a bandit picks per genre which teachers to ask, after a warm-up. */
+  teacherSelection: TeacherSelection;
   teacherCount: number;
   estimate: { seconds: number; calls: number };
 }
@@ -61,7 +64,7 @@ export function setupPanel(state: SetupState): MessagePayload {
     )
     .addFields(
       { name: 'Examples', value: String(state.examples), inline: true },
-      { name: 'Teachers', value: String(state.teacherCount), inline: true },
+      { name: 'Teachers', value: state.teacherSelection === 'auto' ? `Auto (best of ${state.teacherCount} per genre)` : `All ${state.teacherCount}`, inline: true },
       { name: 'Voting', value: VOTING_LABEL[state.voting], inline: true },
       { name: `Genres (${state.genres.length === 0 ? 25 : state.genres.length})`, value: genreText },
       { name: 'Save to database', value: `${onOff(state.save)} — keep stories scoring ${SAVE_THRESHOLD.toFixed(1)} or more in your library`, inline: true },
@@ -89,6 +92,7 @@ export function setupPanel(state: SetupState): MessagePayload {
       row(
         toggle(ACTIONS.setup.save, token, 'Save to database', state.save),
         toggle(ACTIONS.setup.memory, token, 'Store in memory', state.memory),
+        toggle(ACTIONS.setup.teachers, token, 'Auto teachers', state.teacherSelection === 'auto'),
       ),
       row(
         button({ customId: customId('setup', ACTIONS.setup.start, token), label: 'Start', style: ButtonStyle.Primary, emoji: '▶️' }),
