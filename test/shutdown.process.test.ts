@@ -106,7 +106,7 @@ describe('npm start (the embedded bot): SIGTERM', () => {
       const done = (m: { embeds: unknown[] }) => Number(/\*\*(\d+) \/ 200\*\* examples done/.exec(JSON.stringify(m.embeds))?.[1] ?? -1);
       await discord.waitForMessage((m) => m.id === panel.id && done(m) >= 2 && done(m) < 150, 60_000);
       const pid = npm.child.pid as number;
-      const bots = childrenOf(pid, 'src/main.ts');
+      const bots = childrenOf(pid, 'dist/main.js');
       expect(bots).toHaveLength(1);
       process.kill(pid, 'SIGTERM');
       expect(await npm.exited).toBe(0);
