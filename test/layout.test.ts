@@ -74,14 +74,16 @@ describe('layout', () => {
   });
 
   it('src/commands does not import src/bot (src/bot wires the commands, not the other way round)', () => {
-    // The run manager is the one module of src/bot the commands still use: it knows nothing of
-    // Discord and leaves src/bot with the durable-runs work (issue 9), which removes this exception.
-    const allowed = new Set(['src/bot/runManager.ts']);
     const offenders = [...graph]
       .filter(([file]) => inFolder('src/commands')(file))
-      .flatMap(([file, deps]) => deps.filter((d) => inFolder('src/bot')(d) && !allowed.has(d)).map((d) => `${file} → ${d}`));
+      .flatMap(([file, deps]) => deps.filter((d) => inFolder('src/bot')(d)).map((d) => `${file} → ${d}`));
     expect(offenders).toEqual([]);
-    // And the exception imports nothing of Discord, the commands or the bot.
-    expect((graph.get('src/bot/runManager.ts') ?? []).filter((d) => d === 'discord.js' || inFolder('src/commands')(d) || inFolder('src/bot')(d))).toEqual([]);
+  });
+
+  it('src/runs (queues, resume, budgets) knows nothing of Discord, the commands or the bot', () => {
+    const offenders = [...graph]
+      .filter(([file]) => inFolder('src/runs')(file))
+      .flatMap(([file, deps]) => deps.filter((d) => d === 'discord.js' || d.startsWith('@discordjs') || ['src/discord', 'src/bot', 'src/commands'].some((f) => inFolder(f)(d))).map((d) => `${file} → ${d}`));
+    expect(offenders).toEqual([]);
   });
 });
