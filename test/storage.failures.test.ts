@@ -7,7 +7,6 @@
  */
 import { sql } from 'kysely';
 import { Kysely, PostgresDialect } from 'kysely';
-import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.ts';
@@ -15,6 +14,10 @@ import type { CliIo } from '../src/cli/io.ts';
 import { openStore, parseStorageUrl } from '../src/storage/index.ts';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { describeBackends } from './helpers/storageBackends.ts';
+import { sqliteDriver } from '../src/storage/sqliteDriver.ts';
+
+/** Raw access to the file, through the driver Zega itself loads on this Node.js. */
+const Database = sqliteDriver();
 
 let sims: ProviderSimulators;
 beforeAll(async () => {

@@ -10,11 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Keyv from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/storage/index.ts';
 import { runCli } from '../src/cli/index.ts';
 import type { CliIo } from '../src/cli/io.ts';
+import { sqliteDriver } from '../src/storage/sqliteDriver.ts';
+
+/** Raw access to the file, through the driver Zega itself loads on this Node.js. */
+const Database = sqliteDriver();
 
 const dir = mkdtempSync(join(tmpdir(), 'zega-v1-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

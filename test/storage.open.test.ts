@@ -7,12 +7,15 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { inspectStore, openStore, parseStorageUrl, StorageError, type NewStory, type ZegaStore } from '../src/storage/index.ts';
 import { LATEST_VERSION } from '../src/storage/migrations.ts';
 import { closedPort } from './helpers/teacherTest.ts';
 import { createPostgresDatabase, POSTGRES_ADMIN_URL, postgresUnavailable } from './helpers/storageBackends.ts';
+import { sqliteDriver } from '../src/storage/sqliteDriver.ts';
+
+/** Raw access to the file, through the driver Zega itself loads on this Node.js. */
+const Database = sqliteDriver();
 
 const dir = mkdtempSync(join(tmpdir(), 'zega-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,6 @@
  */
 import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import {
   CompiledQuery,
@@ -26,6 +25,7 @@ import {
 } from 'kysely';
 import { describeFileError, describePgError, maskUrl, StorageError } from './errors.ts';
 import type { Database } from './schema.ts';
+import { sqliteDriver, type SqliteConnection, type SqliteDriver } from './sqliteDriver.ts';
 import type { StorageSpec } from './url.ts';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -232,9 +232,15 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
   const readOnly = options.readOnly ?? false;
   if (spec.kind === 'sqlite') precheckFile(file, !readOnly && !options.mustExist, readOnly);
 
-  let raw: BetterSqlite3.Database;
+  let Driver: SqliteDriver;
   try {
-    raw = new BetterSqlite3(file, { readonly: readOnly && spec.kind === 'sqlite', fileMustExist: spec.kind === 'sqlite' && (readOnly || (options.mustExist ?? false)), timeout: options.busyTimeoutMs ?? 5000 });
+    Driver = sqliteDriver();
+  } catch (error) {
+    throw new StorageError((error as Error).message, 'DRIVER', { cause: error });
+  }
+  let raw: SqliteConnection;
+  try {
+    raw = new Driver(file, { readonly: readOnly && spec.kind === 'sqlite', fileMustExist: spec.kind === 'sqlite' && (readOnly || (options.mustExist ?? false)), timeout: options.busyTimeoutMs ?? 5000 });
   } catch (error) {
     throw describeFileError(error, location, 'opening');
   }

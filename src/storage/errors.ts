@@ -30,6 +30,8 @@ export type StorageErrorCode =
   /** An argument was rejected (bad id, empty title, ...). */
   | 'INVALID_INPUT'
   | 'CLOSED'
+  /** The SQLite driver for the running Node.js is missing or was built for another version. */
+  | 'DRIVER'
   /** Any other backend failure. */
   | 'IO';
 
