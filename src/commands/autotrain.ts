@@ -91,7 +91,7 @@ function messageLink(session: RunSession): string | undefined {
   return l ? `https://discord.com/channels/${l.guildId ?? '@me'}/${l.channelId}/${l.messageId}` : undefined;
 }
 
-async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate'>): Promise<void> {
+async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate' | 'qualityScore'>): Promise<void> {
   const userId = interaction.user.id;
   const active = await ctx.runs.active(userId);
   if (active) {
@@ -110,6 +110,7 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
     runToken: newRunToken(userId),
     teacherCount: ctx.runtime.teachers.length,
     estimate: estimateFor(ctx, base.examples, base.voting),
+    qualityScore: ctx.runtime.config.QUALITY_SCORE,
   };
   setups.set(state.runToken, { ...state, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
   await interaction.reply({ ...setupPanel(state), allowedMentions: NO_MENTIONS });
