@@ -5,8 +5,8 @@
  * only upper bounds are asserted on timing (edits per window), and waits are on simulator events.
  */
 import { MessageFlags } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { setReporterTimings } from '../src/commands/autotrain.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SETUP_TTL_MS, setReporterTimings } from '../src/commands/autotrain.ts';
 import { COMMANDS } from '../src/commands/index.ts';
 import type { Command } from '../src/commands/types.ts';
 import { customId } from '../src/discord/customId.ts';
@@ -608,6 +608,24 @@ describe('/autotrain status', () => {
     expect(after.content).toMatch(/^Your last run \(cancelled, <t:\d+:R>\): /);
     expect(after.content).toContain(`${resultsDone(final)}/200 examples done · `);
     expectQuiet(h);
+  });
+});
+
+describe('/autotrain setup panels', () => {
+  it('are forgotten SETUP_TTL_MS after they were opened: Start then says so and starts nothing', async () => {
+    const h = await setup();
+    const panel = await openPanel(h, 3);
+    // The press comes just after the panel's lifetime (only the wall clock moves; no timer is faked).
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + SETUP_TTL_MS + 1000);
+    try {
+      const reply = await panel.cmd.click(panel.setupId('start')).waitForOriginal();
+      expect(reply.ephemeral).toBe(true);
+      expect(reply.content).toBe('This setup panel has expired. Run `/autotrain start` again.');
+    } finally {
+      later.mockRestore();
+    }
+    expect(await h.runtime.store.runs.latest(h.sim.users.alice.id)).toBeUndefined();
   });
 });
 

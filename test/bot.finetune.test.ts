@@ -134,6 +134,17 @@ describe('/finetune export', () => {
     expectQuiet(h);
   });
 
+  it('with QUALITY_SCORE=story, names the story score as the threshold, in the status and the empty export', async () => {
+    const h = await setup({ QUALITY_SCORE: 'story' });
+    const { sim, runtime, alice } = h;
+    const none = await sim.sendInteraction(slashCommand({ name: 'finetune', subcommand: 'export' })).waitForOriginal();
+    expect(none.content).toBe('You have no fine-tuning examples yet: every example with story score ≥ 7.0 joins your dataset. Train with `/autotrain start`.');
+    await addExamples(runtime, alice, 3);
+    const status = await sim.sendInteraction(slashCommand({ name: 'finetune', subcommand: 'status' })).waitForOriginal();
+    expect(field(status, 'Fine-tuning examples')).toBe('3 collected (story score ≥ 7.0)');
+    expectQuiet(h);
+  });
+
   it('explains an empty dataset, a dataset without pairs, and one too large to attach', async () => {
     const h = await setup({}, { attachmentSizeLimit: 2000 });
     const { sim, runtime, alice } = h;

@@ -5,10 +5,10 @@
  */
 import { storyQuality } from '../src/trainer/storyScore.ts';
 import { REST, Routes } from 'discord.js';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Runtime } from '../src/app/runtime.ts';
 import { finetune } from '../src/commands/finetune.ts';
-import { clearDrafts, write } from '../src/commands/write.ts';
+import { clearDrafts, DRAFT_TTL_MS, EXPIRED, write } from '../src/commands/write.ts';
 import { customId } from '../src/discord/customId.ts';
 import { limitViolations } from '../src/discord/limits.ts';
 import { personalFor } from '../src/personal/runtime.ts';
@@ -245,5 +245,23 @@ describe('/write end to end', () => {
     expect(refusal.content).toMatch(/I am saving it right now|Already saved as/);
     await first.waitForFollowUps(1);
     expect(await runtime.store.stories.count(alice)).toBe(1);
+  });
+  it('forgets a draft DRAFT_TTL_MS after it was written, even when nobody wrote since: Save then says so', async () => {
+    const h = await setup();
+    const { sim, runtime, alice } = h;
+    bots.sims.gemini.setBehavior('*', { text: 'The keeper lit the lamp. "Again," she said, and the sea listened.' });
+    const shown = await sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse keeper' } })).waitForOriginal();
+    const saveId = buttons(shown)[0]!.custom_id;
+    // The press comes just after the draft's lifetime (only the wall clock moves; no timer is faked).
+    const realNow = Date.now.bind(Date);
+    const later = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + DRAFT_TTL_MS + 1000);
+    try {
+      const reply = await sim.sendInteraction(button({ customId: saveId })).waitForOriginal();
+      expect(reply.ephemeral).toBe(true);
+      expect(reply.content).toBe(EXPIRED);
+    } finally {
+      later.mockRestore();
+    }
+    expect(await runtime.store.stories.count(alice)).toBe(0);
   });
 });

@@ -67,7 +67,13 @@ describe('/help', () => {
     disabled: [{ id: 'ollama-llama3.2', provider: 'ollama' }],
     stories: 3,
     fineTune: { total: 57, untilNext: 43, due: false, every: 50 },
+    qualityScore: 'seed' as const,
   };
+
+  it('names the score that decides what is saved (QUALITY_SCORE)', () => {
+    expect(helpEmbed(base).fields?.[1]?.value).toContain('3 saved stories (kept when a story has final quality ≥ 8.0)');
+    expect(helpEmbed({ ...base, qualityScore: 'story' }).fields?.[1]?.value).toContain('3 saved stories (kept when a story has story score ≥ 8.0)');
+  });
 
   it('lists every command, the enabled teachers and the user figures', () => {
     const embed = helpEmbed(base);

@@ -423,7 +423,18 @@ describe('setupPanel', () => {
     teacherSelection: 'all',
     teacherCount: 7,
     estimate: { seconds: 5000, calls: 8000 },
+    qualityScore: 'seed',
   };
+
+  it('names the score that decides the save and memory thresholds (QUALITY_SCORE)', () => {
+    const fieldsOf = (state: SetupState) => Object.fromEntries((setupPanel(state).embeds[0]?.fields ?? []).map((f) => [f.name, f.value]));
+    const seed = fieldsOf(base);
+    expect(seed['Save to database']).toBe('✅ On — keep stories with final quality ≥ 8.0 in your library');
+    expect(seed['Store in memory']).toBe('⬜ Off — reuse examples with final quality ≥ 7.0 as guidance in later runs');
+    const story = fieldsOf({ ...base, qualityScore: 'story' });
+    expect(story['Save to database']).toBe('✅ On — keep stories with story score ≥ 8.0 in your library');
+    expect(story['Store in memory']).toBe('⬜ Off — reuse examples with story score ≥ 7.0 as guidance in later runs');
+  });
 
   it('stays within limits, with every genre or none selected', () => {
     for (const genres of [[], base.genres, [...GENRES]]) {
@@ -805,13 +816,13 @@ describe('storyListEmbed', () => {
   }));
 
   function pageButtons(page: number, pages: number) {
-    const message = storyListEmbed({ ownerId: OWNER, items, page, pages, total: pages * 5, sort: 'best', genre: 'Horror' });
+    const message = storyListEmbed({ ownerId: OWNER, items, page, pages, total: pages * 5, sort: 'best', genre: 'Horror', qualityScore: 'seed' });
     expectWithinLimits(message);
     return { message, prev: buttonByAction(message, 'prev'), next: buttonByAction(message, 'next') };
   }
 
   it('says how many stories of the page could not be read', () => {
-    const message = storyListEmbed({ ownerId: OWNER, items: items.slice(0, 4), page: 1, pages: 1, total: 5, sort: 'newest', unreadable: 1 });
+    const message = storyListEmbed({ ownerId: OWNER, items: items.slice(0, 4), page: 1, pages: 1, total: 5, sort: 'newest', unreadable: 1, qualityScore: 'seed' });
     expect(message.embeds[0]?.description).toContain('1 story on this page could not be read and is not shown.');
     expect(pageButtons(1, 1).message.embeds[0]?.description).not.toContain('could not be read');
   });
@@ -855,9 +866,11 @@ describe('storyListEmbed', () => {
   });
 
   it('an empty list still renders within limits, without a select', () => {
-    const message = storyListEmbed({ ownerId: OWNER, items: [], page: 1, pages: 0, total: 0, sort: 'newest' });
+    const message = storyListEmbed({ ownerId: OWNER, items: [], page: 1, pages: 0, total: 0, sort: 'newest', qualityScore: 'seed' });
     expectWithinLimits(message);
     expect(selects(message)).toHaveLength(0);
-    expect(message.embeds[0]?.description).toMatch(/No stories yet/);
+    expect(message.embeds[0]?.description).toMatch(/No stories yet\. .*stories with final quality ≥ 8\.0 are kept here\.$/);
+    const story = storyListEmbed({ ownerId: OWNER, items: [], page: 1, pages: 0, total: 0, sort: 'newest', qualityScore: 'story' });
+    expect(story.embeds[0]?.description).toMatch(/stories with story score ≥ 8\.0 are kept here\.$/);
   });
 });

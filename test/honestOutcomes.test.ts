@@ -6,7 +6,7 @@
  * exception is never reported as a cancellation; generated text never drives the terminal.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -141,6 +141,59 @@ describe('exit codes', () => {
       expect(await runCli(['train', '--examples', '1'], io, { TEACHERS_FILE: path, STORAGE_URL: 'memory://', OLLAMA_HOST: 'off' })).toBe(2);
       expect(io.stderr).toEqual([`zega: TEACHERS_FILE ${path} ${why}`]);
     }
+  });
+
+  describe('an unreadable --input or TEACHERS_FILE', () => {
+    // Root reads a mode-000 file anyway (CAP_DAC_OVERRIDE), so as root the CLI runs as an
+    // unprivileged user instead; as anyone else, mode 000 is enough.
+    const NOBODY = 65534;
+    const asRoot = process.getuid?.() === 0;
+    const as = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
+    const base = mkdtempSync(join(tmpdir(), 'zega-unreadable-'));
+    chmodSync(base, 0o755); // mkdtemp makes it 0700: the other user must be able to pass through
+    // HOME and TMPDIR of the child (tsx keeps its cache in the temporary directory): its own, removed after.
+    const home = join(base, 'home');
+    mkdirSync(home);
+    if (asRoot) chownSync(home, NOBODY, NOBODY);
+    const unreadable = join(base, 'unreadable.json');
+    writeFileSync(unreadable, '[]\n');
+    chmodSync(unreadable, 0o000);
+    afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+    async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+      try {
+        const { stdout, stderr } = await exec(process.execPath, args, { ...as, cwd: repo, timeout: 60_000, env: { ...process.env, HOME: home, TMPDIR: home, ...env } });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code?: number; stdout: string; stderr: string };
+        return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout, stderr: e.stderr };
+      }
+    }
+
+    /** Why the child cannot show it (it could read the repository, and the file is really unreadable), or undefined. */
+    async function cannotTest(): Promise<string | undefined> {
+      const probe = `const fs = require('node:fs');
+        for (const f of ${JSON.stringify([join(repo, 'src/cli/index.ts'), join(repo, 'node_modules/tsx/package.json')])}) {
+          try { fs.accessSync(f, fs.constants.R_OK); } catch (e) { console.log('repository not readable: ' + e.message); process.exit(0); }
+        }
+        try { fs.readFileSync(${JSON.stringify(unreadable)}); console.log('the mode-000 file is readable'); } catch (e) { console.log(e.code); }`;
+      const { code, stdout, stderr } = await run(['-e', probe]);
+      if (code !== 0) return `node does not run as ${asRoot ? `uid ${NOBODY}` : 'this user'}: ${stderr}`;
+      return stdout.trim() === 'EACCES' ? undefined : `${stdout.trim()} (as ${asRoot ? `uid ${NOBODY}` : 'this user'})`;
+    }
+
+    it('is a one-line usage error (2), for --input and TEACHERS_FILE', async (ctx) => {
+      const why = await cannotTest();
+      if (why && process.env.CI !== 'true') ctx.skip(`did not run: ${why}`);
+      expect(why).toBeUndefined();
+      for (const command of ['score', 'vote']) {
+        const { code, stdout, stderr } = await run(['--import', 'tsx', 'src/cli/index.ts', command, '--input', unreadable]);
+        expect({ code, stdout, stderr }, command).toEqual({ code: 2, stdout: '', stderr: `zega: --input ${unreadable} cannot be read (permission denied)\n` });
+      }
+      const env = { TEACHERS_FILE: unreadable, STORAGE_URL: 'memory://', OLLAMA_HOST: 'off', LOG_LEVEL: 'silent' };
+      const { code, stdout, stderr } = await run(['--import', 'tsx', 'src/cli/index.ts', 'train', '--examples', '1'], env);
+      expect({ code, stdout, stderr }).toEqual({ code: 2, stdout: '', stderr: `zega: TEACHERS_FILE ${unreadable} cannot be read (permission denied)\n` });
+    });
   });
 
   it('an empty library is not an error (0, "no stories yet")', async () => {

@@ -78,6 +78,13 @@ describe('cli dataset export', () => {
     expect((await cli(['dataset', 'export', '--user', 'nobody'])).err).toMatch(/user nobody has no fine-tuning examples/);
     expect((await cli(['dataset', 'frobnicate'])).err).toMatch(/dataset export --user ID/);
   });
+
+  it('names the score that decides what is collected (QUALITY_SCORE)', async () => {
+    expect((await cli(['dataset', 'export', '--user', 'nobody'])).err).toBe('zega: user nobody has no fine-tuning examples yet (examples with final quality ≥ 7.0 are collected)');
+    expect((await cli(['dataset', 'export', '--user', 'nobody'], { QUALITY_SCORE: 'story' })).err).toBe(
+      'zega: user nobody has no fine-tuning examples yet (examples with story score ≥ 7.0 are collected)',
+    );
+  });
 });
 
 describe('cli dataset status, modelfile and round', () => {

@@ -199,6 +199,31 @@ describeBackends('TrainerStore.recordExample', (backend) => {
     expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ skipped: 0 });
   });
 
+  it('gives each teacher a win rate over the examples it took part in, not over every example', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-rate', options(), TEACHERS);
+    // Examples 0 and 1: everyone asked, groq-llama wins. Examples 2 and 3: groq-llama skipped for
+    // lack of quota, gemini-pro wins.
+    for (const index of [0, 1]) await trainer.recordExample(record('run-rate', index), SYSTEM);
+    for (const index of [2, 3]) {
+      const base = record('run-rate', index);
+      await trainer.recordExample(
+        {
+          ...base,
+          outcomes: base.outcomes.filter((o) => o.teacherId !== 'groq-llama'),
+          skipped: ['groq-llama'],
+          winner: { ...base.winner!, teacherId: 'gemini-pro', text: 'The relay answered at last.' },
+        },
+        SYSTEM,
+      );
+    }
+    const board = await store.stats.leaderboard({ scope: 'user', id: 'u-100' });
+    // groq-llama won both examples it was in (not 2 of 4); gemini-pro 2 of its 4; a cancelled call is no part.
+    expect(board.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ wins: 2, calls: 2, skipped: 2, winRate: 1 });
+    expect(board.find((r) => r.teacherId === 'gemini-pro')).toMatchObject({ wins: 2, calls: 4, winRate: 0.5 });
+    expect(board.find((r) => r.teacherId === 'gemini-flash')).toMatchObject({ wins: 0, calls: 4, winRate: 0 });
+  });
+
   it('is idempotent per run and example index', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-2', options(), TEACHERS);

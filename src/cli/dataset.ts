@@ -17,6 +17,7 @@ import { personalSettings, type PersonalConfig } from '../personal/runtime.ts';
 import { roundSummary } from '../personal/roundSummary.ts';
 import { DATASET_USAGE } from './usage.ts';
 import { UsageError, type CliIo } from './io.ts';
+import { FINE_TUNE_THRESHOLD, thresholdText } from '../trainer/types.ts';
 
 
 const USER_OPTION = { user: { type: 'string' } } as const;
@@ -34,9 +35,9 @@ function number(name: string, value: string | undefined, fallback: number, min: 
 }
 
 /** Settings of the personal model from the config (defaults when none is given). */
-export type DatasetConfig = Pick<Config, 'OLLAMA_HOST' | 'TEACHER_TIMEOUT_MS'> & PersonalConfig;
+export type DatasetConfig = Pick<Config, 'OLLAMA_HOST' | 'TEACHER_TIMEOUT_MS' | 'QUALITY_SCORE'> & PersonalConfig;
 
-const DEFAULT_CONFIG: DatasetConfig = { OLLAMA_HOST: 'off', TEACHER_TIMEOUT_MS: 60_000 };
+const DEFAULT_CONFIG: DatasetConfig = { OLLAMA_HOST: 'off', TEACHER_TIMEOUT_MS: 60_000, QUALITY_SCORE: 'seed' };
 
 function service(store: ZegaStore, config: DatasetConfig): FineTuneService {
   const settings = personalSettings(config);
@@ -49,9 +50,9 @@ function service(store: ZegaStore, config: DatasetConfig): FineTuneService {
   });
 }
 
-async function requireExamples(store: ZegaStore, userId: string, io: CliIo): Promise<boolean> {
+async function requireExamples(store: ZegaStore, userId: string, io: CliIo, config: DatasetConfig): Promise<boolean> {
   if ((await store.fineTune.count(userId)) > 0) return true;
-  io.error(`zega: user ${userId} has no fine-tuning examples yet (examples with final quality ≥ 7.0 are collected)`);
+  io.error(`zega: user ${userId} has no fine-tuning examples yet (examples with ${thresholdText(config.QUALITY_SCORE, FINE_TUNE_THRESHOLD)} are collected)`);
   return false;
 }
 
@@ -69,7 +70,7 @@ export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo
       if (!isDatasetFormat(format)) throw new UsageError(`--format must be ${DATASET_FORMATS.join(', ')} (got "${format}")`);
       const margin = number('--margin', values.margin, DPO_MARGIN, 0, 10);
       const minQuality = values['min-quality'] === undefined ? undefined : number('--min-quality', values['min-quality'], 0, 0, 10);
-      if (!(await requireExamples(store, userId, io))) return 1;
+      if (!(await requireExamples(store, userId, io, config))) return 1;
       let lines = 0;
       for await (const chunk of datasetChunks(store.fineTune, userId, format, { margin, ...(minQuality !== undefined ? { minQuality } : {}) })) {
         io.out(chunk.replace(/\n$/, ''));
@@ -101,7 +102,7 @@ export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo
     case 'modelfile': {
       const { values } = parseArgs({ args: rest, strict: true, options: USER_OPTION });
       const userId = requireUser(values.user);
-      if (!(await requireExamples(store, userId, io))) return 1;
+      if (!(await requireExamples(store, userId, io, config))) return 1;
       const svc = service(store, config);
       const [digest, last] = await Promise.all([svc.digest(userId), store.fineTune.latestRound(userId)]);
       io.out(renderModelfile(svc.plan(userId, digest, (last?.latestVersion ?? 0) + 1)).replace(/\n$/, ''));
@@ -110,7 +111,7 @@ export async function datasetCommand(args: string[], store: ZegaStore, io: CliIo
     case 'round': {
       const { values } = parseArgs({ args: rest, strict: true, options: { ...USER_OPTION, json: { type: 'boolean' } } });
       const userId = requireUser(values.user);
-      if (!(await requireExamples(store, userId, io))) return 1;
+      if (!(await requireExamples(store, userId, io, config))) return 1;
       const round = await service(store, config).runRound(userId);
       io.out(values.json ? JSON.stringify(round) : roundSummary(round));
       return round.build.status === 'failed' ? 1 : 0;

@@ -23,13 +23,16 @@ import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { ActiveRunError, DailyQuotaError, QueueClosedError, type RunJob, type RunListener, type RunSession } from '../runs/types.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
+import { ExpiringMap } from './expiringMap.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 import { personalFor } from '../personal/runtime.ts';
 import { withFineTuneField } from '../discord/embeds/personal.ts';
 
 const DEFAULT_EXAMPLES = 20;
 /** A setup panel nobody started is forgotten after this long. */
-const SETUP_TTL_MS = 30 * 60_000;
+export const SETUP_TTL_MS = 30 * 60_000;
+/** Setup panels kept at most (the oldest go first). */
+const MAX_SETUPS = 2000;
 
 const data = new SlashCommandBuilder()
   .setName('autotrain')
@@ -66,14 +69,10 @@ const data = new SlashCommandBuilder()
   .addSubcommand((sub) => sub.setName('status').setDescription('Show your current or last training run'));
 
 /** Setup panels waiting for Start, by token. In memory: a panel does not survive a restart. */
-const setups = new Map<string, SetupState & { createdAt: number; guildId?: string }>();
+const setups = new ExpiringMap<SetupState & { guildId?: string }>({ ttlMs: SETUP_TTL_MS, maxEntries: MAX_SETUPS });
 
 function newRunToken(userId: string): string {
   return `${userId}-${randomBytes(6).toString('base64url')}`;
-}
-
-function sweepSetups(now: number): void {
-  for (const [token, setup] of setups) if (now - setup.createdAt > SETUP_TTL_MS) setups.delete(token);
 }
 
 function estimateFor(ctx: CommandContext, examples: number, voting: VotingMode) {
@@ -92,7 +91,7 @@ function messageLink(session: RunSession): string | undefined {
   return l ? `https://discord.com/channels/${l.guildId ?? '@me'}/${l.channelId}/${l.messageId}` : undefined;
 }
 
-async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate'>): Promise<void> {
+async function openPanel(interaction: RepliableInteraction, ctx: CommandContext, base: Omit<SetupState, 'ownerId' | 'runToken' | 'teacherCount' | 'estimate' | 'qualityScore'>): Promise<void> {
   const userId = interaction.user.id;
   const active = await ctx.runs.active(userId);
   if (active) {
@@ -105,16 +104,15 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
   if (ctx.runtime.teachers.length === 0) return replyPrivately(interaction, missingTeachersMessage(ctx.runtime.roster));
   const remaining = await ctx.runs.remainingToday(userId);
   if (base.examples > remaining) return replyPrivately(interaction, quotaMessage(remaining, ctx.runtime.config.DAILY_EXAMPLES_PER_USER));
-  const now = Date.now();
-  sweepSetups(now);
   const state: SetupState = {
     ...base,
     ownerId: userId,
     runToken: newRunToken(userId),
     teacherCount: ctx.runtime.teachers.length,
     estimate: estimateFor(ctx, base.examples, base.voting),
+    qualityScore: ctx.runtime.config.QUALITY_SCORE,
   };
-  setups.set(state.runToken, { ...state, createdAt: now, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
+  setups.set(state.runToken, { ...state, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
   await interaction.reply({ ...setupPanel(state), allowedMentions: NO_MENTIONS });
 }
 

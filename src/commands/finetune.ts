@@ -14,6 +14,7 @@ import { personalFor } from '../personal/runtime.ts';
 import { statusMessage } from '../discord/embeds/personal.ts';
 import { attachmentLimit, formatBytes } from './stories.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
+import { FINE_TUNE_THRESHOLD, thresholdText } from '../trainer/types.ts';
 
 const data = new SlashCommandBuilder()
   .setName('finetune')
@@ -39,7 +40,7 @@ const data = new SlashCommandBuilder()
 
 async function status(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
   const current = await personalFor(ctx.runtime).fineTune.status(interaction.user.id);
-  await interaction.reply({ ...statusMessage({ status: current }), allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral });
+  await interaction.reply({ ...statusMessage({ status: current, qualityScore: ctx.runtime.config.QUALITY_SCORE }), allowedMentions: NO_MENTIONS, flags: MessageFlags.Ephemeral });
 }
 
 /** The message that goes with an export file. */
@@ -59,7 +60,7 @@ async function exportFile(interaction: ChatInputCommandInteraction, ctx: Command
   const fineTune = ctx.runtime.store.fineTune;
   const count = await fineTune.count(userId);
   if (count === 0) {
-    return replyPrivately(interaction, 'You have no fine-tuning examples yet: every example of final quality 7.0 or more joins your dataset. Train with `/autotrain start`.');
+    return replyPrivately(interaction, `You have no fine-tuning examples yet: every example with ${thresholdText(ctx.runtime.config.QUALITY_SCORE, FINE_TUNE_THRESHOLD)} joins your dataset. Train with \`/autotrain start\`.`);
   }
   // Reading a large dataset can take longer than Discord's 3 s: acknowledge first (privately).
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });

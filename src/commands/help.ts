@@ -8,7 +8,7 @@ import { NO_MENTIONS } from '../discord/replies.ts';
 import { COLORS, joinLinesWithin, modelLabel } from '../discord/embeds/common.ts';
 import { formatCount, plural } from '../discord/format.ts';
 import { fitEmbeds, LIMITS, userText } from '../discord/limits.ts';
-import { SAVE_THRESHOLD } from '../trainer/types.ts';
+import { SAVE_THRESHOLD, thresholdText, type QualityScore } from '../trainer/types.ts';
 import { personalFor } from '../personal/runtime.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command } from './types.ts';
 
@@ -37,6 +37,8 @@ export interface HelpInput {
   disabled: readonly { id: string; provider: string }[];
   stories: number;
   fineTune: { total: number; untilNext: number; due: boolean; every: number };
+  /** Which score decides the thresholds (QUALITY_SCORE). */
+  qualityScore: QualityScore;
 }
 
 export function helpEmbed(input: HelpInput): APIEmbed {
@@ -55,7 +57,7 @@ export function helpEmbed(input: HelpInput): APIEmbed {
   const { total, untilNext, due, every } = input.fineTune;
   const next = due ? 'a fine-tune round is due now' : `${plural(untilNext, 'example')} until the next fine-tune (every ${every})`;
   const mine = [
-    `📚 ${plural(input.stories, 'saved story', 'saved stories')} (kept when a story scores ${SAVE_THRESHOLD.toFixed(1)} or more)`,
+    `📚 ${plural(input.stories, 'saved story', 'saved stories')} (kept when a story has ${thresholdText(input.qualityScore, SAVE_THRESHOLD)})`,
     `🧠 ${formatCount(total)} fine-tuning ${total === 1 ? 'example' : 'examples'} · ${next}`,
   ].join('\n');
   const embed = new EmbedBuilder()
@@ -87,6 +89,7 @@ export const help: Command = {
       disabled: roster.filter((e) => !enabled.has(e.id)).map((e) => ({ id: e.id, provider: e.provider })),
       stories,
       fineTune: { total: status.examples, untilNext: status.untilNext, due: status.due, every: status.every },
+      qualityScore: ctx.runtime.config.QUALITY_SCORE,
     });
     await interaction.reply({ embeds: [embed], flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
   },

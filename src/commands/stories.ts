@@ -33,6 +33,7 @@ import { fitChoices, LIMITS, truncate, userText, type AutocompleteChoice, type M
 import { isStorageError, type ExportFormat, type Story, type StoryDeletion, type StorySummary } from '../storage/index.ts';
 import { MAX_TITLE } from '../storage/stories.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
+import { SAVE_THRESHOLD, thresholdText } from '../trainer/types.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 const SCOPE = 'stories';
@@ -273,6 +274,7 @@ async function listPayload(ctx: CommandContext, userId: string, state: StoryList
     pages: page.pages,
     total: page.total,
     sort: state.sort,
+    qualityScore: ctx.runtime.config.QUALITY_SCORE,
     ...(state.genre ? { genre: state.genre } : {}),
     ...(page.unreadable > 0 ? { unreadable: page.unreadable } : {}),
   });
@@ -405,7 +407,7 @@ async function exportLibrary(interaction: ChatInputCommandInteraction, ctx: Comm
   const format: ExportFormat = interaction.options.getString('format') === 'jsonl' ? 'jsonl' : 'md';
   const count = await ctx.runtime.store.stories.count(userId);
   if (count === 0) {
-    return replyPrivately(interaction, 'Your library is empty, so there is nothing to export yet. Stories scoring 8.0 or more are saved when you train with `/autotrain start`.');
+    return replyPrivately(interaction, `Your library is empty, so there is nothing to export yet. Stories with ${thresholdText(ctx.runtime.config.QUALITY_SCORE, SAVE_THRESHOLD)} are saved when you train with \`/autotrain start\`.`);
   }
   // A large library takes a moment to read: acknowledge first (privately).
   await interaction.deferReply({ flags: MessageFlags.Ephemeral });

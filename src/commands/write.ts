@@ -18,6 +18,7 @@ import { textQuality } from '../trainer/scoring.ts';
 import { storyQuality } from '../trainer/storyScore.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
+import { ExpiringMap } from './expiringMap.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 /** How long Save and Regenerate keep working after the story was written. */
@@ -33,7 +34,6 @@ interface Draft extends WriteView {
   guildId?: string;
   /** The genre the user chose (Regenerate keeps it open when they chose none). */
   genre?: Genre;
-  createdAt: number;
   /** What a button press is doing right now; a second press meanwhile is refused, not repeated. */
   busy: false | 'saving' | 'writing';
 }
@@ -66,16 +66,7 @@ async function writeLogged(request: Parameters<typeof writeStory>[0], ctx: Comma
   return outcome;
 }
 
-const drafts = new Map<string, Draft>();
-
-function sweep(now: number): void {
-  for (const [token, draft] of drafts) if (now - draft.createdAt > DRAFT_TTL_MS) drafts.delete(token);
-  while (drafts.size > MAX_DRAFTS) {
-    const oldest = drafts.keys().next().value;
-    if (oldest === undefined) break;
-    drafts.delete(oldest);
-  }
-}
+const drafts = new ExpiringMap<Draft>({ ttlMs: DRAFT_TTL_MS, maxEntries: MAX_DRAFTS });
 
 /** Forgets every draft (tests). */
 export function clearDrafts(): void {
@@ -107,8 +98,6 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
   await interaction.deferReply();
   const outcome = await writeLogged({ userId, prompt, ...(genre ? { genre } : {}) }, ctx);
   if (!outcome.ok) return failPrivately(interaction, outcome.message);
-  const now = Date.now();
-  sweep(now);
   const token = `${userId}-${randomBytes(6).toString('base64url')}`;
   const draft: Draft = {
     ownerId: userId,
@@ -116,7 +105,6 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
     prompt,
     result: outcome.result,
     attempt: 0,
-    createdAt: now,
     busy: false,
     ...(genre ? { genre } : {}),
     ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
@@ -182,7 +170,8 @@ async function regenerate(interaction: ButtonInteraction | AnySelectMenuInteract
     draft.result = outcome.result;
     draft.attempt = (draft.attempt ?? 0) + 1;
     delete draft.saved;
-    draft.createdAt = Date.now();
+    // A new story: Save and Regenerate work for another DRAFT_TTL_MS.
+    drafts.set(draft.token, draft);
     const payload = writeMessage(draft);
     await interaction.editReply({ embeds: payload.embeds, components: payload.components, files: payload.files ?? [], attachments: [], allowedMentions: NO_MENTIONS });
   } finally {

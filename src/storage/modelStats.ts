@@ -42,7 +42,7 @@ export interface LeaderboardRow {
   /** Times it was not asked for lack of quota. */
   skipped: number;
   averageLatencyMs: number;
-  /** Share of the scope's decided examples this teacher won. */
+  /** Share of the examples this teacher took part in (was asked; skipped ones do not count) that it won. */
   winRate: number;
   /** Stories currently kept in libraries that this teacher won. */
   stories: number;
@@ -174,6 +174,16 @@ function choose(tallies: { settings: GenerationSettings; wins: number; qualitySu
   return best && { settings: best.settings, wins: best.wins, averageQuality: best.qualitySum / best.wins };
 }
 
+/**
+ * Wins over the examples the teacher took part in. `calls` counts one per example it was asked in
+ * (skipped and cancelled ones are not calls), so it is that count; a store migrated from v1 may
+ * hold fewer calls than wins, and then the wins themselves are the examples it is known to be in.
+ */
+function winRate(c: Counters): number {
+  const tookPart = Math.max(c.calls, c.wins);
+  return tookPart > 0 ? c.wins / tookPart : 0;
+}
+
 export class ModelStatsRepository {
   constructor(private readonly context: StoreContext) {}
 
@@ -279,7 +289,6 @@ export class ModelStatsRepository {
     if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
     const rows = (await q.groupBy('teacher_id').execute()) as unknown as ({ teacher_id: string } & Counters)[];
     const counts = rows.map((r) => ({ teacher_id: r.teacher_id, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) }) as { teacher_id: string } & Counters);
-    const decided = counts.reduce((sum, c) => sum + c.wins, 0);
     const board: LeaderboardRow[] = counts.map((c) => ({
       rank: 0,
       teacherId: c.teacher_id,
@@ -291,7 +300,7 @@ export class ModelStatsRepository {
       failureRate: c.calls > 0 ? c.failures / c.calls : 0,
       skipped: c.skipped,
       averageLatencyMs: c.calls > 0 ? c.latency_sum / c.calls : 0,
-      winRate: decided > 0 ? c.wins / decided : 0,
+      winRate: winRate(c),
       stories: Math.max(0, c.stories),
     }));
     board.sort((a, b) => b.wins - a.wins || b.averageQuality - a.averageQuality || a.teacherId.localeCompare(b.teacherId));

@@ -19,10 +19,21 @@ export const MIN_EXAMPLES = 1;
 export const MAX_EXAMPLES = 1000;
 /** A fine-tune round is due every this many fine-tuning examples of a user. */
 export const FINE_TUNE_EVERY = 50;
-/** Final quality at or above which an example joins the fine-tuning collection (and memory). */
+/** Score (final quality, or story score with QUALITY_SCORE=story) at or above which an example joins the fine-tuning collection (and memory). */
 export const FINE_TUNE_THRESHOLD = 7.0;
-/** Final quality at or above which a story is saved to the user's library (when save is on). */
+/** Score (as above) at or above which a story is saved to the user's library (when save is on). */
 export const SAVE_THRESHOLD = 8.0;
+
+/** The name users read for the score that decides the thresholds. */
+export const QUALITY_SCORE_LABEL: Record<QualityScore, string> = { seed: 'final quality', story: 'story score' };
+
+/**
+ * A threshold as users read it ("final quality ≥ 7.0", "story score ≥ 8.0"): every text that states
+ * one names the score QUALITY_SCORE makes decide, never a fixed one.
+ */
+export function thresholdText(score: QualityScore, threshold: number): string {
+  return `${QUALITY_SCORE_LABEL[score]} ≥ ${threshold.toFixed(1)}`;
+}
 
 export interface RunOptions {
   userId: string;

@@ -73,6 +73,8 @@ export function runQueueContract(name: string, make: (settings: QueueSettings) =
         await expect(runs.submit('1-b', opts('1'), track().listener)).rejects.toBeInstanceOf(ActiveRunError);
         expect((await a.finished).successful).toBe(3);
         await vi.waitFor(async () => expect(await runs.active('1')).toBeUndefined());
+        // A finished run lives on in the store only: the queue keeps nothing of it per user or token.
+        expect(await runs.session('1-a')).toBeUndefined();
         // Once finished, the user may start again.
         const again = track();
         await runs.submit('1-c', opts('1', 1), again.listener);

@@ -14,6 +14,7 @@ import { deriveTitle } from '../../storage/index.ts';
 import { redactSecrets } from '../../security/redact.ts';
 import { textQuality } from '../../trainer/scoring.ts';
 import { storyQuality } from '../../trainer/storyScore.ts';
+import { FINE_TUNE_THRESHOLD, thresholdText, type QualityScore } from '../../trainer/types.ts';
 import type { AfterRunReport, PersonalStatus } from '../../personal/fineTuneRounds.ts';
 import type { WriteResult } from '../../personal/writer.ts';
 
@@ -61,6 +62,8 @@ export function modelLine(status: Pick<PersonalStatus, 'model' | 'lastRound' | '
 
 export interface StatusView {
   status: PersonalStatus;
+  /** Which score decides the thresholds (QUALITY_SCORE). */
+  qualityScore: QualityScore;
   /** Number of preference pairs and SFT lines the export would give now. */
   dataset?: { examples: number; preferencePairs: number };
 }
@@ -69,7 +72,7 @@ export function statusMessage(view: StatusView): MessagePayload {
   const { status } = view;
   const last = status.lastRound;
   const fields: APIEmbedField[] = [
-    { name: 'Fine-tuning examples', value: `${formatCount(status.examples)} collected (final quality ≥ 7.0)`, inline: true },
+    { name: 'Fine-tuning examples', value: `${formatCount(status.examples)} collected (${thresholdText(view.qualityScore, FINE_TUNE_THRESHOLD)})`, inline: true },
     { name: 'Rounds done', value: `${status.rounds}${last ? ` · last ${relativeTime(last.finishedAt)}` : ''}`, inline: true },
     { name: 'Next round', value: countdownLine(status) },
     { name: 'Personal model', value: modelLine(status) },

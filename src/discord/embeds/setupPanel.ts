@@ -2,7 +2,7 @@
 import { EmbedBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder } from '@discordjs/builders';
 import { ButtonStyle } from 'discord.js';
 import { GENRES, type Genre } from '../../trainer/genres.ts';
-import { FINE_TUNE_THRESHOLD, SAVE_THRESHOLD, type VotingMode } from '../../trainer/types.ts';
+import { FINE_TUNE_THRESHOLD, SAVE_THRESHOLD, thresholdText, type QualityScore, type VotingMode } from '../../trainer/types.ts';
 import type { TeacherSelection } from '../../trainer/teacherChoice.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatDuration, plural } from '../format.ts';
@@ -23,6 +23,8 @@ export interface SetupState {
   teacherSelection: TeacherSelection;
   teacherCount: number;
   estimate: { seconds: number; calls: number };
+  /** Which score decides the thresholds (QUALITY_SCORE). */
+  qualityScore: QualityScore;
 }
 
 const VOTING_LABEL: Record<VotingMode, string> = {
@@ -67,8 +69,8 @@ export function setupPanel(state: SetupState): MessagePayload {
       { name: 'Teachers', value: state.teacherSelection === 'auto' ? `Auto (best of ${state.teacherCount} per genre)` : `All ${state.teacherCount}`, inline: true },
       { name: 'Voting', value: VOTING_LABEL[state.voting], inline: true },
       { name: `Genres (${state.genres.length === 0 ? 25 : state.genres.length})`, value: genreText },
-      { name: 'Save to database', value: `${onOff(state.save)} — keep stories scoring ${SAVE_THRESHOLD.toFixed(1)} or more in your library`, inline: true },
-      { name: 'Store in memory', value: `${onOff(state.memory)} — reuse examples scoring ${FINE_TUNE_THRESHOLD.toFixed(1)} or more as guidance in later runs`, inline: true },
+      { name: 'Save to database', value: `${onOff(state.save)} — keep stories with ${thresholdText(state.qualityScore, SAVE_THRESHOLD)} in your library`, inline: true },
+      { name: 'Store in memory', value: `${onOff(state.memory)} — reuse examples with ${thresholdText(state.qualityScore, FINE_TUNE_THRESHOLD)} as guidance in later runs`, inline: true },
       {
         name: 'Estimate',
         value: `about **${formatDuration(state.estimate.seconds * 1000)}** · ${plural(state.estimate.calls, 'teacher call')}`,

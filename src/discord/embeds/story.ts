@@ -3,7 +3,7 @@ import { EmbedBuilder, StringSelectMenuBuilder, StringSelectMenuOptionBuilder } 
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { ButtonStyle } from 'discord.js';
 import { GENRES, type Genre } from '../../trainer/genres.ts';
-import { SAVE_THRESHOLD } from '../../trainer/types.ts';
+import { SAVE_THRESHOLD, thresholdText, type QualityScore } from '../../trainer/types.ts';
 import { ACTIONS, customId } from '../customId.ts';
 import { formatQuality, plural, relativeTime, starRating } from '../format.ts';
 import { embedLength, fitEmbeds, LIMITS, neutralizeMentions, splitText, truncate, userText } from '../limits.ts';
@@ -153,6 +153,8 @@ export interface StoryListView {
   sort: StoryListSort;
   /** Stories of this page that could not be read (said, not hidden). */
   unreadable?: number;
+  /** Which score decides the thresholds (QUALITY_SCORE). */
+  qualityScore: QualityScore;
 }
 
 export const STORIES_PER_PAGE = 5;
@@ -196,7 +198,7 @@ export function storyListEmbed(view: StoryListView): MessagePayload {
       items.length === 0
         ? view.genre
           ? `No ${view.genre} stories yet.`
-          : `No stories yet. Run \`/autotrain start\` with **Save to database** on: stories that score ${SAVE_THRESHOLD.toFixed(1)} or more are kept here.`
+          : `No stories yet. Run \`/autotrain start\` with **Save to database** on: stories with ${thresholdText(view.qualityScore, SAVE_THRESHOLD)} are kept here.`
         : `${plural(view.total, 'story', 'stories')}${filter} · ${SORT_LABEL[view.sort]}${
             view.unreadable ? `\n⚠️ ${plural(view.unreadable, 'story', 'stories')} on this page could not be read and ${view.unreadable === 1 ? 'is' : 'are'} not shown.` : ''
           }`,
