@@ -156,7 +156,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis and Post
     );
     for (const final of finals) expect(resultsDone(final)).toBe(EXAMPLES);
     // The killed worker's run said where it picked up again, on its own message.
-    const resumedNotes = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => b.includes(killedRun as string) && /Zega restarted — resuming at [1-5]\/6/.test(b));
+    const resumedNotes = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => b.includes(killedRun as string) && /Zega restarted — resuming at [1-6]\/6/.test(b));
     expect(resumedNotes.length).toBeGreaterThan(0);
 
     // Exactly one stored example per index, no more, no fewer.
