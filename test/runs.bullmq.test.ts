@@ -19,6 +19,10 @@ import { RecordingStore } from './helpers/recordingStore.ts';
 import { deletePrefix, describeWithRedis, freshPrefix, TEST_REDIS_URL } from './helpers/redis.ts';
 import { opts, runQueueContract, track, type QueueSettings } from './helpers/runQueueContract.ts';
 import { start } from './helpers/processes.ts';
+import { runCli } from '../src/cli/index.ts';
+import { ActiveRunError } from '../src/runs/types.ts';
+import { Queue } from 'bullmq';
+import { ClusterKeys, QUEUE_NAME } from '../src/runs/cluster.ts';
 
 let sims: ProviderSimulators;
 let teachers: Teacher[];
@@ -170,6 +174,58 @@ describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', 
       await c.close();
     }
   });
+
+  it("forgetting a user erases their ledger and run records on Redis (none of anyone else's), and refuses while they have a run", async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1, dailyExamplesPerUser: 50 });
+    const redis = connectRedis(TEST_REDIS_URL);
+    const keys = new ClusterKeys(c.prefix);
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: keys.bull });
+    /** Every key of the prefix that names user `u` or one of their runs. */
+    const keysOf = async (u: string) => (await redis.keys(`${c.prefix}:*`)).filter((k) => k.endsWith(`:${u}`) || k.includes(`:${u}-`));
+    try {
+      for (const u of ['7', '8']) {
+        const t = track();
+        await c.queue.submit(`${u}-a`, opts(u, 2), t.listener);
+        await t.finished;
+      }
+      await vi.waitFor(async () => expect(await c.queue.active('7')).toBeUndefined());
+      expect(await c.queue.remainingToday('7')).toBe(48);
+      // A finished job (its plan and message) and the ledger are on Redis.
+      expect(await queue.getJob('7-a')).toBeDefined();
+      expect(await keysOf('7')).toContain(keys.budget('7'));
+
+      // While a run is queued or running, nothing is erased.
+      const running = track();
+      await c.queue.submit('7-b', opts('7', 40), running.listener);
+      await expect(c.queue.forgetUser('7')).rejects.toBeInstanceOf(ActiveRunError);
+      expect(await queue.getJob('7-a')).toBeDefined();
+      await c.queue.stop('7-b');
+      await running.finished;
+      await vi.waitFor(async () => expect(await c.queue.active('7')).toBeUndefined());
+      expect((await keysOf('7')).length).toBeGreaterThan(0);
+
+      expect(await c.queue.forgetUser('7')).toBeGreaterThanOrEqual(3);
+      expect(await keysOf('7')).toEqual([]);
+      expect(await queue.getJob('7-a')).toBeUndefined();
+      expect(await queue.getJob('7-b')).toBeUndefined();
+      expect(await c.queue.remainingToday('7')).toBe(50);
+      // User 8 keeps everything.
+      expect(await queue.getJob('8-a')).toBeDefined();
+      expect(await c.queue.remainingToday('8')).toBe(48);
+
+      // `cli forget` in a cluster (REDIS_URL set) erases the same records.
+      const io = { stdout: [] as string[], stderr: [] as string[], out(l: string) { this.stdout.push(l); }, error(l: string) { this.stderr.push(l); } };
+      const env = { STORAGE_URL: 'memory://', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: c.prefix };
+      expect(await runCli(['forget', '--user', '8', '--yes'], io, env), io.stderr.join('\n')).toBe(0);
+      expect(await keysOf('8')).toEqual([]);
+      expect(await queue.getJob('8-a')).toBeUndefined();
+      expect(await c.queue.remainingToday('8')).toBe(50);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+      await c.close();
+    }
+  }, 60_000);
 
   it('a run whose worker died once too often is failed, and its user is told', async () => {
     const c = await cluster({ maxConcurrentRuns: 2, workers: 0 });

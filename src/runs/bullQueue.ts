@@ -14,6 +14,7 @@ import type { RunOptions } from '../trainer/types.ts';
 import type { BudgetLedger } from './budget.ts';
 import { ClusterKeys, deleteIfEquals, QUEUE_NAME, sessions, type ClusterEvent } from './cluster.ts';
 import { planJob } from './executor.ts';
+import { forgetClusterUser } from './forget.ts';
 import {
   ActiveRunError,
   QueueClosedError,
@@ -200,6 +201,10 @@ export class BullRunQueue implements RunQueue {
     }
     if (adopted.length > 0) this.schedulePositions();
     return adopted;
+  }
+
+  forgetUser(userId: string): Promise<number> {
+    return forgetClusterUser(this.options.redis, this.options.prefix, userId);
   }
 
   async close(): Promise<void> {
