@@ -273,9 +273,15 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .execute();
 }
 
+/** Examples keep what a resumed run needs to count them in its result like its own examples. */
+async function exampleTally(db: Kysely<Database>): Promise<void> {
+  await db.schema.alterTable('run_examples').addColumn('tally', 'text').execute();
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tables, indexes and full-text search', up: initialSchema },
   { version: 2, name: 'import the key-value (v1) data of an older Zega', up: importV1KeyValueData },
+  { version: 3, name: "run examples keep the winner's settings, calls and tokens (resumed runs count them)", up: exampleTally },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

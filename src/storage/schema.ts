@@ -87,6 +87,12 @@ export interface RunExamplesTable {
   candidates: string;
   reasons: string | null;
   finished_at: number;
+  /**
+   * JSON (schema version 3): what the example adds to its run's result beyond its row — the
+   * winner's settings (`settings`), calls and tokens per teacher (`calls`), jury ballots (`jury`).
+   * Null for examples stored before.
+   */
+  tally: string | null;
 }
 
 export interface ModelStatsTable {
