@@ -53,7 +53,7 @@ interface Cluster {
   journal: MemoryJournal;
   errors: unknown[];
   prefix: string;
-  addWorker(options?: { maxStalledCount?: number; lockMs?: number }): Promise<RunWorker>;
+  addWorker(options?: { maxStalledCount?: number; lockMs?: number; teachers?: () => Teacher[] }): Promise<RunWorker>;
   close(): Promise<void>;
 }
 
@@ -75,7 +75,7 @@ async function cluster(settings: QueueSettings & { workers?: number; workerConcu
   const deps: RunExecutorDeps = { teachers: () => teachers, store, journal, examplesConcurrency: 2, onError };
   const queue = await BullRunQueue.open({ redis, subscriber: connect(), prefix, budget, journal, maxConcurrentRuns: settings.maxConcurrentRuns, onError, observerTtlMs: 1_500 });
   const workers: RunWorker[] = [];
-  const addWorker = async (options: { maxStalledCount?: number; lockMs?: number } = {}) => {
+  const addWorker = async (options: { maxStalledCount?: number; lockMs?: number; teachers?: () => Teacher[] } = {}) => {
     const w = await RunWorker.start({ ...deps, redis: connect(), subscriber: connect(), prefix, budget, concurrency: settings.workerConcurrency ?? 5, maxConcurrentRuns: settings.maxConcurrentRuns, lockMs: 2_000, ...options });
     workers.push(w);
     return w;
@@ -174,6 +174,39 @@ describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', 
       await c.close();
     }
   });
+
+  it('a run resumed by another worker charges its user once per example; one that cannot start again keeps what was done charged', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1, dailyExamplesPerUser: 100 });
+    try {
+      // Interrupted, then finished by another worker: one reservation for the whole run.
+      const a = track();
+      await c.queue.submit('1-a', opts('1', 30), a.listener);
+      await vi.waitFor(() => expect(c.store.examples.length).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
+      await c.workers[0]?.close(5_000);
+      expect(await c.queue.remainingToday('1')).toBe(70);
+      await c.addWorker();
+      expect((await a.finished).successful).toBe(30);
+      await vi.waitFor(async () => expect(await c.queue.active('1')).toBeUndefined());
+      expect(await c.queue.remainingToday('1')).toBe(70);
+
+      // Interrupted, then taken by a worker that cannot start it (no teacher): it fails, and the
+      // examples its first attempt trained stay charged; only the rest goes back.
+      const b = track();
+      const errors: unknown[] = [];
+      b.listener.onError = (err) => void errors.push(err);
+      await c.queue.submit('2-b', opts('2', 30), b.listener);
+      await vi.waitFor(() => expect(c.store.examples.filter((e) => e.runId === '2-b').length).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
+      await c.workers[1]?.close(5_000);
+      const done = b.interruptedAt as number;
+      expect(done).toBeGreaterThanOrEqual(3);
+      await c.addWorker({ teachers: () => [] });
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(async () => expect(await c.queue.active('2')).toBeUndefined());
+      expect(await c.queue.remainingToday('2')).toBe(100 - done);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
 
   it("forgetting a user erases their ledger and run records on Redis (none of anyone else's), and refuses while they have a run", async () => {
     const c = await cluster({ maxConcurrentRuns: 2, workers: 1, dailyExamplesPerUser: 50 });
