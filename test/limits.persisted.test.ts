@@ -3,7 +3,7 @@
  * restored from the state the previous one kept, lets through no more than the quota in any
  * window spanning the restart — where a limiter starting fresh would begin a second quota at once.
  * Pauses the provider asked for and limits it named are kept too. Then the same through
- * createRuntime on a SQLite store: a restarted process still waits for the window.
+ * createRuntime on a SQLite store (its rate_windows table): a restarted process still waits for the window.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import Keyv from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/app/runtime.ts';
 import { LearnedLimiter } from '../src/teachers/limits/learnedLimiter.ts';
-import { limitKey, persistLimits } from '../src/teachers/limits/persistedLimits.ts';
+import { persistLimits, type LimitStateStore } from '../src/teachers/limits/persistedLimits.ts';
 import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { Teacher } from '../src/teachers/types.ts';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
@@ -42,10 +42,13 @@ async function drive(limiter: LearnedLimiter, clock: ManualClock, durationMs: nu
 
 const maxInWindow = (times: number[], windowMs: number) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + windowMs).length));
 
-/** One process's teacher: a limiter kept in `state`, as createRuntime wires it. */
+/** State with a lifetime, kept by teacher. */
+const keptIn = (kv: Keyv): LimitStateStore => ({ get: (teacherId) => kv.get(teacherId), set: (teacherId, state, ttlMs) => kv.set(teacherId, state, ttlMs) });
+
+/** One process's teacher: a limiter kept in `state`, as createRuntime wires it (there on the store). */
 async function processWith(state: Keyv, clock: ManualClock) {
   const limiter = new LearnedLimiter({ rpm: RPM, maxRpm: RPM, concurrency: 10, clock, windowMs: MINUTE });
-  const persisted = await persistLimits([{ id: 'groq-x', limiter } as unknown as Teacher], state, { windowMs: MINUTE, now: () => clock.now() });
+  const persisted = await persistLimits([{ id: 'groq-x', limiter } as unknown as Teacher], keptIn(state), { windowMs: MINUTE, now: () => clock.now() });
   return { limiter, persisted };
 }
 
@@ -83,7 +86,7 @@ describe('rate windows across a restart', () => {
     first.limiter.observe({ outcome: 'rate_limited', latencyMs: 10, retryAfterMs: 30_000, limitPerMinute: 3 });
     permit?.release();
     await first.persisted.flushed();
-    expect(await state.get(limitKey('groq-x'))).toBeDefined();
+    expect(await state.get('groq-x')).toBeDefined();
 
     await clock.advance(5_000);
     const second = await processWith(state, clock);
@@ -93,6 +96,8 @@ describe('rate windows across a restart', () => {
 });
 
 describe('createRuntime keeps each teacher window in its store', () => {
+  // Keyv's state is not used for this: it is written at every call, and on SQLite keyv is a second
+  // SQLite library on the same file.
   let sims: ProviderSimulators;
   beforeAll(async () => {
     sims = await startProviderSimulators();

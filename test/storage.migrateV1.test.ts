@@ -62,6 +62,7 @@ describe('migrating a v1 (keyv) database', () => {
         'tables, indexes and full-text search',
         'import the key-value (v1) data of an older Zega',
         "run examples keep the winner's settings, calls and tokens (resumed runs count them)",
+        "teachers' rate windows survive a restart",
       ]);
       // Stories: every one, with its fields, edits and /write origin.
       expect(await store.stories.count(ALICE)).toBe(4);

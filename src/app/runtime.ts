@@ -45,7 +45,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
   // are shared on Redis (sharedRate) and live there.
   const limits = options.sharedRate
     ? undefined
-    : await persistLimits(teachers, store.state, {
+    : await persistLimits(teachers, store.rateWindows, {
         windowMs: options.rateWindowMs ?? config.RATE_WINDOW_MS,
         onError: (err) => logger.warn({ err }, 'could not keep a teacher rate window in the store'),
       });

@@ -200,6 +200,15 @@ export interface UnreadableRowsTable {
   at: number;
 }
 
+/** Each teacher's rate window of the process that calls it (embedded mode), kept across restarts. */
+export interface RateWindowsTable {
+  teacher_id: string;
+  /** JSON: the limiter's state (calls started in the window, schedule, pause, learned limit). */
+  state: string;
+  /** Unix ms after which the row says nothing any more. */
+  expires_at: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -218,5 +227,6 @@ export interface Database {
   fine_tune_rounds: FineTuneRoundsTable;
   memory: MemoryTable;
   unreadable_rows: UnreadableRowsTable;
+  rate_windows: RateWindowsTable;
   zega_migrations: MigrationsTable;
 }

@@ -2,21 +2,19 @@
  * Each teacher's rate window kept across restarts (embedded mode): a process that starts again
  * within a window still counts the calls the previous one made in it, keeps its schedule and any
  * pause the provider asked for, so a restart never lets a burst through a quota. Kept in the
- * store's key-value state with a lifetime; a cluster shares its windows on Redis instead.
+ * store (rate_windows) with a lifetime; a cluster shares its windows on Redis instead.
  */
 import type { Teacher } from '../types.ts';
 import { LearnedLimiter, type LimiterState } from './learnedLimiter.ts';
 
-/** Key-value state with a lifetime (the store's keyv state). */
+/** Where each teacher's state is kept, with a lifetime (the store's rate windows). */
 export interface LimitStateStore {
-  get(key: string): Promise<unknown>;
-  set(key: string, value: unknown, ttlMs?: number): Promise<unknown>;
+  get(teacherId: string): Promise<unknown>;
+  set(teacherId: string, state: LimiterState, ttlMs: number): Promise<unknown>;
 }
 
 /** Long enough for the window and a learned limit to outlive a quick restart. */
 const KEEP_WINDOWS = 10;
-
-export const limitKey = (teacherId: string) => `rate:${teacherId}`;
 
 function isState(value: unknown): value is LimiterState {
   const s = value as Partial<LimiterState> | undefined;
@@ -32,7 +30,7 @@ class StateWriter {
 
   constructor(
     private readonly store: LimitStateStore,
-    private readonly key: string,
+    private readonly teacherId: string,
     private readonly windowMs: number,
     private readonly now: () => number,
     private readonly onError: (err: unknown) => void,
@@ -54,7 +52,7 @@ class StateWriter {
         const state = this.pending;
         this.pending = undefined;
         const ttlMs = Math.max(KEEP_WINDOWS * this.windowMs, state.pausedUntil - this.now() + this.windowMs);
-        await this.store.set(this.key, state, ttlMs).catch(this.onError);
+        await this.store.set(this.teacherId, state, ttlMs).catch(this.onError);
       }
     } finally {
       this.writing = false;
@@ -82,10 +80,9 @@ export async function persistLimits(
   for (const teacher of teachers) {
     const limiter = teacher.limiter;
     if (!(limiter instanceof LearnedLimiter)) continue;
-    const key = limitKey(teacher.id);
-    const saved = await store.get(key).catch((err: unknown) => onError(err));
+    const saved = await store.get(teacher.id).catch((err: unknown) => onError(err));
     if (isState(saved)) limiter.restore(saved);
-    const writer = new StateWriter(store, key, options.windowMs, now, onError);
+    const writer = new StateWriter(store, teacher.id, options.windowMs, now, onError);
     writers.push(writer);
     limiter.watch((state) => writer.write(state));
   }
