@@ -2,7 +2,9 @@
  * The embedded bot restarted (SIGTERM, a deploy): runs in progress end `interrupted` with a note on
  * their message; the next bot process resumes them by itself, edits the same message ("Zega
  * restarted — resuming at N/M"), Stop works on a resumed run, the results arrive as for any run,
- * and the daily budget is the one the first process left. The real discord.js client against the
+ * and the daily budget is the one the first process left. After an outage of more than an hour the
+ * message can no longer be edited (its interaction token is gone, and Discord refuses edits of a
+ * message that old): the run reposts its progress in the channel and carries on there. The real discord.js client against the
  * loopback Discord, the 7 teachers against the provider simulators, one SQLite file.
  */
 import { mkdtempSync } from 'node:fs';
@@ -106,3 +108,55 @@ describe('the embedded bot restarted', () => {
     expect(refused.content).toMatch(/You can train 4 more examples in the next 24 hours \(limit 10\)/);
   });
 });
+
+describe('the embedded bot restarted after more than an hour', () => {
+  it('cannot edit the old message any more (token gone, too old to edit): it posts a new one in the channel that says where it resumed, and Stop works there', { timeout: 90_000 }, async () => {
+    // Discord refuses edits of messages older than an hour (30046); the interaction token died after 15 minutes.
+    const discord = await startDiscordSimulator({ oldMessageEditLimitMs: 60 * 60_000 });
+    const own: BotHarness[] = [];
+    try {
+      setReporterTimings({ minEditIntervalMs: 200 });
+      for (const p of providers.all()) p.setBehavior('*', { latencyMs: 120 });
+      const url = `sqlite://${join(mkdtempSync(join(tmpdir(), 'zega-restart-old-')), 'zega.sqlite')}`;
+      const first = await startBotHarness({ sim: discord, providers, env: { STORAGE_URL: url, RUN_CONCURRENCY: '2' } });
+      own.push(first);
+      const cmd = discord.sendInteraction(slashCommand({ name: 'autotrain', subcommand: 'start', options: { examples: 40 } }));
+      const panel = await cmd.waitForOriginal();
+      const token = /setup:[a-z]+:(\d+-[A-Za-z0-9_-]+)/.exec(JSON.stringify(panel.components))?.[1] as string;
+      await cmd.click(customId('setup', 'start', token)).waitForResponse();
+      await cmd.waitForOriginal((m) => progressDone(m) >= 3, 30_000);
+      await first.bot.stop(10_000);
+      const pausedAt = Number(/paused at (\d+)\/40/.exec(embedOf(discord.message(panel.id) as SimMessage).description ?? '')?.[1]);
+      expect(pausedAt).toBeGreaterThanOrEqual(3);
+      await first.close();
+      own.splice(own.indexOf(first), 1);
+
+      // Down for more than an hour.
+      discord.advanceClock(61 * 60_000);
+      const second = await startBotHarness({ sim: discord, providers, env: { STORAGE_URL: url, RUN_CONCURRENCY: '2' } });
+      own.push(second);
+      const reposted = await discord.waitForMessage((m) => m.id !== panel.id && m.channelId === panel.channelId && JSON.stringify(m.embeds).includes(`Zega restarted — resuming at ${pausedAt}/40`), 30_000);
+      expect(JSON.stringify(reposted.components)).toContain(customId('run', 'stop', token));
+      expect(reposted.ephemeral).toBe(false);
+      // The old message no longer offers a Stop button: it points to the new one, or it is gone.
+      await expect
+        .poll(() => {
+          const old = discord.messages({ includeDeleted: true }).find((m) => m.id === panel.id);
+          return old?.deleted === true || (old?.content.includes(reposted.id) ?? false);
+        })
+        .toBe(true);
+      // The run record now names the new message, so a further restart finds it.
+      await expect.poll(async () => (await second.store.runs.get(token))?.message?.messageId).toBe(reposted.id);
+
+      // Stop on the new message ends the run with the work of both attempts.
+      await discord.waitForMessage((m) => m.id === reposted.id && progressDone(m) > pausedAt, 30_000);
+      await discord.click(reposted.id, customId('run', 'stop', token)).waitForResponse();
+      const cancelled = await discord.waitForMessage((m) => /Training cancelled/.test(embedOf(m).title ?? '') && JSON.stringify(m.components).includes(token), 30_000);
+      expect(resultsDone(cancelled)).toBeGreaterThan(pausedAt);
+    } finally {
+      while (own.length) await own.pop()?.close();
+      await discord.close();
+    }
+  });
+});
+

@@ -5,8 +5,8 @@
  *
  * 6 users start runs at once (half through each shard); one worker is killed with SIGKILL while it
  * runs one of them, and that run finishes on the other worker. Every run ends with the right
- * totals and exactly one stored example per index; the simulators never see a model get more
- * calls in a window than its quota (the quota is shared by the workers through Redis); a 7th
+ * totals and exactly one stored example per index; the simulators enforce each model's quota as
+ * the provider does (a 429 past it) and answer no 429 at all: the workers share it through Redis; a 7th
  * user's run, started through one shard, is stopped through the other. SIGTERM ends every process
  * with exit 0.
  */
@@ -53,7 +53,8 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis and Post
 
   beforeAll(async () => {
     sims = await startProviderSimulators();
-    for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 30 });
+    // Every model has its quota at the provider: a call past it is answered 429, as a real one would be.
+    for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 30, quota: { requests: QUOTA, windowMs: WINDOW_MS } });
     discord = await startDiscordSimulator({ shards: 2 });
     database = await createPostgresDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'zega-cluster-'));
@@ -155,7 +156,7 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis and Post
     );
     for (const final of finals) expect(resultsDone(final)).toBe(EXAMPLES);
     // The killed worker's run said where it picked up again, on its own message.
-    const resumedNotes = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => b.includes(killedRun as string) && /Zega restarted — resuming at [1-5]\/6/.test(b));
+    const resumedNotes = discord.requests.map((r) => JSON.stringify(r.body ?? '')).filter((b) => b.includes(killedRun as string) && /Zega restarted — resuming at [1-6]\/6/.test(b));
     expect(resumedNotes.length).toBeGreaterThan(0);
 
     // Exactly one stored example per index, no more, no fewer.
@@ -179,20 +180,18 @@ describeWithServers('a cluster of processes: 2 shards, 2 workers, Redis and Post
     // The 2-second edit spacing held on every progress message.
     for (const { messageId } of runs) expect(discord.maxEditsInWindow(messageId, 1_900)).toBeLessThanOrEqual(1);
 
-    // No model got more calls in a window than its quota: the workers shared it.
+    // The simulators, enforcing each model's quota, refused no call: the workers together kept under it.
+    // No other fault is injected, so any 429 would be the cluster exceeding a limit. The limiters
+    // never go looking for a higher limit past the shared schedule (it is paced at the roster's rpm,
+    // which no learning raises), so not even a probe may be refused.
+    let answered = 0;
     for (const sim of sims.all()) {
-      const byModel = new Map<string, number[]>();
-      for (const r of sim.requests) if (r.model) byModel.set(r.model, [...(byModel.get(r.model) ?? []), r.at]);
-      for (const [model, times] of byModel) {
-        times.sort((a, b) => a - b);
-        let most = 0;
-        for (let i = 0, j = 0; i < times.length; i++) {
-          while ((times[i] as number) - (times[j] as number) >= WINDOW_MS) j++;
-          most = Math.max(most, i - j + 1);
-        }
-        expect(most, `${model}: calls in one ${WINDOW_MS} ms window`).toBeLessThanOrEqual(QUOTA);
-      }
+      const generations = sim.requests.filter((r) => r.model !== undefined);
+      answered += generations.length;
+      const refused = generations.filter((r) => r.status === 429).map((r) => `${r.model} at ${r.at}`);
+      expect(refused, 'calls the provider refused with 429').toEqual([]);
     }
+    expect(answered).toBeGreaterThan(0);
     expect(windowWithMargin(WINDOW_MS)).toBeGreaterThan(WINDOW_MS);
 
     // SIGTERM: every process ends by itself with exit 0, the shards with the manager.

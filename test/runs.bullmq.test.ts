@@ -19,6 +19,10 @@ import { RecordingStore } from './helpers/recordingStore.ts';
 import { deletePrefix, describeWithRedis, freshPrefix, TEST_REDIS_URL } from './helpers/redis.ts';
 import { opts, runQueueContract, track, type QueueSettings } from './helpers/runQueueContract.ts';
 import { start } from './helpers/processes.ts';
+import { runCli } from '../src/cli/index.ts';
+import { ActiveRunError } from '../src/runs/types.ts';
+import { Queue } from 'bullmq';
+import { ClusterKeys, QUEUE_NAME } from '../src/runs/cluster.ts';
 
 let sims: ProviderSimulators;
 let teachers: Teacher[];
@@ -49,7 +53,7 @@ interface Cluster {
   journal: MemoryJournal;
   errors: unknown[];
   prefix: string;
-  addWorker(options?: { maxStalledCount?: number; lockMs?: number }): Promise<RunWorker>;
+  addWorker(options?: { maxStalledCount?: number; lockMs?: number; teachers?: () => Teacher[] }): Promise<RunWorker>;
   close(): Promise<void>;
 }
 
@@ -71,7 +75,7 @@ async function cluster(settings: QueueSettings & { workers?: number; workerConcu
   const deps: RunExecutorDeps = { teachers: () => teachers, store, journal, examplesConcurrency: 2, onError };
   const queue = await BullRunQueue.open({ redis, subscriber: connect(), prefix, budget, journal, maxConcurrentRuns: settings.maxConcurrentRuns, onError, observerTtlMs: 1_500 });
   const workers: RunWorker[] = [];
-  const addWorker = async (options: { maxStalledCount?: number; lockMs?: number } = {}) => {
+  const addWorker = async (options: { maxStalledCount?: number; lockMs?: number; teachers?: () => Teacher[] } = {}) => {
     const w = await RunWorker.start({ ...deps, redis: connect(), subscriber: connect(), prefix, budget, concurrency: settings.workerConcurrency ?? 5, maxConcurrentRuns: settings.maxConcurrentRuns, lockMs: 2_000, ...options });
     workers.push(w);
     return w;
@@ -170,6 +174,91 @@ describeWithRedis('BullMQ cluster: MAX_CONCURRENT_RUNS, shutdown and adoption', 
       await c.close();
     }
   });
+
+  it('a run resumed by another worker charges its user once per example; one that cannot start again keeps what was done charged', async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1, dailyExamplesPerUser: 100 });
+    try {
+      // Interrupted, then finished by another worker: one reservation for the whole run.
+      const a = track();
+      await c.queue.submit('1-a', opts('1', 30), a.listener);
+      await vi.waitFor(() => expect(c.store.examples.length).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
+      await c.workers[0]?.close(5_000);
+      expect(await c.queue.remainingToday('1')).toBe(70);
+      await c.addWorker();
+      expect((await a.finished).successful).toBe(30);
+      await vi.waitFor(async () => expect(await c.queue.active('1')).toBeUndefined());
+      expect(await c.queue.remainingToday('1')).toBe(70);
+
+      // Interrupted, then taken by a worker that cannot start it (no teacher): it fails, and the
+      // examples its first attempt trained stay charged; only the rest goes back.
+      const b = track();
+      const errors: unknown[] = [];
+      b.listener.onError = (err) => void errors.push(err);
+      await c.queue.submit('2-b', opts('2', 30), b.listener);
+      await vi.waitFor(() => expect(c.store.examples.filter((e) => e.runId === '2-b').length).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
+      await c.workers[1]?.close(5_000);
+      const done = b.interruptedAt as number;
+      expect(done).toBeGreaterThanOrEqual(3);
+      await c.addWorker({ teachers: () => [] });
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
+      await vi.waitFor(async () => expect(await c.queue.active('2')).toBeUndefined());
+      expect(await c.queue.remainingToday('2')).toBe(100 - done);
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it("forgetting a user erases their ledger and run records on Redis (none of anyone else's), and refuses while they have a run", async () => {
+    const c = await cluster({ maxConcurrentRuns: 2, workers: 1, dailyExamplesPerUser: 50 });
+    const redis = connectRedis(TEST_REDIS_URL);
+    const keys = new ClusterKeys(c.prefix);
+    const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: keys.bull });
+    /** Every key of the prefix that names user `u` or one of their runs. */
+    const keysOf = async (u: string) => (await redis.keys(`${c.prefix}:*`)).filter((k) => k.endsWith(`:${u}`) || k.includes(`:${u}-`));
+    try {
+      for (const u of ['7', '8']) {
+        const t = track();
+        await c.queue.submit(`${u}-a`, opts(u, 2), t.listener);
+        await t.finished;
+      }
+      await vi.waitFor(async () => expect(await c.queue.active('7')).toBeUndefined());
+      expect(await c.queue.remainingToday('7')).toBe(48);
+      // A finished job (its plan and message) and the ledger are on Redis.
+      expect(await queue.getJob('7-a')).toBeDefined();
+      expect(await keysOf('7')).toContain(keys.budget('7'));
+
+      // While a run is queued or running, nothing is erased.
+      const running = track();
+      await c.queue.submit('7-b', opts('7', 40), running.listener);
+      await expect(c.queue.forgetUser('7')).rejects.toBeInstanceOf(ActiveRunError);
+      expect(await queue.getJob('7-a')).toBeDefined();
+      await c.queue.stop('7-b');
+      await running.finished;
+      await vi.waitFor(async () => expect(await c.queue.active('7')).toBeUndefined());
+      expect((await keysOf('7')).length).toBeGreaterThan(0);
+
+      expect(await c.queue.forgetUser('7')).toBeGreaterThanOrEqual(3);
+      expect(await keysOf('7')).toEqual([]);
+      expect(await queue.getJob('7-a')).toBeUndefined();
+      expect(await queue.getJob('7-b')).toBeUndefined();
+      expect(await c.queue.remainingToday('7')).toBe(50);
+      // User 8 keeps everything.
+      expect(await queue.getJob('8-a')).toBeDefined();
+      expect(await c.queue.remainingToday('8')).toBe(48);
+
+      // `cli forget` in a cluster (REDIS_URL set) erases the same records.
+      const io = { stdout: [] as string[], stderr: [] as string[], out(l: string) { this.stdout.push(l); }, error(l: string) { this.stderr.push(l); } };
+      const env = { STORAGE_URL: 'memory://', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: c.prefix };
+      expect(await runCli(['forget', '--user', '8', '--yes'], io, env), io.stderr.join('\n')).toBe(0);
+      expect(await keysOf('8')).toEqual([]);
+      expect(await queue.getJob('8-a')).toBeUndefined();
+      expect(await c.queue.remainingToday('8')).toBe(50);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+      await c.close();
+    }
+  }, 60_000);
 
   it('a run whose worker died once too often is failed, and its user is told', async () => {
     const c = await cluster({ maxConcurrentRuns: 2, workers: 0 });

@@ -93,6 +93,29 @@ describe('cli train: SIGTERM and SIGKILL', () => {
   });
 });
 
+describe('npm run demo: SIGTERM', () => {
+  it('prints a resume command that works: `npm run demo -- --resume` finishes the run on the simulators', async () => {
+    const demoEnv = { STORAGE_URL: `sqlite://${join(mkdtempSync(join(tmpdir(), 'zega-demo-')), 'zega.sqlite')}`, LOG_LEVEL: 'warn' };
+    const demo = start(process.execPath, ['--import', 'tsx', 'src/demo.ts'], demoEnv);
+    await demo.waitFor(/Training 20 examples/);
+    demo.child.kill('SIGTERM');
+    expect(await demo.exited).toBe(0);
+    const [runId] = /Resume it with: npm run demo -- --resume (\S+)/.exec(demo.stderr())?.slice(1) ?? [];
+    expect(runId, demo.stderr()).toBeTruthy();
+    const runs = start(process.execPath, cliArgs('runs', '--user', 'demo-user', '--json'), demoEnv);
+    expect(await runs.exited).toBe(0);
+    expect(JSON.parse(runs.stdout().trim())).toMatchObject({ id: runId, status: 'interrupted', resume: `npm run demo -- --resume ${runId}` });
+
+    // The very command it printed.
+    const resumed = start('npm', ['run', '--silent', 'demo', '--', '--resume', runId as string], demoEnv);
+    expect(await resumed.exited, resumed.stderr()).toBe(0);
+    expect(resumed.stderr()).toMatch(new RegExp(`run ${runId}`));
+    const after = start(process.execPath, cliArgs('runs', '--user', 'demo-user', '--json'), demoEnv);
+    expect(await after.exited).toBe(0);
+    expect(JSON.parse(after.stdout().trim())).toMatchObject({ id: runId, status: 'done', done: 20 });
+  });
+});
+
 describe('npm start (the embedded bot): SIGTERM', () => {
   it('reaches the bot: its run ends interrupted with a note on its message, npm exits 0, nothing is left running', async () => {
     const discord = await startDiscordSimulator();

@@ -61,7 +61,12 @@ describe('migrating a v1 (keyv) database', () => {
     const warnings: object[] = [];
     const store = await openStore(`sqlite://${file}`, { logger: { warn: (o) => void warnings.push(o), error: () => undefined } });
     try {
-      expect(store.migrated).toEqual(['tables, indexes and full-text search', 'import the key-value (v1) data of an older Zega']);
+      expect(store.migrated).toEqual([
+        'tables, indexes and full-text search',
+        'import the key-value (v1) data of an older Zega',
+        "run examples keep the winner's settings, calls and tokens (resumed runs count them)",
+        "teachers' rate windows survive a restart",
+      ]);
       // Stories: every one, with its fields, edits and /write origin.
       expect(await store.stories.count(ALICE)).toBe(4);
       expect(await store.stories.count(BOB)).toBe(3);

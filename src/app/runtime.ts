@@ -9,6 +9,7 @@ import { buildTeachers, connectionsFromConfig, loadRoster, type BuildTeachersOpt
 import { checkProviders } from '../teachers/reachability.ts';
 import type { Teacher } from '../teachers/types.ts';
 import { openStore, type ZegaStore } from '../storage/index.ts';
+import { persistLimits } from '../teachers/limits/persistedLimits.ts';
 
 export interface Runtime {
   config: Config;
@@ -40,6 +41,14 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ...options,
   });
   const store = await openStore(config.STORAGE_URL, { logger });
+  // One process: each teacher's rate window survives a restart in the store. A cluster's windows
+  // are shared on Redis (sharedRate) and live there.
+  const limits = options.sharedRate
+    ? undefined
+    : await persistLimits(teachers, store.rateWindows, {
+        windowMs: options.rateWindowMs ?? config.RATE_WINDOW_MS,
+        onError: (err) => logger.warn({ err }, 'could not keep a teacher rate window in the store'),
+      });
   return {
     config,
     logger,
@@ -47,6 +56,9 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     teachers,
     store,
     warnings,
-    close: () => store.close(),
+    close: async () => {
+      await limits?.flushed();
+      await store.close();
+    },
   };
 }

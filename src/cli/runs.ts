@@ -17,7 +17,7 @@ export async function runsCommand(args: { user?: string; json?: boolean; limit?:
     failed: run.counts.failed,
     createdAt: new Date(run.createdAt).toISOString(),
     ...(run.error ? { error: run.error } : {}),
-    ...(run.status === 'interrupted' ? { resume: resumeCommand(run.id) } : {}),
+    ...(run.status === 'interrupted' ? { resume: resumeCommand(run.id, run.userId) } : {}),
   }));
   if (args.json) {
     for (const row of rows) io.out(JSON.stringify(row));

@@ -47,9 +47,13 @@ export function parseTrainArgs(args: TrainArgs): RunOptions {
   };
 }
 
-/** The command that continues an interrupted run. */
-export function resumeCommand(runId: string): string {
-  return `npm run cli -- train --resume ${runId}`;
+/** The user of `npm run demo`'s runs: they ran against the demo's simulators, so the demo resumes them. */
+export const DEMO_USER = 'demo-user';
+
+/** The command that continues an interrupted run (of `userId`). */
+export function resumeCommand(runId: string, userId?: string): string {
+  // `cli train` would ask the providers configured in the environment, which a demo run never used.
+  return userId === DEMO_USER ? `npm run demo -- --resume ${runId}` : `npm run cli -- train --resume ${runId}`;
 }
 
 export interface TrainCommandOptions {
@@ -124,6 +128,6 @@ export async function trainCommand(job: RunJob, runtime: Runtime, io: CliIo, { j
       io.out(failures);
     }
   }
-  if (result.status === 'interrupted') io.error(`\nRun ${result.run_id} is interrupted at ${result.successful + result.failed}/${result.requested}. Resume it with: ${resumeCommand(result.run_id)}`);
+  if (result.status === 'interrupted') io.error(`\nRun ${result.run_id} is interrupted at ${result.successful + result.failed}/${result.requested}. Resume it with: ${resumeCommand(result.run_id, result.user_id)}`);
   return result;
 }

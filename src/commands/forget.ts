@@ -10,8 +10,9 @@ import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { customId } from '../discord/customId.ts';
 import { button, row } from '../discord/embeds/common.ts';
 import { ollamaConnector } from '../personal/fineTuneRounds.ts';
-import { describeErase, eraseUser } from '../personal/forget.ts';
+import { describeErase, eraseUser, type EraseReport } from '../personal/forget.ts';
 import { personalFor } from '../personal/runtime.ts';
+import { ActiveRunError } from '../runs/types.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command } from './types.ts';
 
 const SCOPE = 'forget';
@@ -22,6 +23,8 @@ const data = new SlashCommandBuilder()
   .setDescription('Erase everything Zega keeps about you: stories, runs, statistics, memory, dataset, personal model')
   .setContexts(...COMMAND_CONTEXTS)
   .setIntegrationTypes(...COMMAND_INTEGRATION_TYPES);
+
+const RUN_IN_PROGRESS = 'You have a training run in progress. Stop it (or let it finish), then run `/forget` again.';
 
 export const FORGET_WARNING =
   '**Erase everything Zega keeps about you?** Your saved stories, training runs, your part of the leaderboards, your memory, ' +
@@ -54,12 +57,20 @@ export const forget: Command = {
     if (id.action !== FORGET_ACTIONS.yes) return replyPrivately(interaction, 'These buttons belong to an older version of Zega. Run `/forget` again.');
     const userId = interaction.user.id;
     if (await ctx.runs.active(userId)) {
-      await interaction.update({ content: 'You have a training run in progress. Stop it (or let it finish), then run `/forget` again.', components: [], allowedMentions: NO_MENTIONS });
+      await interaction.update({ content: RUN_IN_PROGRESS, components: [], allowedMentions: NO_MENTIONS });
       return;
     }
     // Removing a personal model from Ollama can take longer than Discord's 3 s.
     await interaction.deferUpdate();
-    const report = await eraseUser(ctx.runtime.store, ollamaConnector(personalFor(ctx.runtime).settings.ollamaHost), userId);
+    let report: EraseReport;
+    try {
+      report = await eraseUser(ctx.runtime.store, ollamaConnector(personalFor(ctx.runtime).settings.ollamaHost), userId, ctx.runs);
+    } catch (err) {
+      // A run started (from another shard) since the check above: nothing was erased.
+      if (!(err instanceof ActiveRunError)) throw err;
+      await interaction.editReply({ content: RUN_IN_PROGRESS, components: [], allowedMentions: NO_MENTIONS });
+      return;
+    }
     const lines = describeErase(report).map((line) => `• ${line}`);
     await interaction.editReply({ content: ['**Erased.** Zega no longer keeps anything about you:', ...lines].join('\n'), components: [], allowedMentions: NO_MENTIONS });
   },

@@ -1,7 +1,9 @@
 /**
- * Erasing a user (`/forget`, `cli forget`): their personal Ollama models first (while their names
- * are still known), then every row and key-value entry the store keeps about them. What was erased,
- * and any model Ollama could not remove, is reported back in words.
+ * Erasing a user (`/forget`, `cli forget`): what the run queue keeps about them outside the store
+ * first (in a cluster, their records on Redis; this refuses while they have a run), then their
+ * personal Ollama models (while their names are still known), then every row and key-value entry
+ * the store keeps about them. What was erased, and any model Ollama could not remove, is reported
+ * back in words.
  */
 import type { ForgetReport, ZegaStore } from '../storage/index.ts';
 import { describeForget } from '../storage/index.ts';
@@ -20,7 +22,14 @@ function isNotFound(err: unknown): boolean {
   return status === 404 || /not found/i.test(err instanceof Error ? err.message : String(err));
 }
 
-export async function eraseUser(store: Pick<ZegaStore, 'fineTune' | 'forgetUser'>, ollama: OllamaConnector, userId: string): Promise<EraseReport> {
+/** The run queue's part (RunQueue.forgetUser, or the cluster's Redis for the command line). */
+export interface QueueRecords {
+  forgetUser(userId: string): Promise<number>;
+}
+
+export async function eraseUser(store: Pick<ZegaStore, 'fineTune' | 'forgetUser'>, ollama: OllamaConnector, userId: string, queue?: QueueRecords): Promise<EraseReport> {
+  // First: it refuses while the user has a run, before anything is erased.
+  const queueRecords = (await queue?.forgetUser(userId)) ?? 0;
   const models = await store.fineTune.personalModels(userId);
   const modelsRemoved: string[] = [];
   const modelsLeft: EraseReport['modelsLeft'] = [];
@@ -41,7 +50,8 @@ export async function eraseUser(store: Pick<ZegaStore, 'fineTune' | 'forgetUser'
     }
   }
   const report = await store.forgetUser(userId);
-  return { store: report, modelsRemoved, modelsLeft };
+  // Their budget ledger and run records on Redis are key-value entries like those of the store.
+  return { store: { ...report, state: report.state + queueRecords }, modelsRemoved, modelsLeft };
 }
 
 /** The report as lines: what was erased, then any personal model left behind. */

@@ -6,6 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { stateKeys } from '../storage/state.ts';
+import { ClusterKeys } from './cluster.ts';
 import { DailyQuotaError } from './types.ts';
 
 export const DAY_MS = 24 * 60 * 60_000;
@@ -140,15 +141,19 @@ if e.examples > used then e.examples = used; redis.call('HSET', KEYS[1], ARGV[1]
 return 1`;
 
 export class RedisBudget implements BudgetLedger {
+  private readonly keys: ClusterKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly limit: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.keys = new ClusterKeys(prefix);
+  }
 
   private key(userId: string): string {
-    return `${this.prefix}:budget:${userId}`;
+    return this.keys.budget(userId);
   }
 
   async remaining(userId: string): Promise<number> {

@@ -14,6 +14,7 @@ import type { RunOptions } from '../trainer/types.ts';
 import type { BudgetLedger } from './budget.ts';
 import { ClusterKeys, deleteIfEquals, QUEUE_NAME, sessions, type ClusterEvent } from './cluster.ts';
 import { planJob } from './executor.ts';
+import { forgetClusterUser } from './forget.ts';
 import {
   ActiveRunError,
   QueueClosedError,
@@ -163,7 +164,8 @@ export class BullRunQueue implements RunQueue {
         const data = job.data as RunJob;
         const done = (await this.options.journal.finished(token)).length;
         await this.options.budget.settle(data.options.userId, token, done);
-        await this.options.journal.setStatus(token, done > 0 ? 'interrupted' : 'cancelled', 'Stopped while waiting in the queue.');
+        // Cancelled even when an earlier attempt did some: an interrupted run would be resumed at the next start.
+        await this.options.journal.setStatus(token, 'cancelled', 'Stopped while waiting in the queue.');
         await redis.del(this.keys.session(token), this.keys.observer(token));
         await deleteIfEquals(redis, this.keys.active(data.options.userId), token);
         await this.publish({ token, kind: 'left-queue' });
@@ -200,6 +202,10 @@ export class BullRunQueue implements RunQueue {
     }
     if (adopted.length > 0) this.schedulePositions();
     return adopted;
+  }
+
+  forgetUser(userId: string): Promise<number> {
+    return forgetClusterUser(this.options.redis, this.options.prefix, userId);
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,10 @@ export class ClusterKeys {
   observer(token: string): string {
     return `${this.prefix}:observer:${token}`;
   }
+  /** The user's daily example ledger (budget.ts). */
+  budget(userId: string): string {
+    return `${this.prefix}:budget:${userId}`;
+  }
 }
 
 /** What workers (and bots, for the queue) publish on the events channel, per run token. */

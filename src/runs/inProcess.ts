@@ -119,6 +119,11 @@ export class InProcessRunQueue implements RunQueue {
     return sessions;
   }
 
+  /** The ledger is in the store's key-value state, under the user's prefix: the store erases it. */
+  forgetUser(userId: string): Promise<number> {
+    return this.activeByUser.has(userId) ? Promise.reject(new ActiveRunError(userId)) : Promise.resolve(0);
+  }
+
   private enqueue(job: RunJob, listener: RunListener, resumedAt: number): RunSession {
     const session: RunSession = {
       token: job.runId,

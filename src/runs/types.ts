@@ -130,6 +130,12 @@ export interface RunQueue {
    */
   adoptUnfinished(attach: (job: RunJob, done: number) => RunListener): Promise<string[]>;
   /**
+   * Erases what the queue keeps about a user outside the store (their budget ledger and run
+   * records on the cluster's Redis; nothing for the in-process queue, whose ledger is in the
+   * store's state). Returns how many records went. Throws ActiveRunError while they have a run.
+   */
+  forgetUser(userId: string): Promise<number>;
+  /**
    * Shutdown: takes no new runs, lets the examples in flight finish within `graceMs`, ends the
    * runs `interrupted` (they resume at the next start), waits for the listeners' last messages.
    */

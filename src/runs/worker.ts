@@ -128,7 +128,9 @@ export class RunWorker {
         if (progress) void this.publish({ token, kind: 'progress', progress }).catch((err: unknown) => this.options.onError?.(err, 'run progress'));
       });
     } catch (err) {
-      await this.end(data, 0);
+      // A resumed run keeps the examples earlier attempts finished charged: they were trained.
+      const done = await this.options.journal.finished(token).then((examples) => examples.length, () => 0);
+      await this.end(data, done);
       await this.options.journal.setStatus(token, 'failed', err instanceof Error ? err.message : String(err)).catch(() => undefined);
       await this.publish({ token, kind: 'error', message: err instanceof Error ? err.message : String(err) });
       throw err;

@@ -17,6 +17,7 @@ import { MemoryRepository } from './memory.ts';
 import { migrate, migrationStatus, type MigrationStatus } from './migrations.ts';
 import { ModelStatsRepository } from './modelStats.ts';
 import { ownerIsGone } from './processOwner.ts';
+import { RateWindowRepository } from './rateWindows.ts';
 import { RunRepository } from './runs.ts';
 import { openState, type KeyValueState } from './state.ts';
 import { StoryRepository } from './stories.ts';
@@ -65,6 +66,8 @@ export interface ZegaStore {
   readonly memory: MemoryRepository;
   /** Key-value state with a lifetime (keyv). */
   readonly state: KeyValueState;
+  /** Teachers' rate windows, kept across restarts. */
+  readonly rateWindows: RateWindowRepository;
   /** Runs that were marked interrupted when this store opened. */
   readonly interruptedRuns: readonly string[];
   /** Migrations applied when this store opened (names). */
@@ -120,6 +123,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     stats: new ModelStatsRepository(context),
     fineTune: new FineTuneRepository(context),
     memory: new MemoryRepository(context),
+    rateWindows: new RateWindowRepository(context),
     state,
     interruptedRuns,
     migrated,

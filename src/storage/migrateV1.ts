@@ -129,7 +129,8 @@ function run(o: Obj): Database['runs'] {
   };
 }
 
-function runExample(o: Obj, runId: string, userId: string): Database['run_examples'] {
+// Imported by migration 2, before migration 3 adds the tally column (an older Zega had none to import).
+function runExample(o: Obj, runId: string, userId: string): Omit<Database['run_examples'], 'tally'> {
   const teachers = Array.isArray(o.teachers) ? o.teachers.filter(isObj) : [];
   const status = str(o.status, '');
   if (status !== 'ok' && status !== 'failed') throw new Unreadable(`unknown example status ${JSON.stringify(o.status)}`);
@@ -282,7 +283,7 @@ export async function importV1KeyValueData(db: Kysely<Database>, context: Migrat
 
   await insertChunked(db, 'stories', stories);
   // Examples of a run whose record was lost still need their run: a minimal one, marked so.
-  const exampleRows: Database['run_examples'][] = [];
+  const exampleRows: Omit<Database['run_examples'], 'tally'>[] = [];
   for (const { runId, o, key } of examples) {
     try {
       let parent = runs.get(runId);

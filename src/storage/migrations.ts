@@ -273,9 +273,29 @@ async function initialSchema(db: Kysely<Database>, { dialect }: MigrationContext
     .execute();
 }
 
+/** Examples keep what a resumed run needs to count them in its result like its own examples. */
+async function exampleTally(db: Kysely<Database>): Promise<void> {
+  await db.schema.alterTable('run_examples').addColumn('tally', 'text').execute();
+}
+
+/**
+ * Teachers' rate windows, in the database rather than the key-value state: they are written at
+ * every call, and on SQLite the key-value state is a second SQLite library on the same file.
+ */
+async function rateWindows(db: Kysely<Database>, { dialect }: MigrationContext): Promise<void> {
+  await db.schema
+    .createTable('rate_windows')
+    .addColumn('teacher_id', 'text', (c) => c.primaryKey())
+    .addColumn('state', 'text', (c) => c.notNull())
+    .addColumn('expires_at', types(dialect).int, (c) => c.notNull())
+    .execute();
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tables, indexes and full-text search', up: initialSchema },
   { version: 2, name: 'import the key-value (v1) data of an older Zega', up: importV1KeyValueData },
+  { version: 3, name: "run examples keep the winner's settings, calls and tokens (resumed runs count them)", up: exampleTally },
+  { version: 4, name: "teachers' rate windows survive a restart", up: rateWindows },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -55,11 +55,14 @@ export function createRunJournal(runs: RunRepository): RunJournal {
           index: e.i,
           genre: e.genre,
           status: e.status,
-          // Generation settings are not kept per example: a resumed run's best parameters rest on this attempt's wins.
-          ...(e.winner !== undefined ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0, storyQuality: e.sq ?? e.q ?? 0 } } : {}),
+          // An example stored before schema version 3 has no tally: its win counts, but not for best parameters.
+          ...(e.winner !== undefined
+            ? { winner: { teacherId: e.winner, finalQuality: e.q ?? 0, confidence: e.c ?? 0, storyQuality: e.sq ?? e.q ?? 0, ...(e.tally?.settings ? { settings: e.tally.settings } : {}) } }
+            : {}),
           storySaved: e.storyId !== undefined,
           toFineTune: e.fineTune,
           outcomes: e.teachers.filter((t) => !t.skipped).map((t) => ({ teacherId: t.id, ok: t.ok, latencyMs: t.ms, ...(t.tq !== undefined ? { textQuality: t.tq } : {}) })),
+          ...(e.tally ? { calls: e.tally.calls, ...(e.tally.jury ? { jury: e.tally.jury } : {}), ...(e.tally.skipped ? { skipped: e.tally.skipped } : {}) } : {}),
         }),
       );
     },

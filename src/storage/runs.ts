@@ -9,8 +9,8 @@
  * store, and one still open when its process closes the store is marked interrupted at once.
  */
 import type { Kysely, Selectable } from 'kysely';
-import type { RunOptions, RunStatus, TrainingResult } from '../trainer/types.ts';
-import type { TeacherInfo } from '../teachers/types.ts';
+import type { JuryCount, RunOptions, RunStatus, TeacherCalls, TrainingResult } from '../trainer/types.ts';
+import type { GenerationSettings, TeacherInfo } from '../teachers/types.ts';
 import { isGenre, type Genre } from '../trainer/genres.ts';
 import type { StoreContext } from './context.ts';
 import { parseJson } from './context.ts';
@@ -102,6 +102,17 @@ export interface RunExample {
   teachers: RunExampleTeacher[];
   reasons?: string[];
   finishedAt: number;
+  /** What the example adds to its run's result beyond the above (absent for examples an older Zega stored). */
+  tally?: ExampleTally;
+}
+
+/** The winner's generation settings, each teacher's calls and tokens, the jury's ballots, who was skipped. */
+export interface ExampleTally {
+  settings?: GenerationSettings;
+  calls: TeacherCalls[];
+  jury?: JuryCount;
+  /** Teachers not asked for lack of quota. */
+  skipped?: string[];
 }
 
 /** A user's run in a list: status and progress. */
@@ -352,6 +363,7 @@ export class RunRepository {
       return undefined;
     }
     const reasons = parseJson<string[] | undefined>(this.context, 'run_examples.reasons', `${row.run_id}#${row.idx}`, row.reasons, undefined);
+    const tally = parseJson<ExampleTally | undefined>(this.context, 'run_examples.tally', `${row.run_id}#${row.idx}`, row.tally, undefined);
     return {
       v: 1,
       i: row.idx,
@@ -369,6 +381,7 @@ export class RunRepository {
       teachers: parseJson<RunExampleTeacher[]>(this.context, 'run_examples.candidates', `${row.run_id}#${row.idx}`, row.candidates, []),
       ...(reasons ? { reasons } : {}),
       finishedAt: row.finished_at,
+      ...(tally && Array.isArray(tally.calls) ? { tally } : {}),
     };
   }
 
@@ -500,6 +513,7 @@ async function insertExample(db: Kysely<Database>, runId: string, userId: string
       candidates: JSON.stringify(e.teachers),
       reasons: e.reasons ? JSON.stringify(e.reasons) : null,
       finished_at: e.finishedAt,
+      tally: e.tally ? JSON.stringify(e.tally) : null,
     })
     .onConflict((oc) => oc.columns(['run_id', 'idx']).doNothing())
     .executeTakeFirst();

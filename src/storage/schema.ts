@@ -87,6 +87,12 @@ export interface RunExamplesTable {
   candidates: string;
   reasons: string | null;
   finished_at: number;
+  /**
+   * JSON (schema version 3): what the example adds to its run's result beyond its row — the
+   * winner's settings (`settings`), calls and tokens per teacher (`calls`), jury ballots (`jury`).
+   * Null for examples stored before.
+   */
+  tally: string | null;
 }
 
 export interface ModelStatsTable {
@@ -194,6 +200,15 @@ export interface UnreadableRowsTable {
   at: number;
 }
 
+/** Each teacher's rate window of the process that calls it (embedded mode), kept across restarts. */
+export interface RateWindowsTable {
+  teacher_id: string;
+  /** JSON: the limiter's state (calls started in the window, schedule, pause, learned limit). */
+  state: string;
+  /** Unix ms after which the row says nothing any more. */
+  expires_at: number;
+}
+
 export interface MigrationsTable {
   version: number;
   name: string;
@@ -212,5 +227,6 @@ export interface Database {
   fine_tune_rounds: FineTuneRoundsTable;
   memory: MemoryTable;
   unreadable_rows: UnreadableRowsTable;
+  rate_windows: RateWindowsTable;
   zega_migrations: MigrationsTable;
 }

@@ -55,6 +55,12 @@ export function compactExample(record: ExampleRecord, storyId: string | undefine
     })),
     ...(record.failureReasons?.length ? { reasons: [...record.failureReasons] } : {}),
     finishedAt: record.finishedAt,
+    tally: {
+      ...(w ? { settings: { ...w.settings } } : {}),
+      calls: record.calls ?? [],
+      ...(record.jury ? { jury: { ...record.jury } } : {}),
+      ...(record.skipped?.length ? { skipped: [...record.skipped] } : {}),
+    },
   };
 }
 

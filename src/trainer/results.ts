@@ -12,6 +12,7 @@ import {
   type ModelPerformance,
   type RunStatus,
   type RunTotals,
+  type TeacherCalls,
   type TeacherChange,
   type TrainingResult,
 } from './types.ts';
@@ -90,6 +91,17 @@ export class RunAccumulator {
     }
   }
 
+  /** A teacher's calls of one example, summed (an example an earlier attempt finished). */
+  private recordCalls(calls: TeacherCalls): void {
+    const t = this.tally(calls.teacherId);
+    t.calls += calls.calls;
+    t.failures += calls.failures;
+    t.latencySum += calls.latencyMs;
+    t.latencyCount += calls.calls;
+    this.tokensIn += calls.inputTokens;
+    this.tokensOut += calls.outputTokens;
+  }
+
   /** One example did not ask this teacher for lack of quota. */
   recordSkip(teacherId: string): void {
     this.tally(teacherId).skipped += 1;
@@ -103,9 +115,12 @@ export class RunAccumulator {
     this.fold({ ...example, storySaved });
   }
 
-  /** Counts an example an earlier attempt of the run finished (one call per teacher outcome). */
+  /** Counts an example an earlier attempt of the run finished, its calls and tokens included. */
   addFinished(example: FinishedExample): void {
-    for (const o of example.outcomes) this.recordCall(o.teacherId, o.latencyMs, o.ok);
+    if (example.calls) for (const calls of example.calls) this.recordCalls(calls);
+    // Stored by an older Zega, without its calls: one per teacher outcome, tokens unknown.
+    else for (const o of example.outcomes) this.recordCall(o.teacherId, o.latencyMs, o.ok);
+    for (const teacherId of example.skipped ?? []) this.recordSkip(teacherId);
     this.resumed += 1;
     this.fold(example);
   }
@@ -281,5 +296,36 @@ export class RunAccumulator {
       },
       best_params: { per_teacher, per_genre },
     };
+  }
+}
+
+/**
+ * The calls of one example, per teacher, as they are counted into the run: stored with the
+ * example, so a resumed run's result still counts them.
+ */
+export class ExampleCallTally {
+  private readonly byTeacher = new Map<string, TeacherCalls>();
+
+  constructor(private readonly run: RunAccumulator) {}
+
+  record(teacherId: string, latencyMs: number, ok: boolean, tokens?: { inputTokens: number; outputTokens: number }): void {
+    this.run.recordCall(teacherId, latencyMs, ok, tokens);
+    let t = this.byTeacher.get(teacherId);
+    if (!t) {
+      t = { teacherId, calls: 0, failures: 0, latencyMs: 0, inputTokens: 0, outputTokens: 0 };
+      this.byTeacher.set(teacherId, t);
+    }
+    t.calls += 1;
+    if (!ok) t.failures += 1;
+    t.latencyMs += latencyMs;
+    if (tokens) {
+      t.inputTokens += tokens.inputTokens;
+      t.outputTokens += tokens.outputTokens;
+    }
+  }
+
+  /** The calls so far (a call the vote did not wait for may still end after the example is stored). */
+  list(): TeacherCalls[] {
+    return [...this.byTeacher.values()].map((t) => ({ ...t, latencyMs: Math.round(t.latencyMs) }));
   }
 }

@@ -15,7 +15,7 @@ import { VoteClosing } from './voteClosing.ts';
 import { drawSettings } from './paramGrid.ts';
 import { createPromptPlanner, type PlannedExample } from './promptPlanner.ts';
 import { createRandom } from './random.ts';
-import { RunAccumulator } from './results.ts';
+import { ExampleCallTally, RunAccumulator } from './results.ts';
 import { storySystemPrompt } from './systemPrompt.ts';
 import { textQuality, tokenizeWords } from './scoring.ts';
 import { buildJuryRequest, juryLabel, parseJuryRanking } from './jury.ts';
@@ -289,8 +289,9 @@ async function admitAndAsk(
   plan: PlannedExample,
   system: string,
   settingsOf: Map<string, GenerationSettings>,
+  calls: ExampleCallTally,
 ): Promise<{ admission: Admission; results: SeatResult[] } | undefined> {
-  const { accumulator, signal, clock } = ctx;
+  const { signal, clock } = ctx;
   // The example's own signal: the run's cancellation, or its vote closing (which also gives up
   // admitted starts that never came).
   const vote = new AbortController();
@@ -337,7 +338,7 @@ async function admitAndAsk(
           retry: !seat.probe,
           // The failed first call counts now: its retry may come after the vote closed.
           onRetry: (failure) => {
-            accumulator.recordCall(teacher.id, failure.latencyMs, false);
+            calls.record(teacher.id, failure.latencyMs, false);
             ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
           },
         },
@@ -351,7 +352,7 @@ async function admitAndAsk(
         // the limiter (askTeacher reports it) and a later success resets the breaker's streak.
         const waited = clock.now() - callStartedAt;
         const failure = { kind: 'timeout' as const, message: `no answer within ${waited} ms, when the vote closed`, latencyMs: waited };
-        accumulator.recordCall(teacher.id, waited, false);
+        calls.record(teacher.id, waited, false);
         ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
         void asked.then(({ outcome }) => {
           if (outcome.ok) ctx.noteBreaker(teacher.id, breaker.onSuccess(false));
@@ -361,7 +362,7 @@ async function admitAndAsk(
       const { outcome, attempts } = first;
       if (outcome.ok) {
         const { generation } = outcome;
-        accumulator.recordCall(teacher.id, generation.latencyMs, true, generation.usage);
+        calls.record(teacher.id, generation.latencyMs, true, generation.usage);
         ctx.noteBreaker(teacher.id, breaker.onSuccess(seat.probe));
         const words = tokenizeWords(generation.text);
         return {
@@ -385,7 +386,7 @@ async function admitAndAsk(
         return { skipped: true };
       }
       if (failure.kind !== 'cancelled') {
-        accumulator.recordCall(teacher.id, failure.latencyMs, false);
+        calls.record(teacher.id, failure.latencyMs, false);
         ctx.noteBreaker(teacher.id, breaker.onFailure(failure, seat.probe));
       } else if (seat.probe) breaker.cancelProbe();
       return {
@@ -419,9 +420,10 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
   // Admits and asks; again (a few times) if no teacher could answer for lack of quota — every
   // admitted slot was taken back before its call went, or answered 429 (the limiters have learned
   // from those 429s meanwhile): the example was not really tried yet.
+  const calls = new ExampleCallTally(ctx.accumulator);
   let attempt: Awaited<ReturnType<typeof admitAndAsk>>;
   for (let tries = 1; ; tries++) {
-    attempt = await admitAndAsk(ctx, chosen, plan, system, settingsOf);
+    attempt = await admitAndAsk(ctx, chosen, plan, system, settingsOf, calls);
     if (!attempt) return undefined;
     const onlyQuota =
       attempt.admission.seats.length > 0 && attempt.results.every((r) => r.skipped || r.outcome?.failure?.kind === 'rate_limited');
@@ -452,14 +454,14 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
     for (const id of skipped) failureReasons.push(`${id}: skipped (no quota within ${ctx.admission.slotWaitMs} ms)`);
     for (const t of admission.out) failureReasons.push(`${t.id}: out of this run (${ctx.breakerOf(t).status().reason ?? 'unavailable'})`);
     if (admission.seats.length === 0 && admission.skipped.length === 0) failureReasons.push('every teacher is unavailable for this run');
-    return { ...base, status: 'failed', outcomes, failureReasons, toFineTune: false, toMemory: false, saveStory: false };
+    return { ...base, status: 'failed', outcomes, failureReasons, toFineTune: false, toMemory: false, saveStory: false, calls: calls.list() };
   }
 
   // Relevance is judged against the prompt's subject, not the style instruction appended to it.
   const voteContext: VoteContext = { prompt: plan.prompt.text };
   let jury: JuryCount | undefined;
   let vote: VoteResult;
-  if (ctx.options.voting === 'jury') ({ vote, jury } = await juryVote(ctx, plan.text, candidates, random, voteContext));
+  if (ctx.options.voting === 'jury') ({ vote, jury } = await juryVote(ctx, plan.text, candidates, random, voteContext, calls));
   else vote = ctx.options.voting === 'mbr' ? mbrVote(candidates, voteContext) : consensusVote(candidates, voteContext);
   if (signal.aborted) return undefined;
   for (const outcome of outcomes) {
@@ -492,6 +494,7 @@ async function runExample(ctx: ExampleContext, index: number, plan: PlannedExamp
     toFineTune: decisive >= FINE_TUNE_THRESHOLD,
     toMemory: ctx.options.memory && decisive >= FINE_TUNE_THRESHOLD,
     saveStory: ctx.options.save && decisive >= SAVE_THRESHOLD,
+    calls: calls.list(),
   };
 }
 
@@ -506,6 +509,7 @@ async function juryVote(
   candidates: Candidate[],
   random: { shuffle<T>(items: readonly T[]): T[] },
   context: VoteContext,
+  calls: ExampleCallTally,
 ): Promise<{ vote: VoteResult; jury: JuryCount }> {
   const teachersById = new Map(ctx.deps.teachers.map((t) => [t.id, t]));
   const ballots = await Promise.all(
@@ -524,10 +528,10 @@ async function juryVote(
       // No slot for the juror soon (lack of quota): not a juror of this example.
       if (attempts === 0) return undefined;
       if (!outcome.ok) {
-        if (outcome.failure.kind !== 'cancelled') ctx.accumulator.recordCall(teacher.id, outcome.failure.latencyMs, false);
+        if (outcome.failure.kind !== 'cancelled') calls.record(teacher.id, outcome.failure.latencyMs, false);
         return [voter.teacherId, undefined];
       }
-      ctx.accumulator.recordCall(teacher.id, outcome.generation.latencyMs, true, outcome.generation.usage);
+      calls.record(teacher.id, outcome.generation.latencyMs, true, outcome.generation.usage);
       const ranking = parseJuryRanking(outcome.generation.text, labelled.map((l) => l.label));
       return [voter.teacherId, ranking?.map((label) => labelled.find((l) => l.label === label)?.teacherId as string)];
     }),

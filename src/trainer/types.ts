@@ -116,11 +116,25 @@ export interface ExampleRecord {
   finishedAt: number;
   /** Set on progress events once the store saved the story. */
   storyId?: string;
+  /** Every call the example made (generations, retries, jury ballots), per teacher: kept, so a resumed run's result counts them. */
+  calls?: TeacherCalls[];
+}
+
+/** One teacher's HTTP calls within one example, summed. */
+export interface TeacherCalls {
+  teacherId: string;
+  calls: number;
+  failures: number;
+  /** Sum over the calls. */
+  latencyMs: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /**
  * An example an earlier attempt of a run finished, as the store keeps it: enough to count it in
- * the resumed run's totals and result (per-call token counts are not kept, so they are not summed).
+ * the resumed run's totals and result as if this attempt had made it — winner and its settings,
+ * calls and tokens per teacher, skipped teachers, jury ballots.
  */
 export interface FinishedExample {
   index: number;
@@ -132,6 +146,10 @@ export interface FinishedExample {
   toFineTune: boolean;
   outcomes: { teacherId: string; ok: boolean; latencyMs: number; textQuality?: number; failure?: TeacherOutcome['failure'] }[];
   jury?: ExampleRecord['jury'];
+  /** Missing from an example an older Zega stored: then each outcome counts as one call, without tokens. */
+  calls?: TeacherCalls[];
+  /** Teachers the example did not ask for lack of quota. */
+  skipped?: string[];
 }
 
 /** What the store reports back after persisting one example. */

@@ -34,6 +34,9 @@ export class MemoryJournal implements RunJournal {
         storySaved: e.saveStory,
         toFineTune: e.toFineTune,
         outcomes: e.outcomes,
+        ...(e.calls ? { calls: e.calls } : {}),
+        ...(e.jury ? { jury: e.jury } : {}),
+        ...(e.skipped ? { skipped: e.skipped } : {}),
       })));
   }
 

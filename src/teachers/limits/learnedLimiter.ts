@@ -30,6 +30,18 @@ export interface LearnedLimiterOptions {
   clock?: Clock;
 }
 
+/**
+ * What a restart must not forget (persistedLimits.ts keeps it): the calls started within the
+ * window, the schedule, a pause the provider asked for, and a limit learned from it.
+ */
+export interface LimiterState {
+  starts: number[];
+  nextStart: number;
+  pausedUntil: number;
+  rpm?: number;
+  source?: 'learned' | 'provider';
+}
+
 /** Calls are spaced this much wider than the limit allows, so network jitter cannot crowd a window. */
 const PACING_MARGIN = 0.02;
 /** A learned limit is used at this share, for the same reason. */
@@ -64,6 +76,9 @@ export class LearnedLimiter implements TeacherLimiter {
   private increaseAllowedAt = 0;
   private throttled = 0;
   private firstCallAt: number | undefined;
+  /** When the calls of the last window started (what a restarted process must still count). */
+  private readonly starts: number[] = [];
+  private watcher: ((state: LimiterState) => void) | undefined;
 
   constructor(options: LearnedLimiterOptions) {
     this.clock = options.clock ?? systemClock;
@@ -138,6 +153,8 @@ export class LearnedLimiter implements TeacherLimiter {
       });
       if (!got) return null;
     } else this.inFlight += 1;
+    this.starts.push(this.clock.now());
+    this.changed();
     let released = false;
     return {
       release: () => {
@@ -161,6 +178,12 @@ export class LearnedLimiter implements TeacherLimiter {
   }
 
   observe(report: RateReport): void {
+    const before = `${this.pausedUntil}:${this.rpm}`;
+    this.learn(report);
+    if (`${this.pausedUntil}:${this.rpm}` !== before) this.changed();
+  }
+
+  private learn(report: RateReport): void {
     const now = this.clock.now();
     if (report.outcome === 'ok') {
       this.latencyMs = this.latencyMs === 0 ? report.latencyMs : this.latencyMs * (1 - LATENCY_WEIGHT) + report.latencyMs * LATENCY_WEIGHT;
@@ -226,6 +249,40 @@ export class LearnedLimiter implements TeacherLimiter {
     let drop = 0;
     while (drop < this.accepted.length && (this.accepted[drop] as number) <= from) drop++;
     if (drop > 0) this.accepted.splice(0, drop);
+  }
+
+  /** Called with the state after each call that starts and each pause or limit the provider causes. */
+  watch(watcher: (state: LimiterState) => void): void {
+    this.watcher = watcher;
+  }
+
+  private changed(): void {
+    this.watcher?.(this.state());
+  }
+
+  state(): LimiterState {
+    const from = this.clock.now() - this.windowMs;
+    const drop = this.starts.findIndex((t) => t > from);
+    this.starts.splice(0, drop < 0 ? this.starts.length : drop);
+    const learned = this.source === 'learned' || this.source === 'provider' ? this.source : undefined;
+    return { starts: [...this.starts], nextStart: this.nextStart, pausedUntil: this.pausedUntil, ...(learned && this.rpm !== undefined ? { rpm: this.rpm, source: learned } : {}) };
+  }
+
+  /**
+   * Takes over what an earlier process of this teacher left: its calls of the window count as
+   * accepted by the provider (it counted them on arrival), its schedule and pause hold, and a
+   * limit the provider taught it is kept.
+   */
+  restore(state: LimiterState): void {
+    const from = this.clock.now() - this.windowMs;
+    const starts = state.starts.filter((t) => Number.isFinite(t) && t > from);
+    this.accepted.push(...starts);
+    this.accepted.sort((a, b) => a - b);
+    this.starts.push(...starts);
+    this.starts.sort((a, b) => a - b);
+    if (Number.isFinite(state.nextStart)) this.nextStart = Math.max(this.nextStart, state.nextStart);
+    if (Number.isFinite(state.pausedUntil)) this.pausedUntil = Math.max(this.pausedUntil, state.pausedUntil);
+    if (state.source && state.rpm !== undefined && Number.isFinite(state.rpm) && state.rpm > 0) this.setRpm(state.rpm, state.source);
   }
 
   snapshot(): LimitSnapshot {
