@@ -19,7 +19,8 @@ import { ModelStatsRepository } from './modelStats.ts';
 import { ownerIsGone } from './processOwner.ts';
 import { RateWindowRepository } from './rateWindows.ts';
 import { RunRepository } from './runs.ts';
-import { openState, type KeyValueState } from './state.ts';
+import { openState, stateFileFor, type KeyValueState } from './state.ts';
+import { moveStateToItsFile } from './stateMove.ts';
 import { StoryRepository } from './stories.ts';
 import { createTrainerStore } from './trainerStore.ts';
 import { describeSpec, parseStorageUrl, type StorageSpec } from './url.ts';
@@ -95,6 +96,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   try {
     migrated = (await migrate(database, (source, key, reason) => issues.report(source, key, reason))).map((m) => m.name);
     if (migrated.length > 0) options.logger?.info?.({ migrations: migrated, store: database.location }, 'storage: migrated the database');
+    if (spec.kind === 'sqlite') {
+      const moved = await moveStateToItsFile(database, stateFileFor(spec.file));
+      if (moved > 0) options.logger?.info?.({ entries: moved, stateFile: stateFileFor(spec.file) }, 'storage: moved the key-value state into its own file');
+    }
     if (!database.readOnly && (options.recoverRuns ?? true)) {
       interruptedRuns = await runs.markInterrupted({ staleMs: options.staleRunMs ?? 60_000 });
       // A process of this host that is gone (killed) does not need its heartbeat to go stale first.
@@ -107,7 +112,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (interruptedRuns.length > 0) options.logger?.warn({ runs: interruptedRuns }, 'storage: runs left unfinished by a stopped process were marked interrupted');
 
   const trainer = createTrainerStore(context);
-  const state = openState(spec, { ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  const state = openState(spec, {
+    ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    readOnly: database.readOnly,
+  });
   const heartbeat = setInterval(() => {
     runs.heartbeat([...trainer.live], trainer.owner).catch((error: unknown) => options.logger?.error({ err: error }, 'storage: run heartbeat failed'));
   }, options.heartbeatMs ?? 15_000);

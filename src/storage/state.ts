@@ -1,18 +1,35 @@
 /**
  * Key-value state with a lifetime, on keyv: the daily example ledger, `/write` drafts, panel
- * state — anything that expires. Embedded: `@keyv/sqlite` in the same database file (its own table
- * `kv_state`); PostgreSQL: `@keyv/postgres` in the same database; memory://: keyv's Map.
+ * state — anything that expires. Embedded: `@keyv/sqlite` in a file of its own beside the database
+ * (`zega.sqlite` → `zega.state.sqlite`, table `kv_state`); PostgreSQL: `@keyv/postgres` in the same
+ * database; memory://: keyv's Map.
  *
- * keyv is opened on first use, so commands that only read tables never create a file for it.
+ * Why its own file on SQLite: `@keyv/sqlite` runs on the `sqlite3` package, a second copy of SQLite
+ * beside better-sqlite3's. SQLite's locks are POSIX advisory locks, which belong to the process and
+ * are all dropped when *any* descriptor of the file is closed; two copies of SQLite in one process
+ * do not know of each other's descriptors, so one can drop the other's locks — a documented way to
+ * corrupt a database ("malformed" was seen once with both on one file). One library per file.
+ *
+ * keyv is opened on first use, so commands that only read tables never create a file for it; a
+ * read-only store reads a state file that is missing as empty and never creates it.
  */
+import { existsSync } from 'node:fs';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
 import KeyvSqlite from '@keyv/sqlite';
 import KeyvPostgres from '@keyv/postgres';
-import { describeFileError, describePgError, type StorageError } from './errors.ts';
+import { describeFileError, describePgError, StorageError } from './errors.ts';
 import type { StorageSpec } from './url.ts';
 import type { StorageLogger } from './context.ts';
 
 export const STATE_TABLE = 'kv_state';
+
+/** The key-value state's file beside a SQLite database file. */
+export function stateFileFor(databaseFile: string): string {
+  return databaseFile.endsWith('.sqlite') ? `${databaseFile.slice(0, -'.sqlite'.length)}.state.sqlite` : `${databaseFile}.state`;
+}
+
+/** The table @keyv/sqlite creates (same definition), for moving an older database's state into the state file. */
+export const STATE_TABLE_DDL = `(key VARCHAR(255) PRIMARY KEY, value TEXT )`;
 const NAMESPACE = 'zega';
 
 export interface KeyValueState {
@@ -35,8 +52,9 @@ export const stateKeys = {
   userPrefixes: (userId: string) => [`ledger:${userId}:`, `draft:${userId}:`, `panel:${userId}:`],
 } as const;
 
-export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; logger?: StorageLogger } = {}): KeyValueState {
-  const location = spec.kind === 'sqlite' ? spec.file : spec.kind === 'postgres' ? spec.url : 'memory://';
+export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; logger?: StorageLogger; readOnly?: boolean } = {}): KeyValueState {
+  const stateFile = spec.kind === 'sqlite' ? stateFileFor(spec.file) : undefined;
+  const location = stateFile ?? (spec.kind === 'postgres' ? spec.url : 'memory://');
   const describe = (error: unknown, action: string): StorageError =>
     spec.kind === 'postgres' ? describePgError(error, spec.url, action) : describeFileError(error, location, action);
   let keyv: Keyv | undefined;
@@ -45,7 +63,7 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
   const open = (): Keyv => {
     if (keyv) return keyv;
     let store: KeyvStoreAdapter | Map<string, unknown>;
-    if (spec.kind === 'sqlite') store = new KeyvSqlite({ uri: `sqlite://${spec.file}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
+    if (stateFile !== undefined) store = new KeyvSqlite({ uri: `sqlite://${stateFile}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
     else if (spec.kind === 'postgres') store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
     else store = map;
     keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
@@ -60,7 +78,12 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
     }
     return out;
   };
+  /** A read-only store with no state file yet: nothing stored, and nothing to create. */
+  const nothingYet = (): boolean => options.readOnly === true && stateFile !== undefined && !existsSync(stateFile);
   const guard = async <T>(action: string, work: (kv: Keyv) => Promise<T>): Promise<T> => {
+    if (options.readOnly && action !== 'reading') {
+      throw new StorageError('This store was opened read-only; the change needs a writable store.', 'READ_ONLY');
+    }
     try {
       return await work(open());
     } catch (error) {
@@ -68,7 +91,7 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
     }
   };
   return {
-    get: <T>(key: string) => guard('reading', async (kv) => (await kv.get<T>(key)) ?? undefined),
+    get: <T>(key: string) => (nothingYet() ? Promise.resolve(undefined) : guard('reading', async (kv) => (await kv.get<T>(key)) ?? undefined)),
     set: async <T>(key: string, value: T, ttlMs?: number) => {
       await guard('writing to', (kv) => kv.set(key, value, ttlMs));
     },
@@ -79,7 +102,7 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
         if (doomed.length > 0) await kv.deleteMany(doomed);
         return doomed.length;
       }),
-    entries: (prefix: string) => guard('reading', (kv) => list(kv, prefix)),
+    entries: (prefix: string) => (nothingYet() ? Promise.resolve([]) : guard('reading', (kv) => list(kv, prefix))),
     close: async () => {
       if (keyv) await keyv.disconnect().catch(() => undefined);
       keyv = undefined;
