@@ -72,6 +72,8 @@ type Setup = SetupState & { createdAt: number; guildId?: string };
 /** Setup panels waiting for Start, on the store's key-value state (a restart keeps them; any bot process serves them). */
 const setups = new ButtonState<Setup>(stateKeys.panel, SETUP_TTL_MS, 'panel:');
 
+const ALREADY_STARTED = 'This run has already started: its progress is on this message.';
+
 /** Start presses of this process under way (by token): a double press starts one run. */
 const starting = new Set<string>();
 
@@ -271,10 +273,10 @@ function locationRecorder(ctx: CommandContext, token: string, guild: { guildId?:
 async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: Setup, ctx: CommandContext): Promise<void> {
   const userId = interaction.user.id;
   // A double press finds the start under way (this process) or the panel gone (another process took it).
-  if (starting.has(setup.runToken)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+  if (starting.has(setup.runToken)) return replyPrivately(interaction, ALREADY_STARTED);
   starting.add(setup.runToken);
   try {
-    if (!(await setups.delete(ctx.runtime.store.state, userId, setup.runToken))) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+    if (!(await setups.delete(ctx.runtime.store.state, userId, setup.runToken))) return replyPrivately(interaction, ALREADY_STARTED);
     await startSetupRun(interaction, setup, ctx);
   } finally {
     starting.delete(setup.runToken);
@@ -401,7 +403,7 @@ export const autotrain: Command = {
     const setup = await setups.get(ctx.runtime.store.state, interaction.user.id, id.token);
     if (!setup) {
       // A second press on Start (or any control) after the run began finds no panel any more.
-      if (await ctx.runs.session(id.token)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+      if (await ctx.runs.session(id.token)) return replyPrivately(interaction, ALREADY_STARTED);
       return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
     }
     switch (id.action) {
