@@ -67,5 +67,8 @@ describeBackends('memory search ranking', (backend) => {
     expect((await store.memory.search('u1', 'clock gears', 5)).map((h) => h.entry.seq)).toEqual([two.seq, one.seq]);
     expect((await store.memory.search('u1', 'pendulum', 5)).map((h) => h.entry.seq)).toEqual([inPrompt.seq, inText.seq]);
     expect(await store.memory.search('u1', 'nothing matches this', 5)).toEqual([]);
+    // Words PostgreSQL's english configuration drops (and nothing else) find nothing, without an error.
+    expect(await store.memory.search('u1', 'would should', 5)).toEqual([]);
+    expect((await store.memory.search('u1', 'would pendulum', 5)).map((h) => h.entry.seq)).toEqual([inPrompt.seq, inText.seq]);
   });
 });
