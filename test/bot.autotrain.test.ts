@@ -4,6 +4,9 @@
  * Assertions are on what Discord received. Progress timings are shortened with setReporterTimings;
  * only upper bounds are asserted on timing (edits per window), and waits are on simulator events.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MessageFlags } from 'discord.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SETUP_TTL_MS, setReporterTimings } from '../src/commands/autotrain.ts';
@@ -256,6 +259,31 @@ describe('/autotrain start end to end', () => {
     const late = h.sim.sendInteraction(button({ customId: run.stopId, message: final.id }));
     expect((await late.waitForOriginal()).content).toMatch(/already finished/);
     expectQuiet(h);
+  });
+});
+
+describe('/autotrain setup panel across bot processes', () => {
+  it('a panel outlives its bot process: another process on the same database toggles it and starts the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zega-panel-'));
+    cleanups.push(() => Promise.resolve(rmSync(dir, { recursive: true, force: true })));
+    const env = { STORAGE_URL: `sqlite://${join(dir, 'zega.sqlite')}` };
+    const first = await setup({ env });
+    const panel = await openPanel(first, 2);
+    // The process that opened it stops; another one, on the same file, gets the presses.
+    const second = await setup({ env, sim: first.sim, ...(first.providers ? { providers: first.providers } : {}) });
+    await first.bot.stop();
+    await panel.cmd.click(panel.setupId('save')).waitForResponse();
+    expect(component(panel.cmd.original() as SimMessage, 'save').style).toBe(2);
+    await panel.cmd.click(panel.setupId('start')).waitForResponse();
+    const results = await resultsOf(second, panel.token);
+    expect(resultsDone(results)).toBe(2);
+    const run = await second.store.runs.latest(second.alice);
+    expect(run?.options).toMatchObject({ examples: 2, save: false });
+    // The panel was taken by Start: a later press starts nothing more.
+    const again = await second.sim.sendInteraction(button({ customId: panel.setupId('start') })).waitForOriginal();
+    expect(again.ephemeral).toBe(true);
+    expect(again.content).toMatch(/has expired/);
+    expect(await second.store.runs.list(second.alice)).toHaveLength(1);
   });
 });
 

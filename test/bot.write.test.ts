@@ -3,6 +3,9 @@
  * SDKs against the provider simulators, an in-memory store. The personal model with memory style
  * examples, Save (owner only) and Regenerate, the teacher fallback, and no model at all.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { storyQuality } from '../src/trainer/storyScore.ts';
 import { REST, Routes } from 'discord.js';
 import { describe, expect, it, vi } from 'vitest';
@@ -14,6 +17,7 @@ import { limitViolations } from '../src/discord/limits.ts';
 import { personalFor } from '../src/personal/runtime.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
+import { stateKeys } from '../src/storage/state.ts';
 import { button, slashCommand } from './discord/payloads.ts';
 import type { SimMessage } from './discord/types.ts';
 import { expectQuiet as expectQuietHarness, useBotsOnSharedProviders, type BotHarness } from './helpers/botHarness.ts';
@@ -187,10 +191,10 @@ describe('/write end to end', () => {
     expect(shown?.ephemeral).toBe(true);
     expect(shown?.content).toMatch(/No model can write right now/);
     expect(shown?.embeds).toEqual([]);
-    // Buttons of a draft this process does not know (a restart) say so.
+    // Buttons of a draft the store does not hold (expired) say so.
     const stale = await h.sim.sendInteraction(button({ customId: customId('write', 'save', `${h.alice}-gone`) })).waitForOriginal();
     expect(stale.ephemeral).toBe(true);
-    expect(stale.content).toMatch(/no longer in my memory/);
+    expect(stale.content).toMatch(/has expired/);
     expectQuiet(h);
   });
 
@@ -263,5 +267,32 @@ describe('/write end to end', () => {
       later.mockRestore();
     }
     expect(await runtime.store.stories.count(alice)).toBe(0);
+  });
+
+  it('a draft outlives its bot process: another process on the same database serves Save and Regenerate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zega-write-'));
+    try {
+      const env = { STORAGE_URL: `sqlite://${join(dir, 'zega.sqlite')}` };
+      const first = await setup(env);
+      const { sim, alice } = first;
+      bots.sims.gemini.setBehavior('*', { text: 'The keeper lit the lamp. "Again," she said, and the sea listened.' });
+      const cmd = sim.sendInteraction(slashCommand({ name: 'write', options: { prompt: 'A lighthouse keeper' } }));
+      const shown = await cmd.waitForOriginal();
+      const [saveButton, regenButton] = buttons(shown);
+      // The process that wrote it stops; another one, on the same file, gets the presses.
+      const second = await bots.start({ env, sim });
+      const token = saveButton!.custom_id.split(':').at(-1)!;
+      expect(await second.runtime.store.state.get(stateKeys.draft(alice, token))).toMatchObject({ token, prompt: 'A lighthouse keeper' });
+      await first.bot.stop();
+      const [note] = await cmd.click(saveButton!.custom_id).waitForFollowUps(1);
+      expect(note?.content).toMatch(/^Saved to your library as/);
+      expect(await second.runtime.store.stories.count(alice)).toBe(1);
+      bots.sims.gemini.setBehavior('*', { text: 'A second take: the lamp went dark, and the keeper smiled.' });
+      const rewritten = await cmd.click(regenButton!.custom_id).waitForOriginal((m) => storyText(m).includes('A second take'));
+      expect(buttons(rewritten)[0]?.label).toBe('Save');
+      expectQuiet(second);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -23,16 +23,15 @@ import { NO_MENTIONS, replyPrivately } from '../discord/replies.ts';
 import { ActiveRunError, DailyQuotaError, QueueClosedError, type RunJob, type RunListener, type RunSession } from '../runs/types.ts';
 import { sendLeaderboard } from './leaderboard.ts';
 import { sendStoryList } from './stories.ts';
-import { ExpiringMap } from './expiringMap.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 import { personalFor } from '../personal/runtime.ts';
 import { withFineTuneField } from '../discord/embeds/personal.ts';
+import { stateKeys } from '../storage/state.ts';
+import { ButtonState } from './buttonState.ts';
 
 const DEFAULT_EXAMPLES = 20;
 /** A setup panel nobody started is forgotten after this long. */
 export const SETUP_TTL_MS = 30 * 60_000;
-/** Setup panels kept at most (the oldest go first). */
-const MAX_SETUPS = 2000;
 
 const data = new SlashCommandBuilder()
   .setName('autotrain')
@@ -68,8 +67,15 @@ const data = new SlashCommandBuilder()
   )
   .addSubcommand((sub) => sub.setName('status').setDescription('Show your current or last training run'));
 
-/** Setup panels waiting for Start, by token. In memory: a panel does not survive a restart. */
-const setups = new ExpiringMap<SetupState & { guildId?: string }>({ ttlMs: SETUP_TTL_MS, maxEntries: MAX_SETUPS });
+type Setup = SetupState & { createdAt: number; guildId?: string };
+
+/** Setup panels waiting for Start, on the store's key-value state (a restart keeps them; any bot process serves them). */
+const setups = new ButtonState<Setup>(stateKeys.panel, SETUP_TTL_MS, 'panel:');
+
+const ALREADY_STARTED = 'This run has already started: its progress is on this message.';
+
+/** Start presses of this process under way (by token): a double press starts one run. */
+const starting = new Set<string>();
 
 function newRunToken(userId: string): string {
   return `${userId}-${randomBytes(6).toString('base64url')}`;
@@ -104,6 +110,7 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
   if (ctx.runtime.teachers.length === 0) return replyPrivately(interaction, missingTeachersMessage(ctx.runtime.roster));
   const remaining = await ctx.runs.remainingToday(userId);
   if (base.examples > remaining) return replyPrivately(interaction, quotaMessage(remaining, ctx.runtime.config.DAILY_EXAMPLES_PER_USER));
+  const now = Date.now();
   const state: SetupState = {
     ...base,
     ownerId: userId,
@@ -112,8 +119,9 @@ async function openPanel(interaction: RepliableInteraction, ctx: CommandContext,
     estimate: estimateFor(ctx, base.examples, base.voting),
     qualityScore: ctx.runtime.config.QUALITY_SCORE,
   };
-  setups.set(state.runToken, { ...state, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
+  await setups.set(ctx.runtime.store.state, userId, state.runToken, { ...state, createdAt: now, ...(interaction.guildId ? { guildId: interaction.guildId } : {}) });
   await interaction.reply({ ...setupPanel(state), allowedMentions: NO_MENTIONS });
+  await setups.sweep(ctx.runtime.store.state).catch((err: unknown) => ctx.logger.warn({ err }, '/autotrain: could not sweep expired setup panels'));
 }
 
 async function start(interaction: ChatInputCommandInteraction, ctx: CommandContext): Promise<void> {
@@ -263,10 +271,21 @@ function locationRecorder(ctx: CommandContext, token: string, guild: { guildId?:
 }
 
 /** Start pressed: the panel becomes the live progress message of a queued or running run. */
-async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: SetupState & { guildId?: string }, ctx: CommandContext): Promise<void> {
+async function startRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: Setup, ctx: CommandContext): Promise<void> {
   const userId = interaction.user.id;
-  // Deleted before any await, so a double press finds no panel.
-  setups.delete(setup.runToken);
+  // A double press finds the start under way (this process) or the panel gone (another process took it).
+  if (starting.has(setup.runToken)) return replyPrivately(interaction, ALREADY_STARTED);
+  starting.add(setup.runToken);
+  try {
+    if (!(await setups.delete(ctx.runtime.store.state, userId, setup.runToken))) return replyPrivately(interaction, ALREADY_STARTED);
+    await startSetupRun(interaction, setup, ctx);
+  } finally {
+    starting.delete(setup.runToken);
+  }
+}
+
+async function startSetupRun(interaction: ButtonInteraction | AnySelectMenuInteraction, setup: Setup, ctx: CommandContext): Promise<void> {
+  const userId = interaction.user.id;
   const token = setup.runToken;
   const guild = setup.guildId ? { guildId: setup.guildId } : {};
   const options: RunOptions = {
@@ -381,10 +400,11 @@ export const autotrain: Command = {
         });
       }
     }
-    const setup = setups.get(id.token);
+    // The router lets only the owner press: the presser's id is the owner's.
+    const setup = await setups.get(ctx.runtime.store.state, interaction.user.id, id.token);
     if (!setup) {
       // A second press on Start (or any control) after the run began finds no panel any more.
-      if (await ctx.runs.session(id.token)) return replyPrivately(interaction, 'This run has already started: its progress is on this message.');
+      if (await ctx.runs.session(id.token)) return replyPrivately(interaction, ALREADY_STARTED);
       return replyPrivately(interaction, 'This setup panel has expired. Run `/autotrain start` again.');
     }
     switch (id.action) {
@@ -402,7 +422,7 @@ export const autotrain: Command = {
         setup.teacherSelection = setup.teacherSelection === 'auto' ? 'all' : 'auto';
         break;
       case ACTIONS.setup.cancel:
-        setups.delete(id.token);
+        await setups.delete(ctx.runtime.store.state, interaction.user.id, id.token);
         return interaction.update({ content: 'Training cancelled.', embeds: [], components: [], allowedMentions: NO_MENTIONS }).then(() => undefined);
       case ACTIONS.setup.start:
         return startRun(interaction, setup, ctx);
@@ -410,6 +430,7 @@ export const autotrain: Command = {
         return replyPrivately(interaction, 'Unknown button.');
     }
     setup.estimate = estimateFor(ctx, setup.examples, setup.voting);
+    await setups.set(ctx.runtime.store.state, interaction.user.id, id.token, setup);
     await interaction.update({ ...setupPanel(setup), allowedMentions: NO_MENTIONS });
   },
 };

@@ -3,8 +3,8 @@
  * teacher that wins most for them in the genre, with their best settings), with the most relevant
  * stories of their memory as style examples. The story comes with Save (to the caller's library)
  * and Regenerate; the buttons carry `<userId>-<random>` as token, so only the caller can press
- * them (the router checks). Drafts live in memory for DRAFT_TTL_MS: after a restart the buttons
- * say so instead of guessing.
+ * them (the router checks). Drafts live on the store's key-value state for DRAFT_TTL_MS (see
+ * buttonState.ts): they survive a restart, and any bot process can serve the buttons.
  */
 import { randomBytes } from 'node:crypto';
 import { SlashCommandBuilder } from '@discordjs/builders';
@@ -18,25 +18,30 @@ import { textQuality } from '../trainer/scoring.ts';
 import { storyQuality } from '../trainer/storyScore.ts';
 import { GENRES, isGenre, type Genre } from '../trainer/genres.ts';
 import type { ParsedCustomId } from '../discord/customId.ts';
-import { ExpiringMap } from './expiringMap.ts';
+import { stateKeys } from '../storage/state.ts';
+import { ButtonState } from './buttonState.ts';
 import { COMMAND_CONTEXTS, COMMAND_INTEGRATION_TYPES, type Command, type CommandContext } from './types.ts';
 
 /** How long Save and Regenerate keep working after the story was written. */
 export const DRAFT_TTL_MS = 6 * 60 * 60_000;
-/** Drafts kept at most (the oldest go first). */
-const MAX_DRAFTS = 2000;
 /** The run id stories saved from /write carry. */
 export const WRITE_RUN_ID = 'write';
 
-export const EXPIRED = 'This story is no longer in my memory (it is older than a few hours, or I restarted), so I cannot save or rewrite it. Run `/write` again.';
+export const EXPIRED = 'This story has expired (Save and Regenerate work for 6 hours after it was written), so I cannot save or rewrite it. Run `/write` again.';
 
 interface Draft extends WriteView {
   guildId?: string;
   /** The genre the user chose (Regenerate keeps it open when they chose none). */
   genre?: Genre;
-  /** What a button press is doing right now; a second press meanwhile is refused, not repeated. */
-  busy: false | 'saving' | 'writing';
+  createdAt: number;
 }
+
+/**
+ * What a button press of this process is doing to a draft right now (by token): a second press
+ * meanwhile is refused, not repeated. Discord delivers a message's presses to the process (shard)
+ * that serves its guild or DM, so this guard lives in the process; the draft itself does not.
+ */
+const busy = new Map<string, 'saving' | 'writing'>();
 
 const BUSY_REPLY = {
   saving: 'I am saving it right now.',
@@ -66,11 +71,11 @@ async function writeLogged(request: Parameters<typeof writeStory>[0], ctx: Comma
   return outcome;
 }
 
-const drafts = new ExpiringMap<Draft>({ ttlMs: DRAFT_TTL_MS, maxEntries: MAX_DRAFTS });
+export const drafts = new ButtonState<Draft>(stateKeys.draft, DRAFT_TTL_MS, 'draft:');
 
-/** Forgets every draft (tests). */
+/** Forgets which presses are under way (tests). */
 export function clearDrafts(): void {
-  drafts.clear();
+  busy.clear();
 }
 
 const data = new SlashCommandBuilder()
@@ -98,6 +103,7 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
   await interaction.deferReply();
   const outcome = await writeLogged({ userId, prompt, ...(genre ? { genre } : {}) }, ctx);
   if (!outcome.ok) return failPrivately(interaction, outcome.message);
+  const now = Date.now();
   const token = `${userId}-${randomBytes(6).toString('base64url')}`;
   const draft: Draft = {
     ownerId: userId,
@@ -105,23 +111,30 @@ async function runWrite(interaction: ChatInputCommandInteraction, ctx: CommandCo
     prompt,
     result: outcome.result,
     attempt: 0,
-    busy: false,
+    createdAt: now,
     ...(genre ? { genre } : {}),
     ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
   };
-  drafts.set(token, draft);
+  await drafts.set(ctx.runtime.store.state, userId, token, draft);
   await interaction.editReply({ ...writeMessage(draft), allowedMentions: NO_MENTIONS });
+  await drafts.sweep(ctx.runtime.store.state).catch((err: unknown) => ctx.logger.warn({ err }, '/write: could not sweep expired drafts'));
 }
 
+const alreadySaved = (saved: NonNullable<Draft['saved']>) => `Already saved as **${userText(saved.title, 200)}**. See it with \`/stories view\`.`;
+
 async function save(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
-  if (draft.saved) return replyPrivately(interaction, `Already saved as **${userText(draft.saved.title, 200)}**. See it with \`/stories view\`.`);
-  if (draft.busy) return replyPrivately(interaction, BUSY_REPLY[draft.busy]);
+  if (draft.saved) return replyPrivately(interaction, alreadySaved(draft.saved));
+  const pressed = busy.get(draft.token);
+  if (pressed) return replyPrivately(interaction, BUSY_REPLY[pressed]);
   // Set before the first await: a second Save pressed while this one is saving is refused, not saved twice.
-  draft.busy = 'saving';
+  busy.set(draft.token, 'saving');
   try {
-    await saveDraft(interaction, draft, ctx);
+    // Read again under the guard: a press that finished since this one read the draft has saved it.
+    const current = (await drafts.get(ctx.runtime.store.state, draft.ownerId, draft.token)) ?? draft;
+    if (current.saved) return replyPrivately(interaction, alreadySaved(current.saved));
+    await saveDraft(interaction, current, ctx);
   } finally {
-    draft.busy = false;
+    busy.delete(draft.token);
   }
 }
 
@@ -146,6 +159,8 @@ async function saveDraft(interaction: ButtonInteraction | AnySelectMenuInteracti
     autoGenerated: true,
   });
   draft.saved = { storyId: story.id, title: story.title };
+  // Before telling anyone: a later press (in any process) finds it saved.
+  await drafts.set(ctx.runtime.store.state, draft.ownerId, draft.token, draft);
   const { embeds, components } = writeMessage(draft);
   await interaction.update({ embeds, components, allowedMentions: NO_MENTIONS });
   await interaction.followUp({
@@ -156,8 +171,9 @@ async function saveDraft(interaction: ButtonInteraction | AnySelectMenuInteracti
 }
 
 async function regenerate(interaction: ButtonInteraction | AnySelectMenuInteraction, draft: Draft, ctx: CommandContext): Promise<void> {
-  if (draft.busy) return replyPrivately(interaction, draft.busy === 'writing' ? 'I am already writing a new version.' : BUSY_REPLY.saving);
-  draft.busy = 'writing';
+  const pressed = busy.get(draft.token);
+  if (pressed) return replyPrivately(interaction, pressed === 'writing' ? 'I am already writing a new version.' : BUSY_REPLY.saving);
+  busy.set(draft.token, 'writing');
   try {
     // Acknowledge at once with the buttons disabled; the new story replaces the old one.
     await interaction.update({ components: busyComponents(draft), allowedMentions: NO_MENTIONS });
@@ -170,12 +186,12 @@ async function regenerate(interaction: ButtonInteraction | AnySelectMenuInteract
     draft.result = outcome.result;
     draft.attempt = (draft.attempt ?? 0) + 1;
     delete draft.saved;
-    // A new story: Save and Regenerate work for another DRAFT_TTL_MS.
-    drafts.set(draft.token, draft);
+    draft.createdAt = Date.now();
+    await drafts.set(ctx.runtime.store.state, draft.ownerId, draft.token, draft);
     const payload = writeMessage(draft);
     await interaction.editReply({ embeds: payload.embeds, components: payload.components, files: payload.files ?? [], attachments: [], allowedMentions: NO_MENTIONS });
   } finally {
-    draft.busy = false;
+    busy.delete(draft.token);
   }
 }
 
@@ -188,7 +204,8 @@ export const write: Command = {
   },
 
   async component(interaction, id: ParsedCustomId, ctx) {
-    const draft = drafts.get(id.token);
+    // The router lets only the owner press: the presser's id is the owner's.
+    const draft = await drafts.get(ctx.runtime.store.state, interaction.user.id, id.token);
     if (!draft) return replyPrivately(interaction, EXPIRED);
     if (id.action === WRITE_ACTIONS.save) return save(interaction, draft, ctx);
     if (id.action === WRITE_ACTIONS.regenerate) return regenerate(interaction, draft, ctx);

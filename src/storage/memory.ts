@@ -2,7 +2,7 @@
  * Per-user memory: stories of final quality ≥ 7.0 (when the user turned memory on), retrievable by
  * a text query, top-k by the database's own full-text ranking: SQLite FTS5 `bm25()` (porter
  * stemming, prompt weighted above genre above text), PostgreSQL `tsvector` + `ts_rank` (english
- * configuration, same weights). Nothing is indexed in the process, so every process sees every
+ * configuration, same weights) weighted by each term's rarity over a bounded candidate set. Nothing is indexed in the process, so every process sees every
  * entry at once.
  */
 import { sql, type Selectable } from 'kysely';
@@ -52,6 +52,11 @@ const STOP_WORDS = new Set(
 );
 
 const MAX_TERMS = 32;
+
+/** PostgreSQL: matches of one term read at most (its document frequency is counted up to here). */
+const POSTGRES_TERM_CAP = 200;
+/** PostgreSQL: candidates ranked per term (and for all terms together). */
+const POSTGRES_CANDIDATES = 40;
 
 /** The words of a query, lower-cased, without stop words: only letters and digits reach SQL. */
 export function queryTerms(query: string): string[] {
@@ -132,12 +137,40 @@ export class MemoryRepository {
     return result.rows;
   }
 
+  /**
+   * PostgreSQL: ranking every match of a common word would read (and de-TOAST) thousands of
+   * tsvectors per search, so only a bounded candidate set is ranked, found through the GIN index:
+   *  - per query term, its first POSTGRES_TERM_CAP matches of this user: how many there are is the
+   *    term's (capped) document frequency, and the first POSTGRES_CANDIDATES of them are candidates
+   *    (a rare term's matches are all candidates);
+   *  - the first POSTGRES_CANDIDATES entries holding every term.
+   * Candidates are ranked like bm25: Σ over terms of idf × ts_rank (prompt above genre above text),
+   * idf = ln(1 + cap / (df + ½)), so a rare word counts for more than a word every entry has.
+   * The lateral join hides each term from the planner, which then picks the GIN bitmap scan rather
+   * than a sequential scan that stops after the LIMIT (it de-TOASTs every row it looks at).
+   */
   private async searchPostgres(userId: string, terms: string[], limit: number): Promise<(MemoryRow & { score: number })[]> {
+    const sources = [...terms, terms.join(' ')];
     const result = await sql<MemoryRow & { score: number }>`
+      with hits as materialized (
+        select t.i, c.id, row_number() over (partition by t.i) as r
+        from unnest(${sources}::text[]) with ordinality t(term, i)
+        cross join lateral (
+          select id from memory
+          where user_id = ${userId} and search @@ plainto_tsquery('english', t.term)
+          limit case when t.i <= ${terms.length}::int then ${POSTGRES_TERM_CAP}::int else ${POSTGRES_CANDIDATES}::int end
+        ) c
+      ),
+      idf as materialized (
+        select t.term, ln(1 + ${POSTGRES_TERM_CAP}::float8 / (count(h.id) + 0.5)) as weight
+        from unnest(${terms}::text[]) with ordinality t(term, i) left join hits h on h.i = t.i
+        group by t.i, t.term
+      ),
+      candidates as (select distinct id from hits where r <= ${POSTGRES_CANDIDATES}::int)
       select m.id, m.user_id, m.run_id, m.story_id, m.genre, m.prompt, m.text, m.quality, m.teacher_id, m.created_at,
-             ts_rank('{0.1, 0.4, 0.6, 1.0}', m.search, q) as score
-      from memory m, to_tsquery('english', ${terms.join(' | ')}) q
-      where m.user_id = ${userId} and m.search @@ q
+             (select sum(idf.weight * ts_rank('{0.1, 0.4, 0.6, 1.0}', m.search, plainto_tsquery('english', idf.term))) from idf) as score
+      from candidates join memory m on m.id = candidates.id
+      where m.user_id = ${userId}
       order by score desc, m.id desc
       limit ${limit}`.execute(this.context.db);
     return result.rows;
