@@ -26,6 +26,7 @@ import {
 } from 'kysely';
 import { describeFileError, describePgError, maskUrl, StorageError } from './errors.ts';
 import type { Database } from './schema.ts';
+import { cachingStatements } from './statementCache.ts';
 import type { StorageSpec } from './url.ts';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -281,7 +282,7 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
     }
   };
   const guard: Guard = { dialect: 'sqlite', describe: (error, action) => describeFileError(error, location, action), beforeWrite: checkIdentity, readOnly };
-  const db = new Kysely<Database>({ dialect: guarded(new SqliteDialect({ database: raw }), guard) });
+  const db = new Kysely<Database>({ dialect: guarded(new SqliteDialect({ database: cachingStatements(raw) }), guard) });
   let closed = false;
   return {
     db,
