@@ -3,11 +3,10 @@
  * state — anything that expires. Embedded: `@keyv/sqlite` in the same database file (its own table
  * `kv_state`); PostgreSQL: `@keyv/postgres` in the same database; memory://: keyv's Map.
  *
- * keyv is opened on first use, so commands that only read tables never create a file for it.
+ * keyv is opened on first use, so commands that only read tables never create a file for it; its
+ * adapter is loaded then too, so a process never loads the driver of a database it does not use.
  */
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
-import KeyvPostgres from '@keyv/postgres';
 import { describeFileError, describePgError, type StorageError } from './errors.ts';
 import type { StorageSpec } from './url.ts';
 import type { StorageLogger } from './context.ts';
@@ -39,20 +38,29 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
   const location = spec.kind === 'sqlite' ? spec.file : spec.kind === 'postgres' ? spec.url : 'memory://';
   const describe = (error: unknown, action: string): StorageError =>
     spec.kind === 'postgres' ? describePgError(error, spec.url, action) : describeFileError(error, location, action);
-  let keyv: Keyv | undefined;
+  let keyv: Promise<Keyv> | undefined;
   // Map keeps prefix deletes possible on memory://; the adapters support iteration themselves.
   const map = new Map<string, unknown>();
-  const open = (): Keyv => {
-    if (keyv) return keyv;
+  const connect = async (): Promise<Keyv> => {
     let store: KeyvStoreAdapter | Map<string, unknown>;
-    if (spec.kind === 'sqlite') store = new KeyvSqlite({ uri: `sqlite://${spec.file}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
-    else if (spec.kind === 'postgres') store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
-    else store = map;
-    keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
+    if (spec.kind === 'sqlite') {
+      const { default: KeyvSqlite } = await import('@keyv/sqlite');
+      store = new KeyvSqlite({ uri: `sqlite://${spec.file}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
+    } else if (spec.kind === 'postgres') {
+      const { default: KeyvPostgres } = await import('@keyv/postgres');
+      store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
+    } else store = map;
+    const kv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
     // Errors are thrown to the caller (throwOnErrors); the event is only logged, never left unhandled.
-    keyv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
-    return keyv;
+    kv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
+    return kv;
   };
+  // One connection however many callers ask at once; a failed one is tried again by the next caller.
+  const open = (): Promise<Keyv> =>
+    (keyv ??= connect().catch((error: unknown) => {
+      keyv = undefined;
+      throw error;
+    }));
   const list = async (kv: Keyv, prefix: string): Promise<[string, unknown][]> => {
     const out: [string, unknown][] = [];
     if (kv.iterator) {
@@ -62,7 +70,7 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
   };
   const guard = async <T>(action: string, work: (kv: Keyv) => Promise<T>): Promise<T> => {
     try {
-      return await work(open());
+      return await work(await open());
     } catch (error) {
       throw describe(error, action);
     }
@@ -81,8 +89,9 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
       }),
     entries: (prefix: string) => guard('reading', (kv) => list(kv, prefix)),
     close: async () => {
-      if (keyv) await keyv.disconnect().catch(() => undefined);
+      const opened = keyv;
       keyv = undefined;
+      if (opened) await opened.then((kv) => kv.disconnect()).catch(() => undefined);
     },
   };
 }
