@@ -132,14 +132,18 @@ function promptTermsOf(prompt: string | undefined): PromptTerm[] {
 
 function relevanceTo(words: readonly string[], terms: readonly PromptTerm[]): number | undefined {
   if (terms.length === 0) return undefined;
-  const stems = new Set(words.map(stem));
   let found = 0;
   let total = 0;
   for (const term of terms) {
     total += term.weight;
-    if (stems.has(term.stem)) found += term.weight;
+    if (words.some((word) => hasStem(word, term.stem))) found += term.weight;
   }
   return found / total;
+}
+
+/** stem(word) === s, without slicing every word of the story (a prompt has only a few terms). */
+function hasStem(word: string, s: string): boolean {
+  return s.length === STEM_LETTERS ? word.startsWith(s) : word === s;
 }
 
 export interface SignalContext {
