@@ -48,6 +48,12 @@ describe('Groq teacher', () => {
     });
   });
 
+  it('reads the request budget from the headers of a successful answer', async () => {
+    sim.setBehavior(MODEL, { quota: { requests: 5, windowMs: 60_000 } });
+    const outcome = await teacher().generate(request());
+    expect(outcome.ok && outcome.generation.rate).toMatchObject({ remaining: 4 });
+  });
+
   itClassifiesSdkFailures({ sim: () => sim, model: MODEL, teacher, request, expectFailure, names: { retryDelay: 'retry-after', emptyReply: 'an empty message' } });
 
   it('reports a missing API key as auth instead of throwing', async () => {

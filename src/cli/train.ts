@@ -7,7 +7,7 @@ import { personalFor } from '../personal/runtime.ts';
 import { roundSummary } from '../personal/roundSummary.ts';
 import type { Runtime } from '../app/runtime.ts';
 import { onShutdownSignal } from '../app/shutdown.ts';
-import { executorDeps } from '../runs/index.ts';
+import { executorDeps } from '../runs/executorDeps.ts';
 import { planJob, startJob } from '../runs/executor.ts';
 import type { RunJob } from '../runs/types.ts';
 import { UsageError, type CliIo } from './io.ts';

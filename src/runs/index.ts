@@ -4,29 +4,14 @@
  */
 import type { Redis } from 'ioredis';
 import type { Runtime } from '../app/runtime.ts';
-import { createRunJournal } from '../storage/runJournal.ts';
 import { KeyvBudget, RedisBudget, type BudgetLedger } from './budget.ts';
 import { BullRunQueue } from './bullQueue.ts';
 import { connectRedis } from './cluster.ts';
-import type { RunExecutorDeps } from './executor.ts';
+import { executorDeps, type OnError } from './executorDeps.ts';
 import { InProcessRunQueue } from './inProcess.ts';
 import { RunWorker } from './worker.ts';
 
-type OnError = (err: unknown, context: string) => void;
-
-export function executorDeps(runtime: Runtime, onError: OnError): RunExecutorDeps {
-  return {
-    teachers: () => runtime.teachers,
-    store: runtime.store.trainerStore(),
-    journal: createRunJournal(runtime.store.runs),
-    examplesConcurrency: runtime.config.RUN_CONCURRENCY,
-    slotWaitMs: runtime.config.SLOT_WAIT_MS,
-    minCandidates: runtime.config.MIN_CANDIDATES,
-    fineTuneEvery: runtime.config.FINE_TUNE_EVERY,
-    qualityScore: runtime.config.QUALITY_SCORE,
-    onError,
-  };
-}
+export { executorDeps };
 
 export function createInProcessQueue(runtime: Runtime, onError: OnError): InProcessRunQueue {
   return new InProcessRunQueue({

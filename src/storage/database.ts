@@ -11,7 +11,7 @@
  */
 import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
@@ -26,6 +26,7 @@ import {
 import { describeFileError, describePgError, maskUrl, StorageError } from './errors.ts';
 import type { Database } from './schema.ts';
 import { sqliteDriver, type SqliteConnection, type SqliteDriver } from './sqliteDriver.ts';
+import { cachingStatements } from './statementCache.ts';
 import type { StorageSpec } from './url.ts';
 
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -287,7 +288,7 @@ async function openSqlite(spec: StorageSpec & { kind: 'sqlite' | 'memory' }, opt
     }
   };
   const guard: Guard = { dialect: 'sqlite', describe: (error, action) => describeFileError(error, location, action), beforeWrite: checkIdentity, readOnly };
-  const db = new Kysely<Database>({ dialect: guarded(new SqliteDialect({ database: raw }), guard) });
+  const db = new Kysely<Database>({ dialect: guarded(new SqliteDialect({ database: cachingStatements(raw) }), guard) });
   let closed = false;
   return {
     db,
@@ -324,19 +325,21 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 /** BIGINT (times, counters) and NUMERIC (sums of BIGINT) read back as numbers, as on SQLite. */
-const pgTypes = {
+const pgTypesOf = (types: typeof pg.types) => ({
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
     if (oid === INT8_OID || oid === NUMERIC_OID) return (value: string) => (value === null ? null : Number(value));
     // pg's typings give the stock parsers as `any`; they are the parsers pg itself would use.
     // eslint-disable-next-line @typescript-eslint/no-unsafe-return
-    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+    return format === 'binary' ? types.getTypeParser(oid, 'binary') : types.getTypeParser(oid, 'text');
   }) as typeof pg.types.getTypeParser,
-};
+});
 
 async function openPostgres(spec: StorageSpec & { kind: 'postgres' }, options: OpenDatabaseOptions): Promise<SqlDatabase> {
   const readOnly = options.readOnly ?? false;
   const location = maskUrl(spec.url);
-  const pool = new pg.Pool({ connectionString: spec.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000, types: pgTypes });
+  // Loaded here: a process on SQLite (the default) never pays for the PostgreSQL driver.
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({ connectionString: spec.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 10_000, types: pgTypesOf(pgModule.types) });
   // An idle client that loses its server emits 'error' on the pool; the next query reports it.
   pool.on('error', () => undefined);
   try {

@@ -251,37 +251,8 @@ export class FineTuneRepository {
   async add(input: NewFineTuneExample): Promise<{ example: FineTuneExample; total: number }> {
     checkId('user id', input.userId);
     checkId('run id', input.runId);
-    const rejected = [...(input.rejected ?? [])].sort((a, b) => b.textQuality - a.textQuality);
     return this.context.write(async (db) => {
-      const inserted = await db
-        .insertInto('fine_tune_examples')
-        .values({
-          user_id: input.userId,
-          run_id: input.runId,
-          idx: input.index,
-          story_id: input.storyId ?? null,
-          system: input.system,
-          prompt: input.prompt,
-          story: input.story,
-          quality: input.quality,
-          text_quality: input.textQuality,
-          story_quality: input.storyQuality ?? null,
-          genre: input.genre,
-          teacher_id: input.teacherId,
-          temperature: input.settings.temperature,
-          top_p: input.settings.topP,
-          max_tokens: Math.round(input.settings.maxTokens),
-          created_at: input.createdAt ?? Date.now(),
-        })
-        .onConflict((oc) => oc.columns(['user_id', 'run_id', 'idx']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (inserted && rejected.length > 0) {
-        await db
-          .insertInto('fine_tune_candidates')
-          .values(rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: r.teacherId, text: r.text, text_quality: r.textQuality, story_quality: r.storyQuality ?? null })))
-          .execute();
-      }
+      await this.insert(db, input);
       const row = await db
         .selectFrom('fine_tune_examples')
         .selectAll()
@@ -293,6 +264,52 @@ export class FineTuneRepository {
       const total = await this.countIn(db, input.userId);
       return { example: example as FineTuneExample, total };
     });
+  }
+
+  /**
+   * `add` for the trainer, which needs only the user's new total: the row and its candidates are
+   * not read back (two queries per training example fewer).
+   */
+  async addForTotal(input: NewFineTuneExample): Promise<number> {
+    checkId('user id', input.userId);
+    checkId('run id', input.runId);
+    return this.context.write(async (db) => {
+      await this.insert(db, input);
+      return this.countIn(db, input.userId);
+    });
+  }
+
+  private async insert(db: Kysely<Database>, input: NewFineTuneExample): Promise<void> {
+    const rejected = [...(input.rejected ?? [])].sort((a, b) => b.textQuality - a.textQuality);
+    const inserted = await db
+      .insertInto('fine_tune_examples')
+      .values({
+        user_id: input.userId,
+        run_id: input.runId,
+        idx: input.index,
+        story_id: input.storyId ?? null,
+        system: input.system,
+        prompt: input.prompt,
+        story: input.story,
+        quality: input.quality,
+        text_quality: input.textQuality,
+        story_quality: input.storyQuality ?? null,
+        genre: input.genre,
+        teacher_id: input.teacherId,
+        temperature: input.settings.temperature,
+        top_p: input.settings.topP,
+        max_tokens: Math.round(input.settings.maxTokens),
+        created_at: input.createdAt ?? Date.now(),
+      })
+      .onConflict((oc) => oc.columns(['user_id', 'run_id', 'idx']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (inserted && rejected.length > 0) {
+      await db
+        .insertInto('fine_tune_candidates')
+        .values(rejected.map((r, rank) => ({ example_id: inserted.id, rank, teacher_id: r.teacherId, text: r.text, text_quality: r.textQuality, story_quality: r.storyQuality ?? null })))
+        .execute();
+    }
   }
 
   private async countIn(db: Kysely<Database>, userId: string): Promise<number> {

@@ -129,8 +129,9 @@ const SETTINGS_KEY = [...STATS_KEY, 'settings_key'] as const;
  * never deadlock each other (PostgreSQL locks upserted rows in the order given).
  */
 function inKeyOrder<T extends object>(rows: T[], key: readonly (keyof T)[]): T[] {
-  const id = (row: T) => key.map((k) => String(row[k])).join('\u0000');
-  return [...rows].sort((a, b) => (id(a) < id(b) ? -1 : id(a) > id(b) ? 1 : 0));
+  // Each row's key is built once, not at every comparison of the sort.
+  const keyed = rows.map((row) => ({ row, id: key.map((k) => String(row[k])).join('\u0000') }));
+  return keyed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((k) => k.row);
 }
 
 /** Adds rows' counters to what is stored (insert, or add on conflict). */

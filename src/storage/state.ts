@@ -11,12 +11,11 @@
  * corrupt a database ("malformed" was seen once with both on one file). One library per file.
  *
  * keyv is opened on first use, so commands that only read tables never create a file for it; a
- * read-only store reads a state file that is missing as empty and never creates it.
+ * read-only store reads a state file that is missing as empty and never creates it. Its adapter is
+ * loaded then too, so a process never loads the driver of a database it does not use.
  */
 import { existsSync } from 'node:fs';
 import Keyv, { type KeyvStoreAdapter } from 'keyv';
-import KeyvSqlite from '@keyv/sqlite';
-import KeyvPostgres from '@keyv/postgres';
 import { describeFileError, describePgError, StorageError } from './errors.ts';
 import type { StorageSpec } from './url.ts';
 import type { StorageLogger } from './context.ts';
@@ -57,20 +56,29 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
   const location = stateFile ?? (spec.kind === 'postgres' ? spec.url : 'memory://');
   const describe = (error: unknown, action: string): StorageError =>
     spec.kind === 'postgres' ? describePgError(error, spec.url, action) : describeFileError(error, location, action);
-  let keyv: Keyv | undefined;
+  let keyv: Promise<Keyv> | undefined;
   // Map keeps prefix deletes possible on memory://; the adapters support iteration themselves.
   const map = new Map<string, unknown>();
-  const open = (): Keyv => {
-    if (keyv) return keyv;
+  const connect = async (): Promise<Keyv> => {
     let store: KeyvStoreAdapter | Map<string, unknown>;
-    if (stateFile !== undefined) store = new KeyvSqlite({ uri: `sqlite://${stateFile}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
-    else if (spec.kind === 'postgres') store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
-    else store = map;
-    keyv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
+    if (stateFile !== undefined) {
+      const { default: KeyvSqlite } = await import('@keyv/sqlite');
+      store = new KeyvSqlite({ uri: `sqlite://${stateFile}`, table: STATE_TABLE, busyTimeout: options.busyTimeoutMs ?? 5000 });
+    } else if (spec.kind === 'postgres') {
+      const { default: KeyvPostgres } = await import('@keyv/postgres');
+      store = new KeyvPostgres({ uri: spec.url, table: STATE_TABLE });
+    } else store = map;
+    const kv = new Keyv({ store, namespace: NAMESPACE, throwOnErrors: true });
     // Errors are thrown to the caller (throwOnErrors); the event is only logged, never left unhandled.
-    keyv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
-    return keyv;
+    kv.on('error', (error: unknown) => options.logger?.error({ err: error }, 'storage: key-value state error'));
+    return kv;
   };
+  // One connection however many callers ask at once; a failed one is tried again by the next caller.
+  const open = (): Promise<Keyv> =>
+    (keyv ??= connect().catch((error: unknown) => {
+      keyv = undefined;
+      throw error;
+    }));
   const list = async (kv: Keyv, prefix: string): Promise<[string, unknown][]> => {
     const out: [string, unknown][] = [];
     if (kv.iterator) {
@@ -85,7 +93,7 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
       throw new StorageError('This store was opened read-only; the change needs a writable store.', 'READ_ONLY');
     }
     try {
-      return await work(open());
+      return await work(await open());
     } catch (error) {
       throw describe(error, action);
     }
@@ -104,8 +112,9 @@ export function openState(spec: StorageSpec, options: { busyTimeoutMs?: number; 
       }),
     entries: (prefix: string) => (nothingYet() ? Promise.resolve([]) : guard('reading', (kv) => list(kv, prefix))),
     close: async () => {
-      if (keyv) await keyv.disconnect().catch(() => undefined);
+      const opened = keyv;
       keyv = undefined;
+      if (opened) await opened.then((kv) => kv.disconnect()).catch(() => undefined);
     },
   };
 }

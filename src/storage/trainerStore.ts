@@ -117,7 +117,7 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
   const toFineTune = Boolean(w && record.toFineTune);
   let fineTuneTotal: number;
   if (w && toFineTune) {
-    const added = await fineTune.add({
+    fineTuneTotal = await fineTune.addForTotal({
       userId: record.userId,
       runId: record.runId,
       index: record.index,
@@ -134,7 +134,6 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
       rejected: losingCandidates(record),
       createdAt: record.finishedAt,
     });
-    fineTuneTotal = added.total;
   } else {
     fineTuneTotal = await fineTune.count(record.userId);
   }

@@ -1,10 +1,12 @@
 /**
- * One SDK client per teacher, yet a deadline and response headers per call: the client gets a
- * `fetch` that reads the current call's scope (AsyncLocalStorage follows the call through the SDK's
- * awaits). The SDKs hide response headers in places (Hugging Face and Ollama errors, every success),
- * so the scope keeps the last response's headers for the adapter to read rate-limit signals from.
+ * One SDK client per teacher, yet a deadline and response headers per call: each call hands its
+ * SDK a `fetch` bound to the call's scope (as a per-call option where the SDK takes one). The SDKs
+ * hide response headers in places (Hugging Face and Ollama errors), so the scope keeps the last
+ * response's headers for the adapter to read rate-limit signals from.
+ *
+ * Not AsyncLocalStorage: on Node 20 it turns on promise hooks for the whole process, which cost
+ * every promise of a run (measured: about 4 % of a run's CPU and of its garbage).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { parseRetryAfter } from './failure.ts';
 import type { RateSignals } from './types.ts';
 
@@ -15,21 +17,12 @@ export interface CallScope {
   headers?: Headers;
 }
 
-const scopes = new AsyncLocalStorage<CallScope>();
-
-export function inCallScope<T>(scope: CallScope, fn: () => Promise<T>): Promise<T> {
-  return scopes.run(scope, fn);
-}
-
-/** A `fetch` for a shared SDK client: adds the current call's signal and records its response headers. */
-export function scopedFetch(base: typeof globalThis.fetch = globalThis.fetch): typeof globalThis.fetch {
+/** The `fetch` of one call: adds the call's signal and records its response headers. */
+export function callFetch(base: typeof globalThis.fetch, scope: CallScope): typeof globalThis.fetch {
   return async (input, init) => {
-    const scope = scopes.getStore();
-    if (!scope) return base(input, init);
-    // An SDK that passes a signal got the call's deadline signal from the adapter (Groq, Hugging
-    // Face); one that passes none (Ollama) gets it here. Not combining them saves a signal per call.
-    const signal = init?.signal ?? scope.signal;
-    const response = await base(input, { ...init, signal });
+    // An SDK that passes a signal got the call's deadline signal from the adapter (Hugging Face);
+    // one that passes none (Ollama) gets it here. Not combining them saves a signal per call.
+    const response = await base(input, init?.signal ? init : { ...init, signal: scope.signal });
     scope.headers = response.headers;
     return response;
   };

@@ -8,7 +8,7 @@ import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
 import type { ChatCompletion } from 'groq-sdk/resources/chat/completions';
-import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
+import { rateSignalsFromHeaders } from './callScope.ts';
 import { openAiResponseFormat } from './responseFormat.ts';
 import type { GenerateOutcome, GenerationSettings, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
@@ -27,9 +27,8 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       maxRetries: 0,
       // Only bounds the wait for response headers; the deadline signal below bounds the body too.
       timeout: timeoutMs,
-      // Bounds every answer's size and names the URL a refused connection was for; success responses
-      // carry x-ratelimit-* headers the SDK does not return: the scoped fetch keeps them.
-      fetch: scopedFetch(guardedFetch(options.fetch)),
+      // Bounds every answer's size and names the URL a refused connection was for.
+      fetch: guardedFetch(options.fetch),
     });
   } catch (err) {
     setupProblem = err instanceof Error ? err.message : String(err);
@@ -45,10 +44,9 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       const dl = deadline(timeoutMs, request.signal);
-      const scope: CallScope = { signal: dl.signal };
-      const groq = client;
       try {
-        const completion = await inCallScope(scope, () => groq.chat.completions.create(
+        // withResponse: success responses carry x-ratelimit-* headers the parsed body does not.
+        const { data: completion, response } = await client.chat.completions.create(
           {
             model: options.model,
             messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
@@ -60,9 +58,9 @@ export function createGroqTeacher(options: TeacherFactoryOptions): Teacher {
             ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
           },
           { signal: dl.signal },
-        ));
+        ).withResponse();
         const outcome = readGeneration(completion, request.settings, elapsed());
-        const rate = rateSignalsFromHeaders(scope.headers);
+        const rate = rateSignalsFromHeaders(response.headers);
         if (outcome.ok && rate) outcome.generation.rate = rate;
         return outcome;
       } catch (err) {

@@ -49,6 +49,11 @@ function limitBody(body: ReadableStream<Uint8Array>, maxBytes: number): Readable
   });
 }
 
+/** Whether the body is sent compressed (`identity` is not). */
+function isEncoded(encoding: string | null): boolean {
+  return encoding !== null && encoding.trim() !== '' && encoding.trim().toLowerCase() !== 'identity';
+}
+
 export interface GuardedFetchOptions {
   maxBytes?: number;
 }
@@ -64,11 +69,16 @@ export function guardedFetch(base: typeof fetch = globalThis.fetch, options: Gua
       throw err;
     }
     if (!response.body || NULL_BODY.has(response.status)) return response;
-    const declared = Number(response.headers.get('content-length'));
+    const length = response.headers.get('content-length');
+    const declared = length === null ? Number.NaN : Number(length);
     if (Number.isFinite(declared) && declared > maxBytes) {
       await response.body.cancel().catch(() => undefined);
       throw new ReplyTooLargeError(maxBytes);
     }
+    // A declared length within the bound is the most the body can be (the HTTP client reads no
+    // more than it), unless the body is compressed (the length is then the compressed size):
+    // such an answer needs no counting stream, which costs a stream and a Response per call.
+    if (Number.isFinite(declared) && !isEncoded(response.headers.get('content-encoding'))) return response;
     const limited = new Response(limitBody(response.body, maxBytes), { status: response.status, statusText: response.statusText, headers: response.headers });
     // Some SDKs read the final URL (after redirects) from the response.
     Object.defineProperty(limited, 'url', { value: response.url });

@@ -12,8 +12,8 @@
  *
  * SDK traps handled here: a 503 is retried immediately and without limit unless
  * `retry_on_error: false` (we retry at the run level instead); there is no timeout option, so the
- * shared `deadline()` signal is passed; errors expose the status but no headers, so the client's
- * scoped fetch keeps them (a 429's Retry-After); a 503 with `estimated_time` (model loading) is a
+ * shared `deadline()` signal is passed; errors expose the status but no headers, so the call's
+ * own fetch keeps them (a 429's Retry-After); a 503 with `estimated_time` (model loading) is a
  * wait, not a server failure.
  */
 import {
@@ -24,7 +24,7 @@ import {
   InferenceClientRoutingError,
 } from '@huggingface/inference';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, type Deadline } from './failure.ts';
-import { inCallScope, rateSignalsFromHeaders, scopedFetch, type CallScope } from './callScope.ts';
+import { callFetch, rateSignalsFromHeaders, type CallScope } from './callScope.ts';
 import { openAiResponseFormat } from './responseFormat.ts';
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
@@ -40,11 +40,11 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
   // Provider errors may echo the key: every failure message is redacted against it.
   registerSecrets(options.apiKey);
   const { id, provider, model, defaults, apiKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS } = options;
+  // Bounds every answer's size and names the URL a refused connection was for.
+  const guarded = guardedFetch(options.fetch);
   const client = new InferenceClient(apiKey ?? '', {
     ...(baseUrl ? { endpointUrl: baseUrl } : {}),
-    // Bounds every answer's size and names the URL a refused connection was for; errors expose the
-    // status but no headers: the scoped fetch keeps a 429's Retry-After.
-    fetch: scopedFetch(guardedFetch(options.fetch)),
+    fetch: guarded,
   });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
@@ -53,7 +53,7 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
     const call = deadline(timeoutMs, request.signal);
     const scope: CallScope = { signal: call.signal };
     try {
-      const output: unknown = await inCallScope(scope, () => client.chatCompletion(
+      const output: unknown = await client.chatCompletion(
         {
           model,
           // The SDK's message type has an index signature our plain interface lacks.
@@ -63,8 +63,9 @@ export function createHuggingFaceTeacher(options: TeacherFactoryOptions): Teache
           max_tokens: request.settings.maxTokens,
           ...(request.responseFormat ? { response_format: openAiResponseFormat(request.responseFormat) } : {}),
         },
-        { signal: call.signal, retry_on_error: false },
-      ));
+        // Errors expose the status but no headers: the call's fetch keeps a 429's Retry-After.
+        { signal: call.signal, retry_on_error: false, fetch: callFetch(guarded, scope) },
+      );
       return readReply(output, request, elapsed());
     } catch (err) {
       return { ok: false, failure: classify(err, call, timeoutMs, elapsed(), scope.headers) };

@@ -3,14 +3,14 @@
  *
  * SDK traps handled here: the package does not read `OLLAMA_HOST`, so the host is always passed;
  * it has no timeout and, for non-streaming calls, sends no AbortSignal at all, so the deadline is
- * applied by the `fetch` we hand it; it does not retry (a busy server's 503 comes straight back, and is read as "too many at once");
+ * applied by the `fetch` each call hands it; it does not retry (a busy server's 503 comes straight back, and is read as "too many at once");
  * its `ResponseError { error, status_code }` is not exported, so it is recognised by shape.
  */
 import { Ollama, type ChatResponse } from 'ollama';
 import { DEFAULT_TIMEOUT_MS, deadline, failure, generationOutcome, kindForStatus, networkCause, parseRetryAfter, type Deadline } from './failure.ts';
 import { registerSecrets } from '../security/redact.ts';
 import { guardedFetch, tooLarge, unreachedUrl } from './guardedFetch.ts';
-import { inCallScope, scopedFetch, type CallScope } from './callScope.ts';
+import { callFetch, type CallScope } from './callScope.ts';
 import type { GenerateOutcome, GenerateRequest, Teacher, TeacherFactoryOptions, TeacherFailure } from './types.ts';
 
 /** Where a local Ollama listens by default (the package's own default, made explicit). */
@@ -24,27 +24,29 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
   // A local Ollama needs no key; a hosted or proxied one takes a bearer token.
   const headers = apiKey ? { Authorization: `Bearer ${apiKey}` } : undefined;
 
-  // One client per teacher: the per-call deadline and the response headers travel in the call
-  // scope that its fetch reads (the package sends no signal of its own for non-streaming calls).
   // Bounds every answer's size and names the URL a refused connection was for.
-  const client = new Ollama({ host, fetch: scopedFetch(guardedFetch(options.fetch)), ...(headers ? { headers } : {}) });
+  const guarded = guardedFetch(options.fetch);
+  // One client per teacher. The package takes no per-call fetch or signal, so each call runs on a
+  // view of the client (Object.create: same host and headers) whose own `fetch` carries the call's
+  // deadline and keeps its response headers. The shared client's fetch is never the one to run:
+  // if a new package version stopped reading `this.fetch`, every call would say so at once.
+  const client = new Ollama({ host, fetch: callOutsideItsView, ...(headers ? { headers } : {}) });
 
   async function generate(request: GenerateRequest): Promise<GenerateOutcome> {
     const started = Date.now();
     const elapsed = () => Date.now() - started;
     const call = deadline(timeoutMs, request.signal);
     const scope: CallScope = { signal: call.signal };
+    const view = Object.create(client, { fetch: { value: callFetch(guarded, scope) } }) as Ollama;
     try {
-      const response = await inCallScope(scope, () =>
-        client.chat({
-          model,
-          messages: request.messages,
-          stream: false,
-          // Ollama takes the JSON Schema itself as `format` and constrains the output to it.
-          ...(request.responseFormat ? { format: request.responseFormat.schema } : {}),
-          options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
-        }),
-      );
+      const response = await view.chat({
+        model,
+        messages: request.messages,
+        stream: false,
+        // Ollama takes the JSON Schema itself as `format` and constrains the output to it.
+        ...(request.responseFormat ? { format: request.responseFormat.schema } : {}),
+        options: { temperature: request.settings.temperature, top_p: request.settings.topP, num_predict: request.settings.maxTokens },
+      });
       return readReply(response, request, elapsed());
     } catch (err) {
       // ResponseError drops the headers; the scope kept a proxy's rate-limit hint.
@@ -55,6 +57,11 @@ export function createOllamaTeacher(options: TeacherFactoryOptions): Teacher {
   }
 
   return { id, provider, model, defaults, generate };
+}
+
+/** The shared client's fetch: only a call's view may reach the network (see above). */
+function callOutsideItsView(): Promise<Response> {
+  return Promise.reject(new Error('the ollama package called the shared client\'s fetch instead of the call\'s own (package internals changed?)'));
 }
 
 /** The package returns the parsed body unchecked, so the shape is validated here. */

@@ -72,8 +72,13 @@ export function capQuality(quality: number): number {
 const WORD_RE = /[\p{L}\p{N}\p{M}]+(?:['’-][\p{L}\p{N}\p{M}]+)*/gu;
 
 export function tokenizeWords(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(WORD_RE)) words.push(match[0].toLowerCase().replace(/’/g, "'"));
+  // `match` gives the words as plain strings (no match object per word): every candidate's text
+  // goes through here, so the tokenizer's garbage is a good part of a run's.
+  const words = text.match(WORD_RE) ?? [];
+  for (let i = 0; i < words.length; i++) {
+    const word = (words[i] as string).toLowerCase();
+    words[i] = word.includes('’') ? word.replace(/’/g, "'") : word;
+  }
   return words;
 }
 
@@ -83,7 +88,24 @@ export function tokenizeWords(text: string): string[] {
 
 /** Length of the trimmed text in Unicode code points ("😀" counts 1, "é" as one code point counts 1). */
 export function characterCount(text: string): number {
-  return [...text.trim()].length;
+  return codePointCount(text.trim());
+}
+
+/** Code points of a string, counted without building an array of them. */
+export function codePointCount(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point written as two UTF-16 units.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count -= 1;
+        i += 1;
+      }
+    }
+  }
+  return count;
 }
 
 /**
@@ -189,9 +211,11 @@ export function isDescriptiveWord(word: string): boolean {
   if (DESCRIPTIVE_WORDS.has(w)) return true;
   if (NOT_DESCRIPTIVE_WORDS.has(w)) return false;
   if (w.includes('-') && !/['’]/.test(w)) return isDescriptiveWord(w.slice(w.lastIndexOf('-') + 1));
-  if (!/^\p{L}+$/u.test(w)) return false;
-  return DESCRIPTIVE_SUFFIXES.some(({ suffix, minLength }) => w.length >= minLength && w.endsWith(suffix));
+  // The suffix test first: most words end in none of them, and it is cheaper than the letters test.
+  return DESCRIPTIVE_SUFFIXES.some(({ suffix, minLength }) => w.length >= minLength && w.endsWith(suffix)) && LETTERS_ONLY_RE.test(w);
 }
+
+const LETTERS_ONLY_RE = /^\p{L}+$/u;
 
 // ---------------------------------------------------------------------------------------------
 // Dialogue

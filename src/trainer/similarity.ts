@@ -25,7 +25,11 @@ export function termsOf(text: string, words: readonly string[] = tokenizeWords(t
 export function tfidfVectors(texts: readonly string[], words?: readonly (readonly string[])[]): Map<string, number>[] {
   const counts = texts.map((text, i) => {
     const tf = new Map<string, number>();
-    for (const term of termsOf(text, words?.[i])) tf.set(term, (tf.get(term) ?? 0) + 1);
+    const count = (term: string) => tf.set(term, (tf.get(term) ?? 0) + 1);
+    // The terms of `termsOf`, in its order, without building its array.
+    const ws = words?.[i] ?? tokenizeWords(text);
+    for (const word of ws) count(word);
+    for (let j = 0; j + 1 < ws.length; j++) count(`${ws[j]} ${ws[j + 1]}`);
     return tf;
   });
   const df = new Map<string, number>();
@@ -40,13 +44,25 @@ export function tfidfVectors(texts: readonly string[], words?: readonly (readonl
 
 /** Cosine similarity of two sparse vectors, clamped to [0, 1]; 0 when either is empty. */
 export function cosineSimilarity(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): number {
+  return cosineWithNorms(a, normOf(a), b, normOf(b));
+}
+
+/** Euclidean norm of a weight vector. */
+function normOf(v: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const w of v.values()) sum += w * w;
+  return Math.sqrt(sum);
+}
+
+/** The cosine with each vector's norm computed once, not once per pair (a matrix has n² pairs). */
+function cosineWithNorms(a: ReadonlyMap<string, number>, normA: number, b: ReadonlyMap<string, number>, normB: number): number {
   if (a.size === 0 || b.size === 0) return 0;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  const small = a.size <= b.size ? a : b;
+  const large = small === a ? b : a;
   let dot = 0;
   for (const [term, weight] of small) dot += weight * (large.get(term) ?? 0);
   if (dot === 0) return 0;
-  const norm = (v: ReadonlyMap<string, number>) => Math.sqrt([...v.values()].reduce((sum, w) => sum + w * w, 0));
-  return Math.min(1, Math.max(0, dot / (norm(a) * norm(b))));
+  return Math.min(1, Math.max(0, dot / (normA * normB)));
 }
 
 /**
@@ -56,6 +72,7 @@ export function cosineSimilarity(a: ReadonlyMap<string, number>, b: ReadonlyMap<
  */
 export function similarityMatrix(texts: readonly string[], words?: readonly (readonly string[])[]): number[][] {
   const vectors = tfidfVectors(texts, words);
+  const norms = vectors.map(normOf);
   const n = texts.length;
   const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
@@ -63,7 +80,7 @@ export function similarityMatrix(texts: readonly string[], words?: readonly (rea
     const rowI = matrix[i] as number[];
     rowI[i] = vi.size > 0 ? 1 : 0;
     for (let j = i + 1; j < n; j++) {
-      const s = cosineSimilarity(vi, vectors[j] as Map<string, number>);
+      const s = cosineWithNorms(vi, norms[i] as number, vectors[j] as Map<string, number>, norms[j] as number);
       rowI[j] = s;
       (matrix[j] as number[])[i] = s;
     }

@@ -11,7 +11,7 @@
  * A signal that cannot be measured (no prompt given, no other candidate) sits at its mean, so
  * it neither helps nor hurts. Pure and deterministic.
  */
-import { tokenizeWords } from './scoring.ts';
+import { codePointCount, tokenizeWords } from './scoring.ts';
 import { similarityMatrix } from './similarity.ts';
 import { wordRarity } from './wordFrequency.ts';
 
@@ -87,7 +87,9 @@ export function repetitionOf(words: readonly string[]): number {
 
 /** Mean letters per word: a plain proxy of vocabulary (and of the "complexity" people rate). */
 export function vocabularyOf(words: readonly string[]): number {
-  return words.length === 0 ? 0 : words.reduce((sum, w) => sum + [...w].length, 0) / words.length;
+  let letters = 0;
+  for (const word of words) letters += codePointCount(word);
+  return words.length === 0 ? 0 : letters / words.length;
 }
 
 const stem = (word: string) => word.slice(0, STEM_LETTERS);
@@ -115,17 +117,33 @@ export function promptWordWeight(word: string): number {
  * first letters): Σ weight of the words found ÷ Σ weight of all of them. Undefined without any.
  */
 export function relevanceOf(words: readonly string[], prompt: string | undefined): number | undefined {
-  const wanted = prompt === undefined ? [] : promptContentWords(prompt);
-  if (wanted.length === 0) return undefined;
-  const stems = new Set(words.map(stem));
+  return relevanceTo(words, promptTermsOf(prompt));
+}
+
+/** A prompt's content words as relevance compares them: stem and weight, read once per prompt. */
+interface PromptTerm {
+  stem: string;
+  weight: number;
+}
+
+function promptTermsOf(prompt: string | undefined): PromptTerm[] {
+  return prompt === undefined ? [] : promptContentWords(prompt).map((word) => ({ stem: stem(word), weight: promptWordWeight(word) }));
+}
+
+function relevanceTo(words: readonly string[], terms: readonly PromptTerm[]): number | undefined {
+  if (terms.length === 0) return undefined;
   let found = 0;
   let total = 0;
-  for (const word of wanted) {
-    const weight = promptWordWeight(word);
-    total += weight;
-    if (stems.has(stem(word))) found += weight;
+  for (const term of terms) {
+    total += term.weight;
+    if (words.some((word) => hasStem(word, term.stem))) found += term.weight;
   }
   return found / total;
+}
+
+/** stem(word) === s, without slicing every word of the story (a prompt has only a few terms). */
+function hasStem(word: string, s: string): boolean {
+  return s.length === STEM_LETTERS ? word.startsWith(s) : word === s;
 }
 
 export interface SignalContext {
@@ -143,19 +161,26 @@ const SPLIT_CONTRACTION_RE = /(\p{L})\s+(n['’]t|['’](?:s|re|ll|ve|d|m))(?![\
  * ("did n't" → "didn't"), so a detokenisation quirk (common in benchmark data, rare in an LLM's
  * output) counts neither as extra short words nor as fewer letters per word.
  */
-export function storyWords(text: string): string[] {
+export function storyWords(text: string, tokenized?: readonly string[]): readonly string[] {
+  // Most stories have no split contraction: then the words the caller already has are the same.
+  if (tokenized && !HAS_SPLIT_CONTRACTION_RE.test(text)) return tokenized;
   return tokenizeWords(text.replace(SPLIT_CONTRACTION_RE, '$1$2'));
 }
 
+const HAS_SPLIT_CONTRACTION_RE = new RegExp(SPLIT_CONTRACTION_RE.source, 'iu');
+
 export function storySignals(text: string, context: SignalContext = {}): StorySignals {
-  const words = storyWords(text);
+  return signalsOf(text, storyWords(text), promptTermsOf(context.prompt), context.agreement);
+}
+
+function signalsOf(text: string, words: readonly string[], promptTerms: readonly PromptTerm[], agreement: number | undefined): StorySignals {
   return {
     length: Math.log1p(Math.min(words.length, LENGTH_CAP_WORDS)),
     completeness: words.length > 0 && COMPLETE_END_RE.test(text.trim()) ? 1 : 0,
     repetition: repetitionOf(words),
     vocabulary: vocabularyOf(words),
-    relevance: relevanceOf(words, context.prompt),
-    agreement: context.agreement,
+    relevance: relevanceTo(words, promptTerms),
+    agreement,
   };
 }
 
@@ -212,7 +237,16 @@ export function agreementOf(similarity: readonly (readonly number[])[]): (number
  * Story quality of every candidate of one example, agreement included. Pass the similarity
  * matrix when it is already computed (voting does), so it is computed once.
  */
-export function candidateStoryQualities(texts: readonly string[], prompt?: string, similarity?: readonly (readonly number[])[], model: StoryModel = STORY_MODEL): number[] {
-  const agreement = agreementOf(similarity ?? similarityMatrix(texts));
-  return texts.map((text, i) => storyQuality(text, { ...(prompt !== undefined ? { prompt } : {}), ...(agreement[i] !== undefined ? { agreement: agreement[i] } : {}) }, model));
+export function candidateStoryQualities(
+  texts: readonly string[],
+  prompt?: string,
+  similarity?: readonly (readonly number[])[],
+  model: StoryModel = STORY_MODEL,
+  /** Each text's `tokenizeWords`, when the caller has them (each candidate is tokenised once). */
+  words?: readonly (readonly string[])[],
+): number[] {
+  const agreement = agreementOf(similarity ?? similarityMatrix(texts, words));
+  // The prompt's terms are the same for every candidate: read once.
+  const promptTerms = promptTermsOf(prompt);
+  return texts.map((text, i) => overallToQuality(predictedOverall(signalsOf(text, storyWords(text, words?.[i]), promptTerms, agreement[i]), model)));
 }

@@ -87,7 +87,7 @@ function fieldOf(candidates: readonly Candidate[], context: VoteContext, caller:
   if (context.storyQualities && context.storyQualities.length !== candidates.length) {
     throw new Error(`${caller}: ${context.storyQualities.length} story scores for ${candidates.length} candidates`);
   }
-  const storyQualities = context.storyQualities ? [...context.storyQualities] : candidateStoryQualities(texts, context.prompt, similarity);
+  const storyQualities = context.storyQualities ? [...context.storyQualities] : candidateStoryQualities(texts, context.prompt, similarity, undefined, words);
   const better = (i: number, j: number): boolean => {
     const si = storyQualities[i] as number;
     const sj = storyQualities[j] as number;

