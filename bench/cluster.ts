@@ -15,7 +15,7 @@ import { connectRedis } from '../src/runs/cluster.ts';
 import { InProcessRunQueue } from '../src/runs/inProcess.ts';
 import type { RunJournal, RunListener, RunQueue } from '../src/runs/types.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
-import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import type { TrainingResult } from '../src/trainer/types.ts';
 import { RecordingStore } from '../test/helpers/recordingStore.ts';
 import { MemoryJournal } from '../test/helpers/memoryJournal.ts';
@@ -138,12 +138,7 @@ export async function runClusterBench(): Promise<ClusterBenchRow[] | string> {
   try {
     const teachers = buildTeachers(
       DEFAULT_ROSTER,
-      {
-        gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-        groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-        huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-        ollama: { baseUrl: sims.ollama.url },
-      },
+      sims.connections,
       { unlimited: true },
     );
     const store = new RecordingStore();

@@ -21,7 +21,7 @@ import { openStore, type NewStory, type ZegaStore } from '../src/storage/index.t
 import { GENRES, type Genre } from '../src/trainer/genres.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import { startTraining } from '../src/trainer/run.ts';
-import { SIMULATED_KEYS, startProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators } from '../src/simulators/index.ts';
 import { createPostgresDatabase, postgresUnavailable } from '../test/helpers/postgres.ts';
 
 export interface BenchFigure {
@@ -120,12 +120,7 @@ async function trainingRun(url: string, examples: number, sims: Awaited<ReturnTy
   const store = await openStore(url);
   const teachers = buildTeachers(
     DEFAULT_ROSTER,
-    {
-      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-      ollama: { baseUrl: sims.ollama.url },
-    },
+    sims.connections,
     { unlimited: true, concurrencyPerTeacher: 16 },
   );
   const start = performance.now();

@@ -10,7 +10,7 @@ import { PROMPTS } from '../src/trainer/prompts.ts';
 import { textQuality } from '../src/trainer/scoring.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
 import { simulatedStory } from '../src/simulators/storyText.ts';
-import { SIMULATED_KEYS, startProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators } from '../src/simulators/index.ts';
 import { RecordingStore } from '../test/helpers/recordingStore.ts';
 
 export interface TrainerBenchReport {
@@ -47,12 +47,7 @@ export async function runTrainerBench(): Promise<TrainerBenchReport> {
 
   const sims = await startProviderSimulators();
   try {
-    const connections = {
-      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-      ollama: { baseUrl: sims.ollama.url },
-    };
+    const connections = sims.connections;
     const teachers = buildTeachers(DEFAULT_ROSTER, connections, { unlimited: true });
     const timedRun = async (examples: number, concurrency: number) => {
       const start = performance.now();

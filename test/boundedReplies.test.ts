@@ -11,7 +11,6 @@ import type { Provider } from '../src/teachers/types.ts';
 import { startTraining } from '../src/trainer/run.ts';
 import { HUGE_REPLY_BYTES } from '../src/simulators/common.ts';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
-import { connectionsTo } from './helpers/teacherTest.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 
 let sims: ProviderSimulators;
@@ -19,7 +18,7 @@ let connections: ProviderConnections;
 
 beforeAll(async () => {
   sims = await startProviderSimulators();
-  connections = connectionsTo(sims);
+  connections = sims.connections;
 });
 afterAll(() => sims.close());
 beforeEach(() => sims.reset());

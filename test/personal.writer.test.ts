@@ -12,7 +12,7 @@ import { buildTeachers, DEFAULT_ROSTER, type ProviderConnections } from '../src/
 import type { Teacher } from '../src/teachers/types.ts';
 import type { Genre } from '../src/trainer/genres.ts';
 import { storySystemPrompt } from '../src/trainer/systemPrompt.ts';
-import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 
 let sims: ProviderSimulators;
 let teachers: Teacher[];
@@ -20,12 +20,7 @@ let store: ZegaStore;
 
 beforeAll(async () => {
   sims = await startProviderSimulators();
-  const connections: ProviderConnections = {
-    gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-    groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-    huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-    ollama: { baseUrl: sims.ollama.url },
-  };
+  const connections: ProviderConnections = sims.connections;
   teachers = buildTeachers(DEFAULT_ROSTER, connections, { unlimited: true, timeoutMs: 5_000 });
 });
 afterAll(() => sims.close());

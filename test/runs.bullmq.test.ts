@@ -13,7 +13,7 @@ import type { RunExecutorDeps } from '../src/runs/executor.ts';
 import { RunWorker } from '../src/runs/worker.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { Teacher } from '../src/teachers/types.ts';
-import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { MemoryJournal } from './helpers/memoryJournal.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 import { deletePrefix, describeWithRedis, freshPrefix, TEST_REDIS_URL } from './helpers/redis.ts';
@@ -32,12 +32,7 @@ beforeAll(async () => {
   for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 60 });
   teachers = buildTeachers(
     DEFAULT_ROSTER,
-    {
-      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-      ollama: { baseUrl: sims.ollama.url },
-    },
+    sims.connections,
     { unlimited: true },
   );
 });

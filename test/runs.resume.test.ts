@@ -16,7 +16,7 @@ import { openStore, stateKeys, type ZegaStore } from '../src/storage/index.ts';
 import { buildTeachers, DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { Teacher } from '../src/teachers/types.ts';
 import type { RunOptions, TrainingResult } from '../src/trainer/types.ts';
-import { SIMULATED_KEYS, startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { describeBackends } from './helpers/storageBackends.ts';
 
 const EXAMPLES = 24;
@@ -30,12 +30,7 @@ beforeAll(async () => {
   for (const sim of sims.all()) sim.setBehavior('*', { latencyMs: 20 });
   teachers = buildTeachers(
     DEFAULT_ROSTER,
-    {
-      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-      ollama: { baseUrl: sims.ollama.url },
-    },
+    sims.connections,
     { unlimited: true },
   );
 });

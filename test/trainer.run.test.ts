@@ -13,7 +13,7 @@ import { GENRES } from '../src/trainer/genres.ts';
 import { JURY_RESPONSE_NAME, JURY_SYSTEM_PROMPT } from '../src/trainer/jury.ts';
 import { consensusVote } from '../src/trainer/voting.ts';
 import type { RecordedRequest } from '../src/simulators/common.ts';
-import { startProviderSimulators, SIMULATED_KEYS, type ProviderSimulators } from '../src/simulators/index.ts';
+import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
 import { RecordingStore } from './helpers/recordingStore.ts';
 
 let sims: ProviderSimulators;
@@ -21,12 +21,7 @@ let connections: ProviderConnections;
 
 beforeAll(async () => {
   sims = await startProviderSimulators();
-  connections = {
-    gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-    groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-    huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-    ollama: { baseUrl: sims.ollama.url },
-  };
+  connections = sims.connections;
 });
 afterAll(() => sims.close());
 beforeEach(() => sims.reset());

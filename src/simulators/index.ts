@@ -7,6 +7,7 @@ import { startGroqSimulator } from './groq.ts';
 import { startHuggingFaceSimulator } from './huggingface.ts';
 import { startOllamaSimulator, type OllamaSimulatorHandle } from './ollama.ts';
 import type { SimulatorHandle } from './common.ts';
+import type { ProviderConnections } from '../teachers/roster.ts';
 
 export interface ProviderSimulators {
   gemini: SimulatorHandle;
@@ -15,6 +16,8 @@ export interface ProviderSimulators {
   ollama: OllamaSimulatorHandle;
   /** Settings that enable all 7 default teachers against the simulators (keys are dummies). */
   env: Record<string, string>;
+  /** The same, as connections for buildTeachers (all 7 default teachers). */
+  connections: ProviderConnections;
   all(): SimulatorHandle[];
   reset(): void;
   close(): Promise<void>;
@@ -47,6 +50,12 @@ export async function startProviderSimulators(): Promise<ProviderSimulators> {
       OLLAMA_HOST: ollama.url,
       // The simulators have no quota; the roster's free-tier limits would only slow tests down.
       RATE_LIMITS: 'off',
+    },
+    connections: {
+      gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: gemini.url },
+      groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: groq.url },
+      huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: huggingface.url },
+      ollama: { baseUrl: ollama.url },
     },
     all,
     reset: () => all().forEach((s) => s.reset()),

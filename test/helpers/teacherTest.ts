@@ -8,8 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { ChatMessage, GenerateOutcome, Generation, GenerateRequest, GenerationSettings, Teacher, TeacherFailure, TeacherFailureKind } from '../../src/teachers/types.ts';
 import { countTokens, type SimFault, type SimulatorHandle } from '../../src/simulators/common.ts';
-import { SIMULATED_KEYS, type ProviderSimulators } from '../../src/simulators/index.ts';
-import type { ProviderConnections } from '../../src/teachers/roster.ts';
 
 /** Starts the simulator once for the file (`start` also stores it), closes it after, resets it before each test. */
 export function useSimulator(start: () => Promise<SimulatorHandle>): void {
@@ -178,14 +176,4 @@ export function itClassifiesSdkFailures(c: SdkTeacherCase): void {
   it('classifies a refused connection as network', async () => {
     expectFailure(await teacher({ baseUrl: await closedPortUrl() }).generate(request()), 'network');
   });
-}
-
-/** Connections that enable all 7 default teachers against `sims` (for buildTeachers). */
-export function connectionsTo(sims: ProviderSimulators): ProviderConnections {
-  return {
-    gemini: { apiKey: SIMULATED_KEYS.GEMINI_API_KEY, baseUrl: sims.gemini.url },
-    groq: { apiKey: SIMULATED_KEYS.GROQ_API_KEY, baseUrl: sims.groq.url },
-    huggingface: { apiKey: SIMULATED_KEYS.HF_TOKEN, baseUrl: sims.huggingface.url },
-    ollama: { baseUrl: sims.ollama.url },
-  };
 }
