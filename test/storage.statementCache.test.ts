@@ -1,8 +1,9 @@
-import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cachingStatements } from '../src/storage/statementCache.ts';
+import { sqliteDriver, type SqliteConnection } from '../src/storage/sqliteDriver.ts';
 
-let raw: BetterSqlite3.Database | undefined;
+const BetterSqlite3 = sqliteDriver();
+let raw: SqliteConnection | undefined;
 afterEach(() => raw?.open && raw.close());
 
 function open() {
