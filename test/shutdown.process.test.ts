@@ -69,6 +69,8 @@ describe('cli train: SIGTERM and SIGKILL', () => {
     expect(result.successful + result.failed).toBe(40);
     const [after] = await runsOf('sigterm-user');
     expect(after).toMatchObject({ id: runId, status: 'done', done: 40 });
+    // Finished: the note of its interruption is gone with it.
+    expect(after).not.toHaveProperty('error');
   });
 
   it('SIGKILL keeps the finished examples; --resume asks only for the missing ones', async () => {
@@ -90,6 +92,7 @@ describe('cli train: SIGTERM and SIGKILL', () => {
     expect(generations() - killedAt).toBe((30 - done) * 7);
     const [after] = await runsOf('sigkill-user');
     expect(after).toMatchObject({ status: 'done', done: 30 });
+    expect(after).not.toHaveProperty('error');
   });
 });
 

@@ -242,6 +242,9 @@ export class RunRepository {
         .onConflict((oc) =>
           oc.column('id').doUpdateSet((eb) => ({
             status: 'running',
+            // A resumed run is running again: why it stopped last time no longer describes it.
+            error: null,
+            finished_at: null,
             started_at: eb.fn.coalesce('runs.started_at', eb.val(now)),
             owner: owner ?? null,
             heartbeat_at: now,
