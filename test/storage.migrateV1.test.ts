@@ -66,6 +66,7 @@ describe('migrating a v1 (keyv) database', () => {
         'import the key-value (v1) data of an older Zega',
         "run examples keep the winner's settings, calls and tokens (resumed runs count them)",
         "teachers' rate windows survive a restart",
+        'statistics appended per example, folded into the counters in bulk',
       ]);
       // Stories: every one, with its fields, edits and /write origin.
       expect(await store.stories.count(ALICE)).toBe(4);

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type ZegaStore } from '../src/storage/index.ts';
+import { FOLD_AT } from '../src/storage/modelStats.ts';
 import { describeBackends } from './helpers/storageBackends.ts';
 import type { ExampleRecord, RunOptions, TeacherOutcome, TrainingResult } from '../src/trainer/types.ts';
 import type { TeacherInfo } from '../src/teachers/types.ts';
@@ -399,6 +400,102 @@ describeBackends('runs', (backend) => {
       await later.close();
     } finally {
       await bot.close();
+    }
+  });
+});
+
+describeBackends('statistics appended per example, folded in bulk', (backend) => {
+  let url: string;
+  let store: ZegaStore;
+  beforeEach(async () => {
+    url = await backend.fresh();
+    store = await openStore(url);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  /**
+   * Every figure the statistics give, in every scope they are read in; sums of qualities to 9
+   * decimals, since adding the same floats in another order moves the last bits.
+   */
+  async function figures(s: ZegaStore) {
+    const rounded = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(9)) : v)));
+    return rounded({
+      global: await s.stats.leaderboard({ scope: 'global' }),
+      globalHorror: await s.stats.leaderboard({ scope: 'global', genre: 'Horror' }),
+      alice: await s.stats.leaderboard({ scope: 'user', id: 'u-alice' }),
+      bob: await s.stats.leaderboard({ scope: 'user', id: 'u-bob' }),
+      guild: await s.stats.leaderboard({ scope: 'guild', id: 'g-7' }),
+      settingsGlobal: await s.stats.bestSettings({ scope: 'global' }),
+      settingsAlice: await s.stats.bestSettings({ scope: 'user', id: 'u-alice' }),
+      settingsGuild: await s.stats.bestSettings({ scope: 'guild', id: 'g-7' }),
+    }) as { [K in 'global' | 'globalHorror' | 'alice' | 'bob' | 'guild']: Awaited<ReturnType<ZegaStore['stats']['leaderboard']>> } & {
+      [K in 'settingsGlobal' | 'settingsAlice' | 'settingsGuild']: Awaited<ReturnType<ZegaStore['stats']['bestSettings']>>;
+    };
+  }
+
+  /** Alice trains in guild g-7, Bob in DMs; three genres, two winners, varied settings and qualities. */
+  async function train(s: ZegaStore, runId: string, userId: string, guildId: string | undefined, count: number) {
+    const trainer = s.trainerStore();
+    await trainer.startRun(runId, options(userId, { examples: count, ...(guildId ? { guildId } : { guildId: undefined }) }), TEACHERS);
+    const genres: Genre[] = ['Horror', 'Comedy', 'Science Fiction'];
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const base = record(runId, i, { userId, quality: 7 + (i % 3) });
+        const winner = i % 4 === 0 ? { ...base.winner!, teacherId: 'gemini-pro', settings: { temperature: 0.6 + (i % 2) / 10, topP: 0.9, maxTokens: 700 } } : base.winner!;
+        return trainer.recordExample({ ...base, genre: genres[i % 3] as Genre, winner }, SYSTEM);
+      }),
+    );
+  }
+
+  it('reads the same before and after a fold, in every scope, and after deleting a story', async () => {
+    await train(store, 'run-alice', 'u-alice', 'g-7', 24);
+    await train(store, 'run-bob', 'u-bob', undefined, 9);
+    const [story] = await store.stories.list({ userId: 'u-alice', page: 1, pageSize: 1, sort: 'newest' }).then((p) => p.items);
+    await store.stories.delete('u-alice', story!.id);
+    expect(await store.stats.pendingRows()).toBeGreaterThan(0);
+    const before = await figures(store);
+    expect(before.alice.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ wins: 18, calls: 24 });
+    expect(before.guild).toEqual(before.alice);
+    expect(before.global.find((r) => r.teacherId === 'gemini-pro')).toMatchObject({ wins: 6 + 3, calls: 33 });
+    expect(before.settingsAlice.perTeacher['gemini-pro']).toMatchObject({ wins: 6, settings: { temperature: 0.6 } });
+
+    await store.stats.fold();
+    expect(await store.stats.pendingRows()).toBe(0);
+    expect(await figures(store)).toEqual(before);
+
+    // Half folded, half pending: still the same sums.
+    await train(store, 'run-alice-2', 'u-alice', 'g-7', 8);
+    const mixed = await figures(store);
+    expect(mixed.alice.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ wins: 24, calls: 32 });
+    await store.stats.fold();
+    expect(await figures(store)).toEqual(mixed);
+  });
+
+  it('folds by itself once enough rows are pending, losing none; two processes folding at once count each row once', async () => {
+    const examples = Math.ceil(FOLD_AT / 6) + 10; // 6 teachers per example count (the cancelled call does not)
+    await train(store, 'run-big', 'u-alice', 'g-7', examples);
+    expect(await store.stats.pendingRows()).toBeLessThan(FOLD_AT);
+    const board = await store.stats.leaderboard({ scope: 'guild', id: 'g-7' });
+    expect(board.find((r) => r.teacherId === 'hf-mistral')).toMatchObject({ calls: examples, wins: 0 });
+    expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: examples, failures: examples });
+
+    // Two SQLite connections in one process would wait for each other on the one thread (its busy
+    // wait is synchronous); test/storage.processes.test.ts trains from two processes into one file.
+    if (backend.dialect === 'sqlite') return;
+    // A second process on the same database: both record and fold at the same time.
+    const other = await openStore(url);
+    try {
+      await Promise.all([train(store, 'run-x', 'u-bob', undefined, 30), train(other, 'run-y', 'u-bob', undefined, 30), store.stats.fold(), other.stats.fold()]);
+      await Promise.all([store.stats.fold(), other.stats.fold()]);
+      expect(await other.stats.pendingRows()).toBe(0);
+      const bob = await other.stats.leaderboard({ scope: 'user', id: 'u-bob' });
+      expect(bob.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ calls: 60, wins: 44 });
+      const all = await store.stats.leaderboard({ scope: 'global' });
+      expect(all.find((r) => r.teacherId === 'gemini-flash')).toMatchObject({ calls: examples + 60 });
+    } finally {
+      await other.close();
     }
   });
 });

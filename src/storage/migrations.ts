@@ -291,11 +291,38 @@ async function rateWindows(db: Kysely<Database>, { dialect }: MigrationContext):
     .execute();
 }
 
+/**
+ * Statistics are appended per example and folded into the counter tables in bulk (see
+ * StatsPendingTable): upserting ~16 counter rows in every example's transaction rewrote pages
+ * scattered over both counter tables at every commit, a quarter of all bytes written (and on
+ * PostgreSQL every worker waited on the same global rows' locks). No index: the table stays small
+ * and is read whole; an index would be one more page written by every example.
+ */
+async function statsPending(db: Kysely<Database>, { dialect }: MigrationContext): Promise<void> {
+  const t = types(dialect);
+  let table = db.schema
+    .createTable('stats_pending')
+    .addColumn('id', t.id, (c) => c.primaryKey())
+    .addColumn('user_id', 'text', (c) => c.notNull())
+    .addColumn('guild_id', 'text', (c) => c.notNull())
+    .addColumn('genre', 'text', (c) => c.notNull())
+    .addColumn('teacher_id', 'text', (c) => c.notNull());
+  for (const counter of ['wins', 'story_quality_count', 'calls', 'failures', 'skipped', 'stories'] as const) table = table.addColumn(counter, t.int, (c) => c.notNull().defaultTo(0));
+  for (const sum of ['quality_sum', 'story_quality_sum', 'latency_sum'] as const) table = table.addColumn(sum, t.real, (c) => c.notNull().defaultTo(0));
+  await table
+    .addColumn('settings_key', 'text')
+    .addColumn('temperature', t.real)
+    .addColumn('top_p', t.real)
+    .addColumn('max_tokens', t.int)
+    .execute();
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'tables, indexes and full-text search', up: initialSchema },
   { version: 2, name: 'import the key-value (v1) data of an older Zega', up: importV1KeyValueData },
   { version: 3, name: "run examples keep the winner's settings, calls and tokens (resumed runs count them)", up: exampleTally },
   { version: 4, name: "teachers' rate windows survive a restart", up: rateWindows },
+  { version: 5, name: 'statistics appended per example, folded into the counters in bulk', up: statsPending },
 ];
 
 export const LATEST_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

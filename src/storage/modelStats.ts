@@ -3,12 +3,14 @@
  * globally, per guild, per user and per member (one user within one guild), each overall (genre
  * '') and per genre; the best settings per teacher and per genre; and each guild's trainers.
  *
- * Every change is an incremental upsert of counters (`wins = wins + excluded.wins`), one
- * statement per table per example, never a rewrite of a whole record. The `user` and `member`
- * rows are exactly what a user added to `global` and to a guild, which is what lets forgetting a
- * user subtract their part.
+ * An example appends one `stats_pending` row per teacher inside its own transaction (never a
+ * rewrite of a whole record, nor an upsert of counters scattered over the tables); every
+ * `FOLD_AT` rows a fold adds the pending rows to the counter tables in one statement per table
+ * (`wins = wins + excluded.wins`) and deletes them. Every read adds the pending rows of its scope,
+ * so figures are exact whether or not a fold ran. The `user` and `member` rows are exactly what a
+ * user added to `global` and to a guild, which is what lets forgetting a user subtract their part.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Genre } from '../trainer/genres.ts';
 import { isGenre } from '../trainer/genres.ts';
 import type { ModelPerformance, TeacherOutcome } from '../trainer/types.ts';
@@ -16,7 +18,7 @@ import type { GenerationSettings } from '../teachers/types.ts';
 import type { StoreContext } from './context.ts';
 import { StorageError } from './errors.ts';
 import { checkId } from './ids.ts';
-import type { Database, ModelStatsTable, SettingsStatsTable } from './schema.ts';
+import type { Database, ModelStatsTable, StatsPendingTable } from './schema.ts';
 
 export type StatsScope = 'global' | 'guild' | 'user';
 
@@ -106,58 +108,80 @@ export function settingsKey(s: GenerationSettings): string {
 
 type Scope = Pick<ModelStatsTable, 'scope' | 'guild_id' | 'user_id'>;
 
-/** Every scope one user's example counts in: global, the user, and (in a guild) the guild and the member. */
-function scopesOf(userId: string, guildId?: string): Scope[] {
-  const scopes: Scope[] = [
-    { scope: 'global', guild_id: '', user_id: '' },
-    { scope: 'user', guild_id: '', user_id: userId },
-  ];
-  if (guildId) scopes.push({ scope: 'guild', guild_id: guildId, user_id: '' }, { scope: 'member', guild_id: guildId, user_id: userId });
-  return scopes;
-}
-
 const COUNTERS = ['wins', 'quality_sum', 'story_quality_sum', 'story_quality_count', 'calls', 'failures', 'skipped', 'latency_sum', 'stories'] as const;
 type Counter = (typeof COUNTERS)[number];
 type Counters = Record<Counter, number>;
 const zero = (): Counters => ({ wins: 0, quality_sum: 0, story_quality_sum: 0, story_quality_count: 0, calls: 0, failures: 0, skipped: 0, latency_sum: 0, stories: 0 });
 
-const STATS_KEY = ['scope', 'guild_id', 'user_id', 'genre', 'teacher_id'] as const;
-const SETTINGS_KEY = [...STATS_KEY, 'settings_key'] as const;
+/** Pending rows that make a fold due (about 290 examples of 7 teachers). */
+export const FOLD_AT = 2048;
+
+type PendingRow = Insertable<StatsPendingTable>;
 
 /**
- * Rows in one global order, so concurrent transactions lock counter rows in the same order and
- * never deadlock each other (PostgreSQL locks upserted rows in the order given).
+ * The pending rows that count in a scope: all of them globally, a user's own, a guild's own (the
+ * `member` scope is only read by forgetting, which folds first).
  */
-function inKeyOrder<T extends object>(rows: T[], key: readonly (keyof T)[]): T[] {
-  // Each row's key is built once, not at every comparison of the sort.
-  const keyed = rows.map((row) => ({ row, id: key.map((k) => String(row[k])).join('\u0000') }));
-  return keyed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((k) => k.row);
+function pendingIn<O>(query: SelectQueryBuilder<Database, 'stats_pending', O>, scope: Scope): SelectQueryBuilder<Database, 'stats_pending', O> {
+  if (scope.scope === 'user') return query.where('stats_pending.user_id', '=', scope.user_id);
+  if (scope.scope === 'guild') return query.where('stats_pending.guild_id', '=', scope.guild_id);
+  return query;
 }
 
-/** Adds rows' counters to what is stored (insert, or add on conflict). */
-async function upsertStats(db: Kysely<Database>, rows: ModelStatsTable[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto('model_stats')
-    .values(inKeyOrder(rows, STATS_KEY))
-    .onConflict((oc) =>
-      oc.columns([...STATS_KEY]).doUpdateSet((eb) => Object.fromEntries(COUNTERS.map((c) => [c, eb(`model_stats.${c}`, '+', eb.ref(`excluded.${c}`))]))),
-    )
-    .execute();
+/**
+ * The pending rows of `source` spread over every scope they count in, as SQL: global, the user,
+ * and in a guild the guild and the member.
+ */
+function expandedScopes(source: string, columns: string) {
+  const from = sql.table(source);
+  const cols = sql.raw(columns);
+  return sql`select 'global' as scope, '' as guild_id, '' as user_id, ${cols} from ${from}
+    union all select 'user', '', user_id, ${cols} from ${from}
+    union all select 'guild', guild_id, '', ${cols} from ${from} where guild_id <> ''
+    union all select 'member', guild_id, user_id, ${cols} from ${from} where guild_id <> ''`;
 }
 
-async function upsertSettings(db: Kysely<Database>, rows: SettingsStatsTable[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db
-    .insertInto('settings_stats')
-    .values(inKeyOrder(rows, SETTINGS_KEY))
-    .onConflict((oc) =>
-      oc.columns([...SETTINGS_KEY]).doUpdateSet((eb) => ({
-        wins: eb('settings_stats.wins', '+', eb.ref('excluded.wins')),
-        quality_sum: eb('settings_stats.quality_sum', '+', eb.ref('excluded.quality_sum')),
-      })),
-    )
-    .execute();
+const STATS_COLUMNS = `genre, teacher_id, ${COUNTERS.join(', ')}`;
+const SETTINGS_COLUMNS = 'genre, teacher_id, settings_key, temperature, top_p, max_tokens, wins, quality_sum';
+
+/**
+ * The two upserts that add the pending rows of `source` to the counter tables. Rows go in key
+ * order, so concurrent folds lock counter rows in the same order (PostgreSQL) and never deadlock.
+ * `where …` after the FROM: SQLite's documented way to tell an upsert's ON from a join's.
+ */
+function additions(source: string) {
+  const sums = sql.raw(COUNTERS.map((c) => `sum(${c})`).join(', '));
+  const adds = sql.raw(COUNTERS.map((c) => `${c} = model_stats.${c} + excluded.${c}`).join(', '));
+  return {
+    stats: sql`insert into model_stats (scope, guild_id, user_id, genre, teacher_id, ${sql.raw(COUNTERS.join(', '))})
+      select scope, guild_id, user_id, genre, teacher_id, ${sums} from (${expandedScopes(source, STATS_COLUMNS)}) as d where true
+      group by scope, guild_id, user_id, genre, teacher_id order by scope, guild_id, user_id, genre, teacher_id
+      on conflict (scope, guild_id, user_id, genre, teacher_id) do update set ${adds}`,
+    settings: sql`insert into settings_stats (scope, guild_id, user_id, genre, teacher_id, settings_key, temperature, top_p, max_tokens, wins, quality_sum)
+      select scope, guild_id, user_id, genre, teacher_id, settings_key, max(temperature), max(top_p), max(max_tokens), sum(wins), sum(quality_sum)
+      from (${expandedScopes(source, SETTINGS_COLUMNS)}) as d where settings_key is not null
+      group by scope, guild_id, user_id, genre, teacher_id, settings_key order by scope, guild_id, user_id, genre, teacher_id, settings_key
+      on conflict (scope, guild_id, user_id, genre, teacher_id, settings_key) do update set
+        wins = settings_stats.wins + excluded.wins, quality_sum = settings_stats.quality_sum + excluded.quality_sum`,
+  };
+}
+
+/**
+ * Moves every pending row into the counter tables, exactly once. SQLite: inside the write
+ * transaction no other process can append, so adding all rows then deleting all is exact.
+ * PostgreSQL: another transaction may append meanwhile, so one statement takes the rows with
+ * DELETE … RETURNING and adds exactly those (a concurrent fold waits for their locks, then skips them).
+ */
+async function foldPending(db: Kysely<Database>, dialect: StoreContext['dialect']): Promise<void> {
+  if (dialect === 'sqlite') {
+    const add = additions('stats_pending');
+    await add.stats.execute(db);
+    await add.settings.execute(db);
+    await db.deleteFrom('stats_pending').execute();
+    return;
+  }
+  const add = additions('moved');
+  await sql`with moved as (delete from stats_pending returning *), added as (${add.stats} returning 1) ${add.settings}`.execute(db);
 }
 
 function choose(tallies: { settings: GenerationSettings; wins: number; qualitySum: number }[]): SettingsChoice | undefined {
@@ -195,8 +219,11 @@ export class ModelStatsRepository {
     return scope === 'user' ? { scope, guild_id: '', user_id: id } : { scope, guild_id: id, user_id: '' };
   }
 
-  /** Adds one finished example to every scope it belongs to; one upsert per table. */
-  async recordExample(input: ExampleStatsInput): Promise<void> {
+  /**
+   * Adds one finished example to every scope it belongs to: one pending row per teacher. Returns
+   * how many rows it appended (the caller folds when enough have piled up).
+   */
+  async recordExample(input: ExampleStatsInput): Promise<number> {
     const at = input.at ?? Date.now();
     const perTeacher = new Map<string, Counters>();
     const counters = (teacherId: string) => {
@@ -227,20 +254,20 @@ export class ModelStatsRepository {
       }
       if (input.storySaved && !isPersonalModelId(winner.teacherId)) c.stories += 1;
     }
-    const scopes = scopesOf(input.userId, input.guildId);
-    const stats: ModelStatsTable[] = [];
-    const settings: SettingsStatsTable[] = [];
-    for (const scope of scopes) {
-      const genre = input.genre;
-      for (const [teacher_id, c] of perTeacher) stats.push({ ...scope, genre, teacher_id, ...c });
-      if (winner) {
-        const s = winner.settings;
-        settings.push({ ...scope, genre, teacher_id: winner.teacherId, settings_key: settingsKey(s), temperature: s.temperature, top_p: s.topP, max_tokens: Math.round(s.maxTokens), wins: 1, quality_sum: winner.finalQuality });
-      }
+    const rows: PendingRow[] = [];
+    for (const [teacher_id, c] of perTeacher) {
+      const s = winner?.teacherId === teacher_id ? winner.settings : undefined;
+      rows.push({
+        user_id: input.userId,
+        guild_id: input.guildId ?? '',
+        genre: input.genre,
+        teacher_id,
+        ...c,
+        ...(s ? { settings_key: settingsKey(s), temperature: s.temperature, top_p: s.topP, max_tokens: Math.round(s.maxTokens) } : {}),
+      });
     }
     await this.context.write(async (db) => {
-      await upsertStats(db, stats);
-      await upsertSettings(db, settings);
+      if (rows.length > 0) await db.insertInto('stats_pending').values(rows).execute();
       if (input.guildId) {
         const successful = winner ? 1 : 0;
         const stories = winner && input.storySaved && !isPersonalModelId(winner.teacherId) ? 1 : 0;
@@ -259,15 +286,15 @@ export class ModelStatsRepository {
           .execute();
       }
     });
+    return rows.length;
   }
 
   /** A story was saved (+1) or deleted (-1): keeps the `stories` columns of leaderboards true. */
   async adjustStories(story: StoryStatsInput, delta: 1 | -1): Promise<void> {
     if (isPersonalModelId(story.teacherId)) return;
-    const rows: ModelStatsTable[] = [];
-    for (const scope of scopesOf(story.userId, story.guildId)) rows.push({ ...scope, genre: story.genre, teacher_id: story.teacherId, ...zero(), stories: delta });
+    const row: PendingRow = { user_id: story.userId, guild_id: story.guildId ?? '', genre: story.genre, teacher_id: story.teacherId, ...zero(), stories: delta };
     await this.context.write(async (db) => {
-      await upsertStats(db, rows);
+      await db.insertInto('stats_pending').values(row).execute();
       if (story.guildId) {
         await db
           .insertInto('guild_trainers')
@@ -278,17 +305,32 @@ export class ModelStatsRepository {
     });
   }
 
+  /** Statistics rows appended and not folded yet (an operator's figure; reads count them either way). */
+  async pendingRows(): Promise<number> {
+    const row = await this.context.db.selectFrom('stats_pending').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Adds every pending row to the counter tables (in one transaction, or the caller's). */
+  async fold(): Promise<void> {
+    await this.context.write((db) => foldPending(db, this.context.dialect));
+  }
+
   /** Teachers of a scope, by wins, then average quality of the wins, then id (all genres summed unless one is asked). */
   async leaderboard(query: LeaderboardQuery): Promise<LeaderboardRow[]> {
     const scope = this.scopeOf(query.scope, query.id);
-    let q = this.context.db
-      .selectFrom('model_stats')
-      .select((eb) => ['teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(c).as(c))])
-      .where('scope', '=', scope.scope)
-      .where('guild_id', '=', scope.guild_id)
-      .where('user_id', '=', scope.user_id);
-    if (query.genre !== undefined) q = q.where('genre', '=', query.genre);
-    const rows = (await q.groupBy('teacher_id').execute()) as unknown as ({ teacher_id: string } & Counters)[];
+    const db = this.context.db;
+    let counted = db.selectFrom('model_stats').select(['teacher_id', ...COUNTERS]).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
+    let pending = pendingIn(db.selectFrom('stats_pending').select(['teacher_id', ...COUNTERS]), scope);
+    if (query.genre !== undefined) {
+      counted = counted.where('genre', '=', query.genre);
+      pending = pending.where('stats_pending.genre', '=', query.genre);
+    }
+    const rows = (await db
+      .selectFrom(counted.unionAll(pending).as('s'))
+      .select((eb) => ['s.teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(`s.${c}`).as(c))])
+      .groupBy('s.teacher_id')
+      .execute()) as unknown as ({ teacher_id: string } & Counters)[];
     const counts = rows.map((r) => ({ teacher_id: r.teacher_id, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) }) as { teacher_id: string } & Counters);
     const board: LeaderboardRow[] = counts.map((c) => ({
       rank: 0,
@@ -348,18 +390,44 @@ export class ModelStatsRepository {
   /** Best-scoring settings of each teacher, and the best teacher with its settings per genre. */
   async bestSettings(query: { scope: StatsScope; id?: string }): Promise<BestSettings> {
     const scope = this.scopeOf(query.scope, query.id);
-    const [tallies, teachers] = await Promise.all([
-      this.context.db.selectFrom('settings_stats').selectAll().where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id).execute(),
-      this.context.db
-        .selectFrom('model_stats')
-        .select(['genre', 'teacher_id', 'wins', 'quality_sum'])
-        .where('scope', '=', scope.scope)
-        .where('guild_id', '=', scope.guild_id)
-        .where('user_id', '=', scope.user_id)
-        .where('genre', '<>', '')
-        .where('wins', '>', 0)
+    const db = this.context.db;
+    const settingsColumns = ['genre', 'teacher_id', 'settings_key', 'temperature', 'top_p', 'max_tokens', 'wins', 'quality_sum'] as const;
+    const countedSettings = db.selectFrom('settings_stats').select([...settingsColumns]).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
+    const pendingSettings = pendingIn(
+      db
+        .selectFrom('stats_pending')
+        .select((eb) => [
+          'genre',
+          'teacher_id',
+          eb.fn.coalesce('settings_key', sql.lit('')).as('settings_key'),
+          eb.fn.coalesce('temperature', sql.lit(0)).as('temperature'),
+          eb.fn.coalesce('top_p', sql.lit(0)).as('top_p'),
+          eb.fn.coalesce('max_tokens', sql.lit(0)).as('max_tokens'),
+          'wins',
+          'quality_sum',
+        ])
+        .where('settings_key', 'is not', null),
+      scope,
+    );
+    const countedWins = db.selectFrom('model_stats').select(['genre', 'teacher_id', 'wins', 'quality_sum']).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
+    const pendingWins = pendingIn(db.selectFrom('stats_pending').select(['genre', 'teacher_id', 'wins', 'quality_sum']).where('wins', '<>', 0), scope);
+    const [tallyRows, teacherRows] = await Promise.all([
+      db
+        .selectFrom(countedSettings.unionAll(pendingSettings).as('s'))
+        .select((eb) => ['s.genre', 's.teacher_id', 's.settings_key', eb.fn.max('s.temperature').as('temperature'), eb.fn.max('s.top_p').as('top_p'), eb.fn.max('s.max_tokens').as('max_tokens'), eb.fn.sum<number>('s.wins').as('wins'), eb.fn.sum<number>('s.quality_sum').as('quality_sum')])
+        .groupBy(['s.genre', 's.teacher_id', 's.settings_key'])
+        .execute(),
+      db
+        .selectFrom(countedWins.unionAll(pendingWins).as('s'))
+        .select((eb) => ['s.genre', 's.teacher_id', eb.fn.sum<number>('s.wins').as('wins'), eb.fn.sum<number>('s.quality_sum').as('quality_sum')])
+        .where('s.genre', '<>', '')
+        .groupBy(['s.genre', 's.teacher_id'])
+        .having((eb) => eb.fn.sum('s.wins'), '>', 0)
         .execute(),
     ]);
+    // Sums come back as strings from PostgreSQL (bigint) and may be floats from SQLite.
+    const tallies = tallyRows.map((t) => ({ ...t, temperature: Number(t.temperature), top_p: Number(t.top_p), max_tokens: Number(t.max_tokens), wins: Number(t.wins), quality_sum: Number(t.quality_sum) }));
+    const teachers = teacherRows.map((t) => ({ ...t, wins: Number(t.wins), quality_sum: Number(t.quality_sum) }));
     const byGroup = new Map<string, { settings: GenerationSettings; wins: number; qualitySum: number }[]>();
     for (const t of tallies) {
       const key = `${t.genre}\u0000${t.teacher_id}`;
@@ -408,6 +476,8 @@ export class ModelStatsRepository {
   async forgetUser(userId: string): Promise<number> {
     checkId('user id', userId);
     return this.context.write(async (db) => {
+      // Pending rows first: what is subtracted below must include the user's latest examples.
+      await foldPending(db, this.context.dialect);
       const mine = await db.selectFrom('model_stats').selectAll().where('user_id', '=', userId).where('scope', 'in', ['user', 'member']).execute();
       for (const row of mine) {
         const target = row.scope === 'user' ? { scope: 'global', guild_id: '' } : { scope: 'guild', guild_id: row.guild_id };

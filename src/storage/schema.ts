@@ -130,6 +130,36 @@ export interface SettingsStatsTable {
   quality_sum: number;
 }
 
+/**
+ * Statistics not yet added to `model_stats` / `settings_stats`: one row per teacher per example
+ * (and per story saved or deleted), appended in the example's transaction and folded into the
+ * counter tables every few hundred examples. Reads add these rows to the counters, so a figure is
+ * exact at any moment. Scopes are implied: a row counts globally, for its user, and (guild_id not
+ * '') for its guild and its member.
+ */
+export interface StatsPendingTable {
+  id: Generated<number>;
+  user_id: string;
+  /** '' outside a guild. */
+  guild_id: string;
+  genre: string;
+  teacher_id: string;
+  wins: number;
+  quality_sum: number;
+  story_quality_sum: number;
+  story_quality_count: number;
+  calls: number;
+  failures: number;
+  skipped: number;
+  latency_sum: number;
+  stories: number;
+  /** The winner's settings (its win counts for them in `settings_stats`); null on every other row. */
+  settings_key: string | null;
+  temperature: number | null;
+  top_p: number | null;
+  max_tokens: number | null;
+}
+
 export interface GuildTrainersTable {
   guild_id: string;
   user_id: string;
@@ -221,6 +251,7 @@ export interface Database {
   run_examples: RunExamplesTable;
   model_stats: ModelStatsTable;
   settings_stats: SettingsStatsTable;
+  stats_pending: StatsPendingTable;
   guild_trainers: GuildTrainersTable;
   fine_tune_examples: FineTuneExamplesTable;
   fine_tune_candidates: FineTuneCandidatesTable;

@@ -15,7 +15,7 @@ import type { TeacherInfo } from '../teachers/types.ts';
 import { bind, type StoreContext } from './context.ts';
 import { FineTuneRepository, type RejectedCandidate } from './fineTune.ts';
 import { MemoryRepository } from './memory.ts';
-import { ModelStatsRepository } from './modelStats.ts';
+import { FOLD_AT, ModelStatsRepository } from './modelStats.ts';
 import { newProcessOwner } from './processOwner.ts';
 import { RunRepository, type RunExample } from './runs.ts';
 import { StoryRepository } from './stories.ts';
@@ -70,12 +70,12 @@ export interface TrainerStoreHandle extends TrainerStore {
   readonly owner: string;
 }
 
-/** Persists one example in the given (transaction-bound) context. */
-async function persistExample(context: StoreContext, record: ExampleRecord, system: string): Promise<ExamplePersisted> {
+/** Persists one example in the given (transaction-bound) context; `statsRows` counts the pending statistics rows it appended. */
+async function persistExample(context: StoreContext, record: ExampleRecord, system: string): Promise<ExamplePersisted & { statsRows: number }> {
   const runs = new RunRepository(context);
   const fineTune = new FineTuneRepository(context);
   const done = await runs.example(record.runId, record.index);
-  if (done) return { ...(done.storyId ? { storyId: done.storyId } : {}), fineTuneTotal: await fineTune.count(record.userId) };
+  if (done) return { ...(done.storyId ? { storyId: done.storyId } : {}), fineTuneTotal: await fineTune.count(record.userId), statsRows: 0 };
 
   const guildId = (await context.db.selectFrom('runs').select('guild_id').where('id', '=', record.runId).executeTakeFirst())?.guild_id ?? undefined;
   const w = record.status === 'ok' ? record.winner : undefined;
@@ -102,7 +102,7 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
     storyId = story.id;
   }
 
-  await new ModelStatsRepository(context).recordExample({
+  const statsRows = await new ModelStatsRepository(context).recordExample({
     userId: record.userId,
     ...(guildId ? { guildId } : {}),
     genre: record.genre,
@@ -160,7 +160,7 @@ async function persistExample(context: StoreContext, record: ExampleRecord, syst
     fineTune: toFineTune,
     memory: toMemory,
   });
-  return { ...(storyId ? { storyId } : {}), fineTuneTotal };
+  return { ...(storyId ? { storyId } : {}), fineTuneTotal, statsRows };
 }
 
 interface PendingExample {
@@ -180,6 +180,8 @@ interface PendingExample {
  */
 function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
   let pending: PendingExample[] = [];
+  /** Statistics rows this process appended since its last fold (any process's fold takes them all). */
+  let unfolded = 0;
 
   const flush = async (): Promise<void> => {
     const batch = pending;
@@ -190,13 +192,20 @@ function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: 
         for (const [i, item] of batch.entries()) {
           await sql.raw(`savepoint example_${i}`).execute(trx);
           try {
-            outcomes.push({ ok: true, value: await persistExample(bind(context, trx), item.record, item.system) });
+            const { statsRows, ...persisted } = await persistExample(bind(context, trx), item.record, item.system);
+            outcomes.push({ ok: true, value: persisted });
             await sql.raw(`release savepoint example_${i}`).execute(trx);
+            unfolded += statsRows;
           } catch (error) {
             outcomes.push({ ok: false, error });
             await sql.raw(`rollback to savepoint example_${i}`).execute(trx);
             await sql.raw(`release savepoint example_${i}`).execute(trx);
           }
+        }
+        // In the batch's transaction: a fold that cannot be written fails the batch, loudly.
+        if (unfolded >= FOLD_AT) {
+          await new ModelStatsRepository(bind(context, trx)).fold();
+          unfolded = 0;
         }
       });
     } catch (error) {
