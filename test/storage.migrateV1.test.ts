@@ -67,6 +67,7 @@ describe('migrating a v1 (keyv) database', () => {
         "run examples keep the winner's settings, calls and tokens (resumed runs count them)",
         "teachers' rate windows survive a restart",
         'statistics appended per example, folded into the counters in bulk',
+        'the full-text index merges its segments less often',
       ]);
       // Stories: every one, with its fields, edits and /write origin.
       expect(await store.stories.count(ALICE)).toBe(4);

@@ -97,6 +97,9 @@ describe('start-up checks (SQLite)', () => {
     expect(await store.stories.count('u1')).toBe(1);
     const raw = new Database(file, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    // Small pages and fewer full-text merges: what keeps the bytes a run writes low (bench/storage.ts).
+    expect(raw.pragma('page_size', { simple: true })).toBe(1024);
+    expect(raw.prepare("select v from memory_fts_config where k = 'automerge'").pluck().get()).toBe(16);
     raw.close();
   });
 
