@@ -430,9 +430,10 @@ describeBackends('statistics appended per example, folded in bulk', (backend) =>
       settingsGlobal: await s.stats.bestSettings({ scope: 'global' }),
       settingsAlice: await s.stats.bestSettings({ scope: 'user', id: 'u-alice' }),
       settingsGuild: await s.stats.bestSettings({ scope: 'guild', id: 'g-7' }),
+      history: (await s.stats.teacherHistory()).sort((x, y) => `${x.genre}${x.teacherId}`.localeCompare(`${y.genre}${y.teacherId}`)),
     }) as { [K in 'global' | 'globalHorror' | 'alice' | 'bob' | 'guild']: Awaited<ReturnType<ZegaStore['stats']['leaderboard']>> } & {
       [K in 'settingsGlobal' | 'settingsAlice' | 'settingsGuild']: Awaited<ReturnType<ZegaStore['stats']['bestSettings']>>;
-    };
+    } & { history: Awaited<ReturnType<ZegaStore['stats']['teacherHistory']>> };
   }
 
   /** Alice trains in guild g-7, Bob in DMs; three genres, two winners, varied settings and qualities. */
@@ -460,6 +461,10 @@ describeBackends('statistics appended per example, folded in bulk', (backend) =>
     expect(before.guild).toEqual(before.alice);
     expect(before.global.find((r) => r.teacherId === 'gemini-pro')).toMatchObject({ wins: 6 + 3, calls: 33 });
     expect(before.settingsAlice.perTeacher['gemini-pro']).toMatchObject({ wins: 6, settings: { temperature: 0.6 } });
+    // What --teachers auto starts from: examples asked and won per teacher and genre, over all users
+    // (Alice's 24 and Bob's 9 over three genres; the cancelled call is not an example it was asked in).
+    expect(before.history.filter((h) => h.genre === 'Horror' && h.teacherId === 'groq-llama')).toEqual([{ teacherId: 'groq-llama', genre: 'Horror', asked: 11, wins: 8 }]);
+    expect(before.history.some((h) => h.teacherId === 'ollama-llama3')).toBe(false);
 
     await store.stats.fold();
     expect(await store.stats.pendingRows()).toBe(0);

@@ -131,4 +131,15 @@ describe('scheduling a run', () => {
     // The poor writers are still asked now and then: the bandit keeps exploring.
     expect(teachers.filter((t) => !'abc'.includes(t.id)).some((t) => t.calls > 10)).toBe(true);
   });
+
+  it('with --teachers auto starts from what earlier runs recorded: no warm-up, the recorded winners asked from the first example', async () => {
+    const clock = new ManualClock();
+    const teachers = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id) => fakeTeacher(id, clock, fast));
+    const history = teachers.map((t) => ({ teacherId: t.id, genre: 'Horror' as const, asked: 300, wins: t.id === 'e' ? 200 : t.id === 'f' ? 80 : t.id === 'g' ? 20 : 0 }));
+    const { store } = await runToEnd(clock, options({ examples: 3, genres: ['Horror'], teachers: 'auto' }), { teachers, concurrency: 1 }, new RecordingStore(history));
+    const asked = (i: number) => store.examples[i]?.outcomes.map((o) => o.teacherId);
+    // Three asked (the voting floor), maybe one more to explore; e, f and g among them every time.
+    for (const i of [0, 1, 2]) expect(asked(i)).toEqual(expect.arrayContaining(['e', 'f', 'g']));
+    expect(store.examples.every((e) => e.outcomes.length <= 4)).toBe(true);
+  });
 });

@@ -14,6 +14,7 @@ import { sql, type Insertable, type Kysely, type SelectQueryBuilder } from 'kyse
 import type { Genre } from '../trainer/genres.ts';
 import { isGenre } from '../trainer/genres.ts';
 import type { ModelPerformance, TeacherOutcome } from '../trainer/types.ts';
+import type { TeacherHistory } from '../trainer/teacherChoice.ts';
 import type { GenerationSettings } from '../teachers/types.ts';
 import type { StoreContext } from './context.ts';
 import { StorageError } from './errors.ts';
@@ -316,21 +317,30 @@ export class ModelStatsRepository {
     await this.context.write((db) => foldPending(db, this.context.dialect));
   }
 
+  /** The counter rows of a scope, folded and pending alike, as one row source (sum them). */
+  private countersIn(scope: Scope) {
+    const db = this.context.db;
+    const columns = ['genre', 'teacher_id', ...COUNTERS] as const;
+    const counted = db.selectFrom('model_stats').select([...columns]).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
+    return counted.unionAll(pendingIn(db.selectFrom('stats_pending').select([...columns]), scope));
+  }
+
+  /** Every teacher's examples and wins per genre, over all users: what `--teachers auto` starts from. */
+  async teacherHistory(): Promise<TeacherHistory[]> {
+    const rows = await this.context.db
+      .selectFrom(this.countersIn(this.scopeOf('global')).as('s'))
+      .select((eb) => ['s.genre', 's.teacher_id', eb.fn.sum<number>('s.calls').as('calls'), eb.fn.sum<number>('s.wins').as('wins')])
+      .groupBy(['s.genre', 's.teacher_id'])
+      .execute();
+    return rows.flatMap((r) => (isGenre(r.genre) && !isPersonalModelId(r.teacher_id) ? [{ teacherId: r.teacher_id, genre: r.genre, asked: Number(r.calls), wins: Number(r.wins) }] : []));
+  }
+
   /** Teachers of a scope, by wins, then average quality of the wins, then id (all genres summed unless one is asked). */
   async leaderboard(query: LeaderboardQuery): Promise<LeaderboardRow[]> {
     const scope = this.scopeOf(query.scope, query.id);
-    const db = this.context.db;
-    let counted = db.selectFrom('model_stats').select(['teacher_id', ...COUNTERS]).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
-    let pending = pendingIn(db.selectFrom('stats_pending').select(['teacher_id', ...COUNTERS]), scope);
-    if (query.genre !== undefined) {
-      counted = counted.where('genre', '=', query.genre);
-      pending = pending.where('stats_pending.genre', '=', query.genre);
-    }
-    const rows = (await db
-      .selectFrom(counted.unionAll(pending).as('s'))
-      .select((eb) => ['s.teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(`s.${c}`).as(c))])
-      .groupBy('s.teacher_id')
-      .execute()) as unknown as ({ teacher_id: string } & Counters)[];
+    let q = this.context.db.selectFrom(this.countersIn(scope).as('s')).select((eb) => ['s.teacher_id', ...COUNTERS.map((c) => eb.fn.sum<number>(`s.${c}`).as(c))]);
+    if (query.genre !== undefined) q = q.where('s.genre', '=', query.genre);
+    const rows = (await q.groupBy('s.teacher_id').execute()) as unknown as ({ teacher_id: string } & Counters)[];
     const counts = rows.map((r) => ({ teacher_id: r.teacher_id, ...Object.fromEntries(COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) }) as { teacher_id: string } & Counters);
     const board: LeaderboardRow[] = counts.map((c) => ({
       rank: 0,
@@ -409,8 +419,6 @@ export class ModelStatsRepository {
         .where('settings_key', 'is not', null),
       scope,
     );
-    const countedWins = db.selectFrom('model_stats').select(['genre', 'teacher_id', 'wins', 'quality_sum']).where('scope', '=', scope.scope).where('guild_id', '=', scope.guild_id).where('user_id', '=', scope.user_id);
-    const pendingWins = pendingIn(db.selectFrom('stats_pending').select(['genre', 'teacher_id', 'wins', 'quality_sum']).where('wins', '<>', 0), scope);
     const [tallyRows, teacherRows] = await Promise.all([
       db
         .selectFrom(countedSettings.unionAll(pendingSettings).as('s'))
@@ -418,7 +426,7 @@ export class ModelStatsRepository {
         .groupBy(['s.genre', 's.teacher_id', 's.settings_key'])
         .execute(),
       db
-        .selectFrom(countedWins.unionAll(pendingWins).as('s'))
+        .selectFrom(this.countersIn(scope).as('s'))
         .select((eb) => ['s.genre', 's.teacher_id', eb.fn.sum<number>('s.wins').as('wins'), eb.fn.sum<number>('s.quality_sum').as('quality_sum')])
         .where('s.genre', '<>', '')
         .groupBy(['s.genre', 's.teacher_id'])

@@ -265,5 +265,7 @@ export function createTrainerStore(context: StoreContext, owner = newProcessOwne
     async countFineTuneExamples(userId: string): Promise<number> {
       return new FineTuneRepository(context).count(userId);
     },
+
+    teacherHistory: () => new ModelStatsRepository(context).teacherHistory(),
   };
 }

@@ -139,6 +139,7 @@ async function executeRun(runId: string, options: RunOptions, deps: TrainerDeps,
   const breakers = new Map(deps.teachers.map((t) => [t.id, new TeacherBreaker({ clock, ...(deps.breakerCoolDownMs ? { coolDownMs: deps.breakerCoolDownMs } : {}) })]));
   const admission: AdmissionSettings = { slotWaitMs: deps.slotWaitMs ?? DEFAULT_SLOT_WAIT_MS, minCandidates: deps.minCandidates ?? DEFAULT_MIN_CANDIDATES };
   const chooser = options.teachers === 'auto' ? new TeacherChooser({ pick: admission.minCandidates }) : undefined;
+  if (chooser && deps.store.teacherHistory) chooser.seed(await deps.store.teacherHistory(), deps.teachers.map((t) => t.id));
   let fineTuneTotal = await deps.store.countFineTuneExamples(options.userId);
 
   const finished = new Set<number>();

@@ -2,7 +2,9 @@
  * `--teachers auto`: after a warm-up in which every teacher is asked, a bandit chooses per genre
  * which teachers to ask, from the wins and candidate quality recorded so far (UCB: the best by
  * record, plus a bonus for the rarely asked, plus an occasional random extra — it keeps exploring).
- * A genre with little history borrows the teacher's record across all genres.
+ * A genre with little history borrows the teacher's record across all genres. A run starts from
+ * the statistics recorded by earlier runs (`seed`), capped so that its own examples soon outweigh
+ * them; with enough recorded history it needs no warm-up.
  */
 import type { Genre } from './genres.ts';
 import type { Random } from './random.ts';
@@ -26,6 +28,21 @@ interface Record_ {
   answered: number;
 }
 
+/** What earlier runs recorded of one teacher in one genre (all users: leaderboards show it too). */
+export interface TeacherHistory {
+  teacherId: string;
+  genre: Genre;
+  /** Examples it was asked in. */
+  asked: number;
+  wins: number;
+}
+
+/**
+ * Recorded examples a seeded record counts as, at most, per teacher and genre: the run's own 20
+ * examples in a genre weigh as much as all history, so a teacher that got worse is found out.
+ */
+export const HISTORY_CAP = 20;
+
 const PRIOR_WEIGHT = 2;
 const BONUS = 0.3;
 
@@ -42,6 +59,29 @@ export class TeacherChooser {
   constructor(private readonly options: ChooserOptions) {
     this.warmup = options.warmupExamples ?? 10;
     this.explore = options.explore ?? 0.1;
+  }
+
+  /**
+   * Starts from earlier runs' records (wins over examples asked, scaled down to `HISTORY_CAP`).
+   * When every teacher has `warmupExamples` recorded examples, the warm-up is skipped: asking
+   * everyone again would only re-learn what is known. Candidate quality is not recorded per
+   * teacher, so it is learnt in the run.
+   */
+  seed(history: readonly TeacherHistory[], teacherIds: readonly string[]): void {
+    const overallAsked = new Map<string, number>();
+    for (const h of history) {
+      if (h.asked <= 0) continue;
+      const asked = Math.min(h.asked, HISTORY_CAP);
+      const wins = (Math.min(h.wins, h.asked) * asked) / h.asked;
+      const genreRecords = this.byGenre.get(h.genre) ?? new Map<string, Record_>();
+      this.byGenre.set(h.genre, genreRecords);
+      for (const r of [this.rec(this.overall, h.teacherId), this.rec(genreRecords, h.teacherId)]) {
+        r.asked += asked;
+        r.wins += wins;
+      }
+      overallAsked.set(h.teacherId, (overallAsked.get(h.teacherId) ?? 0) + h.asked);
+    }
+    if (teacherIds.length > 0 && teacherIds.every((id) => (overallAsked.get(id) ?? 0) >= this.warmup)) this.seen = Math.max(this.seen, this.warmup);
   }
 
   /** Calls not made because the bandit left a teacher out. */

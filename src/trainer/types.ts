@@ -1,5 +1,5 @@
 import type { Genre } from './genres.ts';
-import type { TeacherSelection } from './teacherChoice.ts';
+import type { TeacherHistory, TeacherSelection } from './teacherChoice.ts';
 import type { GenerationSettings, TeacherFailureKind, TeacherInfo, TokenUsage } from '../teachers/types.ts';
 
 export type VotingMode = 'consensus' | 'mbr' | 'jury';
@@ -166,6 +166,8 @@ export interface TrainerStore {
   recordExample(record: ExampleRecord, system: string): Promise<ExamplePersisted>;
   finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void>;
   countFineTuneExamples(userId: string): Promise<number>;
+  /** Earlier runs' examples and wins per teacher and genre, for `--teachers auto` (absent: it learns in the run only). */
+  teacherHistory?(): Promise<TeacherHistory[]>;
 }
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'cancelled' | 'interrupted' | 'failed';

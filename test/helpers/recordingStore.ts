@@ -3,6 +3,7 @@
  * trainer, the storage tests check storage. (It implements Zega's own interface; no SDK is faked.)
  */
 import type { ExamplePersisted, ExampleRecord, RunOptions, RunStatus, TrainerStore, TrainingResult } from '../../src/trainer/types.ts';
+import type { TeacherHistory } from '../../src/trainer/teacherChoice.ts';
 
 export class RecordingStore implements TrainerStore {
   readonly examples: ExampleRecord[] = [];
@@ -10,6 +11,14 @@ export class RecordingStore implements TrainerStore {
   readonly runs = new Map<string, { options: RunOptions; status: RunStatus; result?: TrainingResult }>();
   fineTune = 0;
   stories = 0;
+
+  /** What earlier runs recorded, for `--teachers auto` (none: the store has no history to give). */
+  constructor(private readonly history?: TeacherHistory[]) {}
+
+  get teacherHistory(): (() => Promise<TeacherHistory[]>) | undefined {
+    const history = this.history;
+    return history && (() => Promise.resolve(history));
+  }
 
   startRun(runId: string, options: RunOptions): Promise<void> {
     this.runs.set(runId, { options, status: 'running' });
