@@ -4,13 +4,13 @@
  * row about them and subtracts their part from the global and guild statistics, leaving everyone
  * else's figures exactly as if they had never trained. Then `cli forget` from the terminal.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli } from '../src/cli/index.ts';
 import type { CliIo } from '../src/cli/io.ts';
-import { openStore, stateKeys, type ZegaStore } from '../src/storage/index.ts';
+import { stateKeys, type ZegaStore } from '../src/storage/index.ts';
 import type { ExampleRecord, RunOptions } from '../src/trainer/types.ts';
 import type { Genre } from '../src/trainer/genres.ts';
-import { describeBackends } from './helpers/storageBackends.ts';
+import { describeBackends, freshStorePerTest } from './helpers/storageBackends.ts';
 
 const SETTINGS = { temperature: 0.8, topP: 0.9, maxTokens: 900 };
 const TEACHERS = ['gemini-flash', 'groq-llama', 'hf-mistral'];
@@ -51,17 +51,10 @@ function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
 }
 
 describeBackends('deleting and forgetting', (backend) => {
-  let url: string;
-  let store: ZegaStore;
-  beforeEach(async () => {
-    url = await backend.fresh();
-    store = await openStore(url);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  const fresh = freshStorePerTest(backend);
 
   it('deleting a story removes it from memory and the fine-tuning dataset, and says so', async () => {
+    const { store } = fresh;
     await train(store, 'run-a', 'alice', 'g1', [['groq-llama', 8.6], ['gemini-flash', 7.5]]);
     expect(await store.memory.count('alice')).toBe(2);
     expect(await store.fineTune.count('alice')).toBe(2);
@@ -81,6 +74,7 @@ describeBackends('deleting and forgetting', (backend) => {
   });
 
   it('forgetting a user erases all their rows and takes their part out of global and guild statistics', async () => {
+    const { store } = fresh;
     await train(store, 'run-a', 'alice', 'g1', [['groq-llama', 8.6, 'Fantasy'], ['gemini-flash', 7.5, 'Horror'], ['groq-llama', 9.1, 'Horror']]);
     await train(store, 'run-b', 'bob', 'g1', [['hf-mistral', 8.2, 'Fantasy'], ['groq-llama', 6.5, 'Horror']]);
     await store.fineTune.addRound('alice', {
@@ -128,6 +122,7 @@ describeBackends('deleting and forgetting', (backend) => {
   });
 
   it('`cli forget` asks for --yes, then erases and says what went and which personal model it could not remove', async () => {
+    const { store, url } = fresh;
     await train(store, 'run-a', 'alice', 'g1', [['groq-llama', 8.6]]);
     await store.fineTune.addRound('alice', {
       trigger: 'auto',

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type ZegaStore } from '../src/storage/index.ts';
 import { FOLD_AT } from '../src/storage/modelStats.ts';
-import { describeBackends } from './helpers/storageBackends.ts';
+import { describeBackends, freshStorePerTest } from './helpers/storageBackends.ts';
 import type { ExampleRecord, RunOptions, TeacherOutcome, TrainingResult } from '../src/trainer/types.ts';
 import type { TeacherInfo } from '../src/teachers/types.ts';
 import type { Genre } from '../src/trainer/genres.ts';
@@ -405,15 +405,7 @@ describeBackends('runs', (backend) => {
 });
 
 describeBackends('statistics appended per example, folded in bulk', (backend) => {
-  let url: string;
-  let store: ZegaStore;
-  beforeEach(async () => {
-    url = await backend.fresh();
-    store = await openStore(url);
-  });
-  afterEach(async () => {
-    await store.close();
-  });
+  const fresh = freshStorePerTest(backend);
 
   /**
    * Every figure the statistics give, in every scope they are read in; sums of qualities to 9
@@ -451,6 +443,7 @@ describeBackends('statistics appended per example, folded in bulk', (backend) =>
   }
 
   it('reads the same before and after a fold, in every scope, and after deleting a story', async () => {
+    const { store } = fresh;
     await train(store, 'run-alice', 'u-alice', 'g-7', 24);
     await train(store, 'run-bob', 'u-bob', undefined, 9);
     const [story] = await store.stories.list({ userId: 'u-alice', page: 1, pageSize: 1, sort: 'newest' }).then((p) => p.items);
@@ -479,6 +472,7 @@ describeBackends('statistics appended per example, folded in bulk', (backend) =>
   });
 
   it('folds by itself once enough rows are pending, losing none; two processes folding at once count each row once', async () => {
+    const { store, url } = fresh;
     const examples = Math.ceil(FOLD_AT / 6) + 10; // 6 teachers per example count (the cancelled call does not)
     await train(store, 'run-big', 'u-alice', 'g-7', examples);
     expect(await store.stats.pendingRows()).toBeLessThan(FOLD_AT);

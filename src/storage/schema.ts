@@ -95,14 +95,8 @@ export interface RunExamplesTable {
   tally: string | null;
 }
 
-export interface ModelStatsTable {
-  /** global | guild | user | member (one user within one guild: what forgetting subtracts). */
-  scope: string;
-  guild_id: string;
-  user_id: string;
-  /** Per genre only: figures over all genres are sums. */
-  genre: string;
-  teacher_id: string;
+/** A teacher's counters: what `model_stats` keeps per scope and genre, and each pending row adds. */
+export interface TeacherCounters {
   wins: number;
   quality_sum: number;
   /** Sum and count of judged (story_quality) wins. */
@@ -114,6 +108,16 @@ export interface ModelStatsTable {
   skipped: number;
   latency_sum: number;
   stories: number;
+}
+
+export interface ModelStatsTable extends TeacherCounters {
+  /** global | guild | user | member (one user within one guild: what forgetting subtracts). */
+  scope: string;
+  guild_id: string;
+  user_id: string;
+  /** Per genre only: figures over all genres are sums. */
+  genre: string;
+  teacher_id: string;
 }
 
 export interface SettingsStatsTable {
@@ -137,22 +141,13 @@ export interface SettingsStatsTable {
  * exact at any moment. Scopes are implied: a row counts globally, for its user, and (guild_id not
  * '') for its guild and its member.
  */
-export interface StatsPendingTable {
+export interface StatsPendingTable extends TeacherCounters {
   id: Generated<number>;
   user_id: string;
   /** '' outside a guild. */
   guild_id: string;
   genre: string;
   teacher_id: string;
-  wins: number;
-  quality_sum: number;
-  story_quality_sum: number;
-  story_quality_count: number;
-  calls: number;
-  failures: number;
-  skipped: number;
-  latency_sum: number;
-  stories: number;
   /** The winner's settings (its win counts for them in `settings_stats`); null on every other row. */
   settings_key: string | null;
   temperature: number | null;

@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, it } from 'vitest';
+import { openStore, type ZegaStore } from '../../src/storage/index.ts';
 import { createPostgresDatabase, postgresUnavailable } from './postgres.ts';
 
 export { createPostgresDatabase, POSTGRES_ADMIN_URL, postgresUnavailable } from './postgres.ts';
@@ -49,4 +50,32 @@ export function describeBackends(title: string, suite: (backend: Backend) => voi
       },
     });
   });
+}
+
+/**
+ * A store on a fresh database of `backend` for every test of the suite, closed after it. The
+ * returned object's `store` and `url` are the current test's (read them inside the test).
+ */
+export function freshStorePerTest(backend: Backend): { readonly store: ZegaStore; readonly url: string } {
+  let current: { store: ZegaStore; url: string } | undefined;
+  beforeEach(async () => {
+    const url = await backend.fresh();
+    current = { store: await openStore(url), url };
+  });
+  afterEach(async () => {
+    await current?.store.close();
+    current = undefined;
+  });
+  const get = () => {
+    if (!current) throw new Error('freshStorePerTest: read inside a test');
+    return current;
+  };
+  return {
+    get store() {
+      return get().store;
+    },
+    get url() {
+      return get().url;
+    },
+  };
 }
