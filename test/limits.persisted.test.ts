@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import Keyv from 'keyv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../src/app/runtime.ts';
-import { LearnedLimiter } from '../src/teachers/limits/learnedLimiter.ts';
+import { LearnedLimiter, type LimiterState } from '../src/teachers/limits/learnedLimiter.ts';
 import { persistLimits, type LimitStateStore } from '../src/teachers/limits/persistedLimits.ts';
 import { DEFAULT_ROSTER } from '../src/teachers/roster.ts';
 import type { Teacher } from '../src/teachers/types.ts';
 import { startProviderSimulators, type ProviderSimulators } from '../src/simulators/index.ts';
-import { ManualClock } from './helpers/manualClock.ts';
+import { ManualClock, settle } from './helpers/manualClock.ts';
 
 const MINUTE = 60_000;
 const RPM = 6;
@@ -48,7 +48,7 @@ const keptIn = (kv: Keyv): LimitStateStore => ({ get: (teacherId) => kv.get(teac
 /** One process's teacher: a limiter kept in `state`, as createRuntime wires it (there on the store). */
 async function processWith(state: Keyv, clock: ManualClock) {
   const limiter = new LearnedLimiter({ rpm: RPM, maxRpm: RPM, concurrency: 10, clock, windowMs: MINUTE });
-  const persisted = await persistLimits([{ id: 'groq-x', limiter } as unknown as Teacher], keptIn(state), { windowMs: MINUTE, now: () => clock.now() });
+  const persisted = await persistLimits([{ id: 'groq-x', limiter } as unknown as Teacher], keptIn(state), { windowMs: MINUTE, clock });
   return { limiter, persisted };
 }
 
@@ -92,6 +92,42 @@ describe('rate windows across a restart', () => {
     const second = await processWith(state, clock);
     expect(second.limiter.snapshot()).toMatchObject({ pausedUntil: 1_000_000 + 30_000, source: 'provider', rpm: 2.9 });
     expect(second.limiter.waitEstimate()).toBeGreaterThanOrEqual(25_000);
+  });
+});
+
+describe('how often a window is written', () => {
+  /** A store that keeps every state written, in order. */
+  function recording() {
+    const writes: LimiterState[] = [];
+    const store: LimitStateStore = { get: () => Promise.resolve(undefined), set: (_id, state) => Promise.resolve(void writes.push(state)) };
+    return { writes, store };
+  }
+
+  it('a call every few seconds is written as it starts; faster calls are written together once a second', async () => {
+    const clock = new ManualClock();
+    const { writes, store } = recording();
+    const limiter = new LearnedLimiter({ concurrency: 100, clock, windowMs: MINUTE });
+    const persisted = await persistLimits([{ id: 'groq-x', limiter } as unknown as Teacher], store, { windowMs: MINUTE, clock });
+
+    await limiter.acquire({ maxWaitMs: 0 });
+    await clock.advance(5_000);
+    await limiter.acquire({ maxWaitMs: 0 });
+    await settle();
+    expect(writes.map((w) => w.starts.length)).toEqual([1, 2]);
+
+    // Ten starts within 100 ms: none waits for its write, and they are written once, a second after the last write.
+    for (let i = 0; i < 10; i++) {
+      await limiter.acquire({ maxWaitMs: 0 });
+      await clock.advance(10);
+    }
+    expect(writes).toHaveLength(2);
+    await clock.advance(1_000);
+    expect(writes.map((w) => w.starts.length)).toEqual([1, 2, 12]);
+
+    // What a shutdown finds pending is written at once.
+    await limiter.acquire({ maxWaitMs: 0 });
+    await persisted.flushed();
+    expect(writes.map((w) => w.starts.length)).toEqual([1, 2, 12, 13]);
   });
 });
 

@@ -47,6 +47,7 @@ export async function createRuntime(options: RuntimeOptions = {}): Promise<Runti
     ? undefined
     : await persistLimits(teachers, store.rateWindows, {
         windowMs: options.rateWindowMs ?? config.RATE_WINDOW_MS,
+        ...(options.clock ? { clock: options.clock } : {}),
         onError: (err) => logger.warn({ err }, 'could not keep a teacher rate window in the store'),
       });
   return {

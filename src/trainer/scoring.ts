@@ -212,7 +212,11 @@ export function isDescriptiveWord(word: string): boolean {
   if (NOT_DESCRIPTIVE_WORDS.has(w)) return false;
   if (w.includes('-') && !/['’]/.test(w)) return isDescriptiveWord(w.slice(w.lastIndexOf('-') + 1));
   // The suffix test first: most words end in none of them, and it is cheaper than the letters test.
-  return DESCRIPTIVE_SUFFIXES.some(({ suffix, minLength }) => w.length >= minLength && w.endsWith(suffix)) && LETTERS_ONLY_RE.test(w);
+  // A loop, not `some` with a callback: every word of every candidate comes through here.
+  for (const { suffix, minLength } of DESCRIPTIVE_SUFFIXES) {
+    if (w.length >= minLength && w.endsWith(suffix)) return LETTERS_ONLY_RE.test(w);
+  }
+  return false;
 }
 
 const LETTERS_ONLY_RE = /^\p{L}+$/u;

@@ -66,21 +66,119 @@ function cosineWithNorms(a: ReadonlyMap<string, number>, normA: number, b: Reado
 }
 
 /**
+ * One text's TF-IDF vector in the form the matrix uses: its distinct terms as small integers, in
+ * the order a term Map of `tfidfVectors` holds them (unigrams in text order, then bigrams), with
+ * their weights and the vector's norm.
+ */
+interface IndexedVector {
+  terms: Int32Array;
+  weights: Float64Array;
+  norm: number;
+}
+
+/**
+ * The texts' TF-IDF vectors with terms numbered, not spelled: a word is numbered once for the
+ * whole set, a bigram is a pair of word numbers. Same terms, counts, weights and order as
+ * `tfidfVectors` — so the same floating-point sums — without a string per bigram and a Map per
+ * text, which made the similarity matrix the largest source of a run's garbage.
+ */
+function indexedVectors(texts: readonly string[], words?: readonly (readonly string[])[]): { vectors: IndexedVector[]; termCount: number } {
+  const wordIds = new Map<string, number>();
+  const idsOf = texts.map((text, i) => {
+    const ws = words?.[i] ?? tokenizeWords(text);
+    const ids = new Int32Array(ws.length);
+    for (let k = 0; k < ws.length; k++) {
+      const word = ws[k] as string;
+      let id = wordIds.get(word);
+      if (id === undefined) {
+        id = wordIds.size;
+        wordIds.set(word, id);
+      }
+      ids[k] = id;
+    }
+    return ids;
+  });
+  // Term numbers: a word's own number, then one per distinct bigram after all the words.
+  const wordCount = wordIds.size;
+  const bigramIds = new Map<number, number>();
+  const termsOfText = idsOf.map((ids) => {
+    const terms = new Int32Array(Math.max(0, 2 * ids.length - 1));
+    terms.set(ids);
+    for (let k = 0; k + 1 < ids.length; k++) {
+      const key = (ids[k] as number) * wordCount + (ids[k + 1] as number);
+      let id = bigramIds.get(key);
+      if (id === undefined) {
+        id = wordCount + bigramIds.size;
+        bigramIds.set(key, id);
+      }
+      terms[ids.length + k] = id;
+    }
+    return terms;
+  });
+  const termCount = wordCount + bigramIds.size;
+  // Counts of one text at a time in a shared array, cleared after use; df over the whole set.
+  const counts = new Int32Array(termCount);
+  const df = new Int32Array(termCount);
+  const distinct = termsOfText.map((terms) => {
+    const order: number[] = [];
+    for (const t of terms) {
+      if (counts[t] === 0) order.push(t);
+      counts[t] = (counts[t] as number) + 1;
+    }
+    const tf = new Int32Array(order.length);
+    order.forEach((t, k) => {
+      tf[k] = counts[t] as number;
+      counts[t] = 0;
+      df[t] = (df[t] as number) + 1;
+    });
+    return { terms: Int32Array.from(order), tf };
+  });
+  const n = texts.length;
+  const vectors = distinct.map(({ terms, tf }): IndexedVector => {
+    const weights = new Float64Array(terms.length);
+    let sum = 0;
+    for (let k = 0; k < terms.length; k++) {
+      const weight = (tf[k] as number) * (Math.log((1 + n) / (1 + (df[terms[k] as number] as number))) + 1);
+      weights[k] = weight;
+      sum += weight * weight;
+    }
+    return { terms, weights, norm: Math.sqrt(sum) };
+  });
+  return { vectors, termCount };
+}
+
+/**
+ * `cosineWithNorms` of two indexed vectors: the larger is spread into `scratch` (all zeros, and
+ * left so), the smaller is walked in its order — the order and the products of the Map version.
+ */
+function indexedCosine(a: IndexedVector, b: IndexedVector, scratch: Float64Array): number {
+  if (a.terms.length === 0 || b.terms.length === 0) return 0;
+  const small = a.terms.length <= b.terms.length ? a : b;
+  const large = small === a ? b : a;
+  for (let k = 0; k < large.terms.length; k++) scratch[large.terms[k] as number] = large.weights[k] as number;
+  let dot = 0;
+  for (let k = 0; k < small.terms.length; k++) dot += (small.weights[k] as number) * (scratch[small.terms[k] as number] as number);
+  for (let k = 0; k < large.terms.length; k++) scratch[large.terms[k] as number] = 0;
+  if (dot === 0) return 0;
+  return Math.min(1, Math.max(0, dot / (a.norm * b.norm)));
+}
+
+/**
  * Pairwise similarity of the texts: a symmetric matrix where cell [i][j] is the cosine of the
  * TF-IDF vectors of texts i and j. The diagonal is 1 for a text with at least one word; a text
  * without words (empty, whitespace, punctuation only) has an all-0 row and column, diagonal included.
  */
 export function similarityMatrix(texts: readonly string[], words?: readonly (readonly string[])[]): number[][] {
-  const vectors = tfidfVectors(texts, words);
-  const norms = vectors.map(normOf);
+  const { vectors, termCount } = indexedVectors(texts, words);
+  const scratch = new Float64Array(termCount);
   const n = texts.length;
   const matrix = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < n; i++) {
-    const vi = vectors[i] as Map<string, number>;
+    const vi = vectors[i] as IndexedVector;
     const rowI = matrix[i] as number[];
-    rowI[i] = vi.size > 0 ? 1 : 0;
+    rowI[i] = vi.terms.length > 0 ? 1 : 0;
     for (let j = i + 1; j < n; j++) {
-      const s = cosineWithNorms(vi, norms[i] as number, vectors[j] as Map<string, number>, norms[j] as number);
+      const s = indexedCosine(vi, vectors[j] as IndexedVector, scratch);
       rowI[j] = s;
       (matrix[j] as number[])[i] = s;
     }

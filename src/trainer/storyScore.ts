@@ -70,11 +70,50 @@ export const STOP_WORDS: ReadonlySet<string> = new Set(
 );
 
 /** Ends on a sentence end, optionally followed by closing quotes, brackets or markdown emphasis. */
-const COMPLETE_END_RE = /[.!?…]["”»'’)\]*_]*$/u;
+const SENTENCE_TERMINATORS = '.!?…';
+const CLOSERS = '"”»\'’)]*_';
+
+/**
+ * Whether the text, without trailing whitespace, ends on a sentence end and closers. Read from the
+ * end: the regular expression `[.!?…]["”»'’)\]*_]*$` it replaces tried every position of the text.
+ */
+function endsComplete(text: string): boolean {
+  const trimmed = text.trimEnd();
+  let i = trimmed.length - 1;
+  while (i >= 0 && CLOSERS.includes(trimmed.charAt(i))) i--;
+  return i >= 0 && SENTENCE_TERMINATORS.includes(trimmed.charAt(i));
+}
 
 /** Share of word trigrams that repeat an earlier trigram of the same text: 0 fresh, near 1 a loop. */
 export function repetitionOf(words: readonly string[]): number {
   if (words.length < 3) return 0;
+  // Words numbered, a trigram as one number in base `distinct`: no string per trigram (every
+  // candidate of a run goes through here). Exact while distinct³ stays a safe integer.
+  const numbers = new Map<string, number>();
+  const ids = new Int32Array(words.length);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    let id = numbers.get(word);
+    if (id === undefined) {
+      id = numbers.size;
+      numbers.set(word, id);
+    }
+    ids[i] = id;
+  }
+  const distinct = numbers.size;
+  if (distinct ** 3 > Number.MAX_SAFE_INTEGER) return repetitionByText(words);
+  const seen = new Set<number>();
+  let repeats = 0;
+  for (let i = 0; i + 2 < words.length; i++) {
+    const key = ((ids[i] as number) * distinct + (ids[i + 1] as number)) * distinct + (ids[i + 2] as number);
+    if (seen.has(key)) repeats += 1;
+    else seen.add(key);
+  }
+  return repeats / (words.length - 2);
+}
+
+/** `repetitionOf` with the trigrams spelled out, for a text of more distinct words than numbers can pair. */
+function repetitionByText(words: readonly string[]): number {
   const seen = new Set<string>();
   let repeats = 0;
   for (let i = 0; i + 2 < words.length; i++) {
@@ -176,7 +215,7 @@ export function storySignals(text: string, context: SignalContext = {}): StorySi
 function signalsOf(text: string, words: readonly string[], promptTerms: readonly PromptTerm[], agreement: number | undefined): StorySignals {
   return {
     length: Math.log1p(Math.min(words.length, LENGTH_CAP_WORDS)),
-    completeness: words.length > 0 && COMPLETE_END_RE.test(text.trim()) ? 1 : 0,
+    completeness: words.length > 0 && endsComplete(text) ? 1 : 0,
     repetition: repetitionOf(words),
     vocabulary: vocabularyOf(words),
     relevance: relevanceTo(words, promptTerms),

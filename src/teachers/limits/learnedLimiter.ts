@@ -78,7 +78,7 @@ export class LearnedLimiter implements TeacherLimiter {
   private firstCallAt: number | undefined;
   /** When the calls of the last window started (what a restarted process must still count). */
   private readonly starts: number[] = [];
-  private watcher: ((state: LimiterState) => void) | undefined;
+  private watcher: (() => void) | undefined;
 
   constructor(options: LearnedLimiterOptions) {
     this.clock = options.clock ?? systemClock;
@@ -153,7 +153,7 @@ export class LearnedLimiter implements TeacherLimiter {
       });
       if (!got) return null;
     } else this.inFlight += 1;
-    this.starts.push(this.clock.now());
+    this.recordStart(this.clock.now());
     this.changed();
     let released = false;
     return {
@@ -251,19 +251,34 @@ export class LearnedLimiter implements TeacherLimiter {
     if (drop > 0) this.accepted.splice(0, drop);
   }
 
-  /** Called with the state after each call that starts and each pause or limit the provider causes. */
-  watch(watcher: (state: LimiterState) => void): void {
+  /** Logs a start and forgets those that left the window, so the log holds one window at most. */
+  private recordStart(now: number): void {
+    this.starts.push(now);
+    this.pruneStarts(now);
+  }
+
+  private pruneStarts(now: number): void {
+    const from = now - this.windowMs;
+    let drop = 0;
+    while (drop < this.starts.length && (this.starts[drop] as number) <= from) drop++;
+    if (drop > 0) this.starts.splice(0, drop);
+  }
+
+  /**
+   * Told after each call that starts and each pause or limit the provider causes; it reads
+   * `state()` when it needs it. Not handed the state: a copy of the window's starts at every call
+   * costs O(calls in the window) per call, where the state is written far less often.
+   */
+  watch(watcher: () => void): void {
     this.watcher = watcher;
   }
 
   private changed(): void {
-    this.watcher?.(this.state());
+    this.watcher?.();
   }
 
   state(): LimiterState {
-    const from = this.clock.now() - this.windowMs;
-    const drop = this.starts.findIndex((t) => t > from);
-    this.starts.splice(0, drop < 0 ? this.starts.length : drop);
+    this.pruneStarts(this.clock.now());
     const learned = this.source === 'learned' || this.source === 'provider' ? this.source : undefined;
     return { starts: [...this.starts], nextStart: this.nextStart, pausedUntil: this.pausedUntil, ...(learned && this.rpm !== undefined ? { rpm: this.rpm, source: learned } : {}) };
   }
