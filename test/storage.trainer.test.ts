@@ -291,6 +291,21 @@ describeBackends('TrainerStore.recordExample', (backend) => {
     expect((await store.runs.get('run-g'))?.counts).toMatchObject({ done: 4, successful: 4, storiesSaved: 4 });
   });
 
+  it('rolls back an example that fails alone in its transaction, leaving nothing of it', async () => {
+    const trainer = store.trainerStore();
+    await trainer.startRun('run-alone', options('u-700', { examples: 2 }), TEACHERS);
+    // A status the example table's check refuses: the statistics rows are written before the
+    // example row, which then fails — they must go with it.
+    await expect(trainer.recordExample(record('run-alone', 0, { userId: 'u-700', status: 'bogus' as 'ok' }), SYSTEM)).rejects.toThrow();
+    expect(await store.stories.count('u-700')).toBe(0);
+    expect(await store.fineTune.count('u-700')).toBe(0);
+    expect(await store.memory.count('u-700')).toBe(0);
+    expect(await store.stats.leaderboard({ scope: 'user', id: 'u-700' })).toEqual([]);
+    await trainer.recordExample(record('run-alone', 1, { userId: 'u-700' }), SYSTEM);
+    expect(await store.runs.finishedIndexes('run-alone')).toEqual([1]);
+    expect((await store.stats.leaderboard({ scope: 'user', id: 'u-700' }))[0]).toMatchObject({ teacherId: 'groq-llama', wins: 1 });
+  });
+
   it('keeps every example when two runs of one user record at once', async () => {
     const trainer = store.trainerStore();
     await trainer.startRun('run-a', options('u-200', { examples: 40 }), TEACHERS);

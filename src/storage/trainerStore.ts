@@ -70,14 +70,25 @@ export interface TrainerStoreHandle extends TrainerStore {
   readonly owner: string;
 }
 
+/**
+ * The guild of each run this process records examples for (null: none), known from `startRun`,
+ * so an example does not read its run's row for it. A run's guild never changes.
+ */
+type RunGuilds = Map<string, string | null>;
+
 /** Persists one example in the given (transaction-bound) context; `statsRows` counts the pending statistics rows it appended. */
-async function persistExample(context: StoreContext, record: ExampleRecord, system: string): Promise<ExamplePersisted & { statsRows: number }> {
+async function persistExample(context: StoreContext, record: ExampleRecord, system: string, guilds: RunGuilds): Promise<ExamplePersisted & { statsRows: number }> {
   const runs = new RunRepository(context);
   const fineTune = new FineTuneRepository(context);
   const done = await runs.example(record.runId, record.index);
   if (done) return { ...(done.storyId ? { storyId: done.storyId } : {}), fineTuneTotal: await fineTune.count(record.userId), statsRows: 0 };
 
-  const guildId = (await context.db.selectFrom('runs').select('guild_id').where('id', '=', record.runId).executeTakeFirst())?.guild_id ?? undefined;
+  let guild = guilds.get(record.runId);
+  if (guild === undefined) {
+    guild = (await context.db.selectFrom('runs').select('guild_id').where('id', '=', record.runId).executeTakeFirst())?.guild_id ?? null;
+    guilds.set(record.runId, guild);
+  }
+  const guildId = guild ?? undefined;
   const w = record.status === 'ok' ? record.winner : undefined;
 
   let storyId: string | undefined;
@@ -178,7 +189,7 @@ interface PendingExample {
  * indexes, full-text segments, the run row) are then written once per commit instead of once per
  * example.
  */
-function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
+function exampleBatcher(context: StoreContext, guilds: RunGuilds): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
   let pending: PendingExample[] = [];
   /** Statistics rows this process appended since its last fold (any process's fold takes them all). */
   let unfolded = 0;
@@ -189,17 +200,26 @@ function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: 
     const outcomes: ({ ok: true; value: ExamplePersisted } | { ok: false; error: unknown })[] = [];
     try {
       await context.write(async (trx) => {
-        for (const [i, item] of batch.entries()) {
-          await sql.raw(`savepoint example_${i}`).execute(trx);
-          try {
-            const { statsRows, ...persisted } = await persistExample(bind(context, trx), item.record, item.system);
-            outcomes.push({ ok: true, value: persisted });
-            await sql.raw(`release savepoint example_${i}`).execute(trx);
-            unfolded += statsRows;
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-            await sql.raw(`rollback to savepoint example_${i}`).execute(trx);
-            await sql.raw(`release savepoint example_${i}`).execute(trx);
+        const bound = bind(context, trx);
+        const persist = async (item: PendingExample) => {
+          const { statsRows, ...persisted } = await persistExample(bound, item.record, item.system, guilds);
+          unfolded += statsRows;
+          return persisted;
+        };
+        // Alone in its transaction (the usual case at real provider latency), an example needs no
+        // savepoint: a failure rolls back the transaction, which holds nothing else.
+        if (batch.length === 1) outcomes.push({ ok: true, value: await persist(batch[0] as PendingExample) });
+        else {
+          for (const [i, item] of batch.entries()) {
+            await sql.raw(`savepoint example_${i}`).execute(trx);
+            try {
+              outcomes.push({ ok: true, value: await persist(item) });
+              await sql.raw(`release savepoint example_${i}`).execute(trx);
+            } catch (error) {
+              outcomes.push({ ok: false, error });
+              await sql.raw(`rollback to savepoint example_${i}`).execute(trx);
+              await sql.raw(`release savepoint example_${i}`).execute(trx);
+            }
           }
         }
         // In the batch's transaction: a fold that cannot be written fails the batch, loudly.
@@ -244,12 +264,14 @@ function exampleBatcher(context: StoreContext): (record: ExampleRecord, system: 
 export function createTrainerStore(context: StoreContext, owner = newProcessOwner()): TrainerStoreHandle {
   const runs = new RunRepository(context);
   const live = new Set<string>();
-  const record = exampleBatcher(context);
+  const guilds: RunGuilds = new Map();
+  const record = exampleBatcher(context, guilds);
   return {
     live,
     owner,
     async startRun(runId: string, options: RunOptions, teachers: TeacherInfo[]): Promise<void> {
       await runs.start(runId, options, teachers, owner);
+      guilds.set(runId, options.guildId ?? null);
       live.add(runId);
     },
 
@@ -259,6 +281,7 @@ export function createTrainerStore(context: StoreContext, owner = newProcessOwne
 
     async finishRun(runId: string, status: RunStatus, result: TrainingResult): Promise<void> {
       live.delete(runId);
+      guilds.delete(runId);
       await runs.finish(runId, status, result, result.error);
     },
 
