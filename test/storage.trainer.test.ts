@@ -5,7 +5,6 @@
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type ZegaStore } from '../src/storage/index.ts';
-import { FOLD_AT } from '../src/storage/modelStats.ts';
 import { describeBackends, freshStorePerTest } from './helpers/storageBackends.ts';
 import type { ExampleRecord, RunOptions, TeacherOutcome, TrainingResult } from '../src/trainer/types.ts';
 import type { TeacherInfo } from '../src/teachers/types.ts';
@@ -487,29 +486,36 @@ describeBackends('statistics appended per example, folded in bulk', (backend) =>
   });
 
   it('folds by itself once enough rows are pending, losing none; two processes folding at once count each row once', async () => {
-    const { store, url } = fresh;
-    const examples = Math.ceil(FOLD_AT / 6) + 10; // 6 teachers per example count (the cancelled call does not)
-    await train(store, 'run-big', 'u-alice', 'g-7', examples);
-    expect(await store.stats.pendingRows()).toBeLessThan(FOLD_AT);
-    const board = await store.stats.leaderboard({ scope: 'guild', id: 'g-7' });
-    expect(board.find((r) => r.teacherId === 'hf-mistral')).toMatchObject({ calls: examples, wins: 0 });
-    expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: examples, failures: examples });
-
-    // Two SQLite connections in one process would wait for each other on the one thread (its busy
-    // wait is synchronous); test/storage.processes.test.ts trains from two processes into one file.
-    if (backend.dialect === 'sqlite') return;
-    // A second process on the same database: both record and fold at the same time.
-    const other = await openStore(url);
+    // A small fold threshold, so a few dozen examples cross it several times (the default is 2,048).
+    const foldAt = 60;
+    const { url } = fresh;
+    const store = await openStore(url, { statsFoldAt: foldAt });
     try {
-      await Promise.all([train(store, 'run-x', 'u-bob', undefined, 30), train(other, 'run-y', 'u-bob', undefined, 30), store.stats.fold(), other.stats.fold()]);
-      await Promise.all([store.stats.fold(), other.stats.fold()]);
-      expect(await other.stats.pendingRows()).toBe(0);
-      const bob = await other.stats.leaderboard({ scope: 'user', id: 'u-bob' });
-      expect(bob.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ calls: 60, wins: 44 });
-      const all = await store.stats.leaderboard({ scope: 'global' });
-      expect(all.find((r) => r.teacherId === 'gemini-flash')).toMatchObject({ calls: examples + 60 });
+      const examples = 35; // 6 rows each (the cancelled call adds none): 210 rows, three folds
+      await train(store, 'run-big', 'u-alice', 'g-7', examples);
+      expect(await store.stats.pendingRows()).toBeLessThan(foldAt);
+      const board = await store.stats.leaderboard({ scope: 'guild', id: 'g-7' });
+      expect(board.find((r) => r.teacherId === 'hf-mistral')).toMatchObject({ calls: examples, wins: 0 });
+      expect(board.find((r) => r.teacherId === 'hf-zephyr')).toMatchObject({ calls: examples, failures: examples });
+
+      // Two SQLite connections in one process would wait for each other on the one thread (its busy
+      // wait is synchronous); test/storage.processes.test.ts trains from two processes into one file.
+      if (backend.dialect === 'sqlite') return;
+      // A second process on the same database: both record and fold at the same time.
+      const other = await openStore(url, { statsFoldAt: foldAt });
+      try {
+        await Promise.all([train(store, 'run-x', 'u-bob', undefined, 30), train(other, 'run-y', 'u-bob', undefined, 30), store.stats.fold(), other.stats.fold()]);
+        await Promise.all([store.stats.fold(), other.stats.fold()]);
+        expect(await other.stats.pendingRows()).toBe(0);
+        const bob = await other.stats.leaderboard({ scope: 'user', id: 'u-bob' });
+        expect(bob.find((r) => r.teacherId === 'groq-llama')).toMatchObject({ calls: 60, wins: 44 });
+        const all = await store.stats.leaderboard({ scope: 'global' });
+        expect(all.find((r) => r.teacherId === 'gemini-flash')).toMatchObject({ calls: examples + 60 });
+      } finally {
+        await other.close();
+      }
     } finally {
-      await other.close();
+      await store.close();
     }
   });
 });

@@ -53,6 +53,8 @@ export interface OpenStoreOptions extends OpenDatabaseOptions {
   staleRunMs?: number;
   /** How often this process says its runs are alive. Default 15 s. */
   heartbeatMs?: number;
+  /** Statistics rows appended before they are folded into the counters. Default `FOLD_AT` (2,048). */
+  statsFoldAt?: number;
 }
 
 export interface ZegaStore {
@@ -111,7 +113,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   }
   if (interruptedRuns.length > 0) options.logger?.warn({ runs: interruptedRuns }, 'storage: runs left unfinished by a stopped process were marked interrupted');
 
-  const trainer = createTrainerStore(context);
+  const trainer = createTrainerStore(context, { ...(options.statsFoldAt ? { foldAt: options.statsFoldAt } : {}) });
   const state = openState(spec, {
     ...(options.busyTimeoutMs ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
     ...(options.logger ? { logger: options.logger } : {}),

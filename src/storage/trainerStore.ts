@@ -189,7 +189,7 @@ interface PendingExample {
  * indexes, full-text segments, the run row) are then written once per commit instead of once per
  * example.
  */
-function exampleBatcher(context: StoreContext, guilds: RunGuilds): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
+function exampleBatcher(context: StoreContext, guilds: RunGuilds, foldAt: number): (record: ExampleRecord, system: string) => Promise<ExamplePersisted> {
   let pending: PendingExample[] = [];
   /** Statistics rows this process appended since its last fold (any process's fold takes them all). */
   let unfolded = 0;
@@ -223,7 +223,7 @@ function exampleBatcher(context: StoreContext, guilds: RunGuilds): (record: Exam
           }
         }
         // In the batch's transaction: a fold that cannot be written fails the batch, loudly.
-        if (unfolded >= FOLD_AT) {
+        if (unfolded >= foldAt) {
           await new ModelStatsRepository(bind(context, trx)).fold();
           unfolded = 0;
         }
@@ -261,11 +261,19 @@ function exampleBatcher(context: StoreContext, guilds: RunGuilds): (record: Exam
     });
 }
 
-export function createTrainerStore(context: StoreContext, owner = newProcessOwner()): TrainerStoreHandle {
+export interface TrainerStoreOptions {
+  /** Identifies this process's runs (heartbeat, interrupted on close). */
+  owner?: string;
+  /** Statistics rows appended before a fold (default `FOLD_AT`). */
+  foldAt?: number;
+}
+
+export function createTrainerStore(context: StoreContext, options: TrainerStoreOptions = {}): TrainerStoreHandle {
+  const owner = options.owner ?? newProcessOwner();
   const runs = new RunRepository(context);
   const live = new Set<string>();
   const guilds: RunGuilds = new Map();
-  const record = exampleBatcher(context, guilds);
+  const record = exampleBatcher(context, guilds, options.foldAt ?? FOLD_AT);
   return {
     live,
     owner,
