@@ -77,6 +77,24 @@ interface IndexedVector {
 }
 
 /**
+ * Each word as its number in `numbering`, a word not in it yet taking the next number: n-grams
+ * become tuples of small integers instead of strings (every candidate of a run is counted so).
+ */
+export function numberWords(words: readonly string[], numbering: Map<string, number>): Int32Array {
+  const ids = new Int32Array(words.length);
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k] as string;
+    let id = numbering.get(word);
+    if (id === undefined) {
+      id = numbering.size;
+      numbering.set(word, id);
+    }
+    ids[k] = id;
+  }
+  return ids;
+}
+
+/**
  * The texts' TF-IDF vectors with terms numbered, not spelled: a word is numbered once for the
  * whole set, a bigram is a pair of word numbers. Same terms, counts, weights and order as
  * `tfidfVectors` — so the same floating-point sums — without a string per bigram and a Map per
@@ -84,20 +102,7 @@ interface IndexedVector {
  */
 function indexedVectors(texts: readonly string[], words?: readonly (readonly string[])[]): { vectors: IndexedVector[]; termCount: number } {
   const wordIds = new Map<string, number>();
-  const idsOf = texts.map((text, i) => {
-    const ws = words?.[i] ?? tokenizeWords(text);
-    const ids = new Int32Array(ws.length);
-    for (let k = 0; k < ws.length; k++) {
-      const word = ws[k] as string;
-      let id = wordIds.get(word);
-      if (id === undefined) {
-        id = wordIds.size;
-        wordIds.set(word, id);
-      }
-      ids[k] = id;
-    }
-    return ids;
-  });
+  const idsOf = texts.map((text, i) => numberWords(words?.[i] ?? tokenizeWords(text), wordIds));
   // Term numbers: a word's own number, then one per distinct bigram after all the words.
   const wordCount = wordIds.size;
   const bigramIds = new Map<number, number>();

@@ -12,7 +12,7 @@
  * it neither helps nor hurts. Pure and deterministic.
  */
 import { codePointCount, tokenizeWords } from './scoring.ts';
-import { similarityMatrix } from './similarity.ts';
+import { numberWords, similarityMatrix } from './similarity.ts';
 import { wordRarity } from './wordFrequency.ts';
 
 export const STORY_SIGNAL_NAMES = ['length', 'completeness', 'repetition', 'vocabulary', 'relevance', 'agreement'] as const;
@@ -90,16 +90,7 @@ export function repetitionOf(words: readonly string[]): number {
   // Words numbered, a trigram as one number in base `distinct`: no string per trigram (every
   // candidate of a run goes through here). Exact while distinct³ stays a safe integer.
   const numbers = new Map<string, number>();
-  const ids = new Int32Array(words.length);
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] as string;
-    let id = numbers.get(word);
-    if (id === undefined) {
-      id = numbers.size;
-      numbers.set(word, id);
-    }
-    ids[i] = id;
-  }
+  const ids = numberWords(words, numbers);
   const distinct = numbers.size;
   if (distinct ** 3 > Number.MAX_SAFE_INTEGER) return repetitionByText(words);
   const seen = new Set<number>();
